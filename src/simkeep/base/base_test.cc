@@ -1,0 +1,99 @@
+#include <gtest/gtest.h>
+
+#include "simkeep/base/ids.h"
+#include "simkeep/base/money.h"
+#include "simkeep/base/result.h"
+#include "simkeep/base/time.h"
+
+namespace simkeep {
+namespace {
+
+using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace)
+
+Result<int> Half(int n) {
+  if (n % 2 != 0) {
+    return InvalidArgument("odd", "n must be even");
+  }
+  return n / 2;
+}
+
+TEST(ResultTest, HoldsValueOrError) {
+  Result<int> ok = Half(4);
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(*ok, 2);
+  Result<int> bad = Half(3);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().reason, "odd");
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST(ResultTest, VoidResult) {
+  Result<void> ok = Ok();
+  EXPECT_TRUE(ok);
+  Result<void> bad = NotFound("plan_not_found", "no such plan");
+  EXPECT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, ErrorCode::kNotFound);
+}
+
+TEST(ResultDeathTest, WrongAlternativeAborts) {
+  Result<int> bad = Half(3);
+  EXPECT_DEATH((void)bad.value(), "assertion failed");
+}
+
+TEST(MoneyTest, CheckedArithmeticStopsAtTheBound) {
+  EXPECT_EQ(CheckedAdd(Money::Yen(1), Money::Yen(2)), Money::Yen(3));
+  EXPECT_EQ(CheckedSubtract(Money::Yen(1), Money::Yen(2)), Money::Yen(-1));
+  EXPECT_EQ(CheckedAdd(Money::Yen(kMoneyMinorMax), Money::Yen(0)), Money::Yen(kMoneyMinorMax));
+  EXPECT_FALSE(CheckedAdd(Money::Yen(kMoneyMinorMax), Money::Yen(1)));
+  EXPECT_FALSE(CheckedAdd(Money::Yen(INT64_MAX), Money::Yen(INT64_MAX)));
+  EXPECT_FALSE(CheckedSubtract(Money::Yen(-kMoneyMinorMax), Money::Yen(1)));
+}
+
+TEST(IdsTest, RandomIdsHavePrefixAndDiffer) {
+  RandomIdGenerator generator;
+  const std::string a = generator.Next("ln");
+  const std::string b = generator.Next("ln");
+  EXPECT_EQ(a.size(), 23U);
+  EXPECT_EQ(a.substr(0, 3), "ln_");
+  EXPECT_NE(a, b);
+}
+
+TEST(IdsTest, SequentialIdsAreDeterministic) {
+  SequentialIdGenerator generator;
+  EXPECT_EQ(generator.Next("ord"), "ord_00000000000000000001");
+  EXPECT_EQ(generator.Next("ord"), "ord_00000000000000000002");
+}
+
+TEST(TimeTest, JstDateCrossesMidnightAtFifteenUtc) {
+  const Timestamp before = *ParseRfc3339("2026-11-22T14:59:59Z");
+  const Timestamp after = *ParseRfc3339("2026-11-22T15:00:00Z");
+  EXPECT_EQ(FormatIsoDate(JstDate(before)), "2026-11-22");
+  EXPECT_EQ(FormatIsoDate(JstDate(after)), "2026-11-23");
+}
+
+TEST(TimeTest, EndOfDayIsLastSecondJst) {
+  using std::chrono::year_month_day;
+  const year_month_day date{std::chrono::year(2026), std::chrono::month(12), std::chrono::day(31)};
+  EXPECT_EQ(FormatRfc3339Jst(JstEndOfDay(date)), "2026-12-31T23:59:59+09:00");
+  EXPECT_EQ(FormatRfc3339Jst(JstStartOfDay(date)), "2026-12-31T00:00:00+09:00");
+}
+
+TEST(TimeTest, ParsesOffsetsAndFractions) {
+  EXPECT_EQ(ParseRfc3339("2026-01-01T09:00:00+09:00"), ParseRfc3339("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(ParseRfc3339("2026-01-01T00:00:00.5Z"),
+            *ParseRfc3339("2026-01-01T00:00:00Z") + 500000us);
+  EXPECT_EQ(FormatRfc3339Jst(*ParseRfc3339("2026-01-01T00:00:00Z")), "2026-01-01T09:00:00+09:00");
+  EXPECT_EQ(FormatJstMinutes(*ParseRfc3339("2026-01-01T00:00:00Z")), "2026-01-01 09:00 JST");
+}
+
+TEST(TimeTest, RejectsMalformedTimes) {
+  for (const char* bad : {"", "2026-01-01", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
+                          "2026-01-01T00:00:00", "2026-01-01T00:00:00+9:00",
+                          "2026-01-01T00:00:00Zjunk", "1969-12-31T23:59:59Z",
+                          "2026-01-01T00:00:00.Z", "abcd-01-01T00:00:00Z"}) {
+    EXPECT_FALSE(ParseRfc3339(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace simkeep

@@ -1,0 +1,69 @@
+#ifndef SIMKEEP_BASE_IDS_H_
+#define SIMKEEP_BASE_IDS_H_
+
+#include <atomic>
+#include <compare>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace simkeep {
+
+// A strongly typed identifier: a string with a type tag, so that a LineId cannot be passed where
+// an OrderId is expected. Public ids look like "ln_5kq2v7x0m3h9c1w4tz8b" (prefix, underscore,
+// 20 base32 characters).
+template <typename Tag>
+struct Id {
+  std::string value;
+
+  bool empty() const { return value.empty(); }
+  friend auto operator<=>(const Id&, const Id&) = default;
+};
+
+struct AccountTag {};
+struct LineTag {};
+struct OrderTag {};
+struct PaymentTag {};
+struct PlanTag {};
+struct TransferTag {};
+struct ApiKeyTag {};
+struct BucketTag {};
+struct EventTag {};
+
+using AccountId = Id<AccountTag>;  // Ledger account.
+using LineId = Id<LineTag>;
+using OrderId = Id<OrderTag>;
+using PaymentId = Id<PaymentTag>;
+using PlanId = Id<PlanTag>;
+using TransferId = Id<TransferTag>;
+using ApiKeyId = Id<ApiKeyTag>;
+using BucketId = Id<BucketTag>;
+using EventId = Id<EventTag>;
+
+// Makes new unique ids. Implementations are thread-safe.
+class IdGenerator {
+ public:
+  virtual ~IdGenerator() = default;
+  // Returns `prefix` + "_" + a unique suffix.
+  virtual std::string Next(std::string_view prefix) = 0;
+};
+
+// Random suffixes: 100 bits from the operating system's random source, base32-encoded.
+// Safe across processes and instances sharing one database.
+class RandomIdGenerator final : public IdGenerator {
+ public:
+  std::string Next(std::string_view prefix) override;
+};
+
+// Deterministic suffixes (a zero-padded counter) for tests.
+class SequentialIdGenerator final : public IdGenerator {
+ public:
+  std::string Next(std::string_view prefix) override;
+
+ private:
+  std::atomic<uint64_t> next_{1};
+};
+
+}  // namespace simkeep
+
+#endif  // SIMKEEP_BASE_IDS_H_

@@ -1,0 +1,1 @@
+# One line per fuzz target: simkeep_add_fuzz(<name> DEPS <libraries>).
