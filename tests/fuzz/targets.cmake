@@ -1,1 +1,3 @@
 # One line per fuzz target: simkeep_add_fuzz(<name> DEPS <libraries>).
+simkeep_add_fuzz(identifiers DEPS simkeep::domain)
+simkeep_add_fuzz(ledger_ops DEPS simkeep::ledger)

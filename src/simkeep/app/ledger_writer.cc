@@ -1,0 +1,98 @@
+#include "simkeep/app/ledger_writer.h"
+
+#include <map>
+
+#include "simkeep/base/assert.h"
+#include "simkeep/ledger/journal.h"
+
+namespace simkeep::app {
+
+AccountId ProviderClearingAccount(std::string_view provider) {
+  return AccountId{"sys_clearing_" + std::string(provider)};
+}
+
+AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
+                        const AccountId& wallet) {
+  switch (method) {
+    case domain::PaymentMethod::kBalance:
+      return wallet;
+    case domain::PaymentMethod::kCash:
+      return kCashClearingAccount;
+    case domain::PaymentMethod::kCard:
+      return ProviderClearingAccount(provider);
+  }
+  SIMKEEP_ASSERT(false);
+}
+
+Result<void> EnsureAccount(Transaction& transaction, const AccountId& id,
+                           ledger::AccountKind kind) {
+  Result<std::optional<ledger::Account>> found = transaction.FindAccount(id);
+  if (!found) {
+    return found.error();
+  }
+  if (found->has_value()) {
+    return Ok();
+  }
+  return transaction.InsertAccount(ledger::MakeAccount(id, kind));
+}
+
+Result<void> PostTransfers(Transaction& transaction,
+                           const std::vector<ledger::Transfer>& transfers, Timestamp now) {
+  // Apply everything to copies first, so that a rejection part-way writes nothing.
+  std::map<std::string, ledger::Account> accounts;
+  auto load = [&](const AccountId& id) -> Result<ledger::Account*> {
+    auto it = accounts.find(id.value);
+    if (it != accounts.end()) {
+      return &it->second;
+    }
+    Result<std::optional<ledger::Account>> found = transaction.FindAccount(id);
+    if (!found) {
+      return found.error();
+    }
+    if (!found->has_value()) {
+      return NotFound("account_not_found", "Ledger account " + id.value + " does not exist.");
+    }
+    return &accounts.emplace(id.value, std::move(**found)).first->second;
+  };
+  for (const ledger::Transfer& transfer : transfers) {
+    SIMKEEP_ASSERT(transfer.kind == ledger::TransferKind::kPosted);
+    Result<ledger::Account*> debit = load(transfer.debit_account_id);
+    if (!debit) {
+      return debit.error();
+    }
+    Result<ledger::Account*> credit = load(transfer.credit_account_id);
+    if (!credit) {
+      return credit.error();
+    }
+    Result<void> valid = ledger::ValidateTransfer(transfer, **debit, **credit, nullptr,
+                                                  ledger::PendingStatus::kNone, now);
+    if (!valid) {
+      return valid.error();
+    }
+    ledger::ApplyTransfer(transfer, **debit, **credit, nullptr);
+  }
+  for (const ledger::Transfer& transfer : transfers) {
+    if (Result<void> written = transaction.InsertTransfer(transfer); !written) {
+      return written.error();
+    }
+  }
+  for (const auto& [id, account] : accounts) {
+    if (Result<void> written = transaction.UpdateAccount(account); !written) {
+      return written.error();
+    }
+  }
+  return Ok();
+}
+
+Result<int64_t> WalletBalance(Transaction& transaction, const AccountId& wallet) {
+  Result<std::optional<ledger::Account>> found = transaction.FindAccount(wallet);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->has_value()) {
+    return NotFound("account_not_found", "Wallet " + wallet.value + " does not exist.");
+  }
+  return ledger::AvailableCreditBalance(**found);
+}
+
+}  // namespace simkeep::app

@@ -1,0 +1,44 @@
+#ifndef SIMKEEP_APP_LEDGER_WRITER_H_
+#define SIMKEEP_APP_LEDGER_WRITER_H_
+
+#include <string>
+#include <vector>
+
+#include "simkeep/app/ports.h"
+#include "simkeep/base/result.h"
+#include "simkeep/domain/order.h"
+#include "simkeep/ledger/account.h"
+#include "simkeep/ledger/transfer.h"
+
+namespace simkeep::app {
+
+// The operator's own ledger accounts, created on first use.
+inline const AccountId kRevenueAccount{"sys_revenue"};
+inline const AccountId kTaxPayableAccount{"sys_tax_payable"};
+inline const AccountId kCashClearingAccount{"sys_clearing_cash"};
+
+// The clearing account that money collected through `provider` ("sandbox", "komoju") passes.
+AccountId ProviderClearingAccount(std::string_view provider);
+
+// Where the money for `method` comes from: the cash drawer, a provider's clearing account, or
+// (for "balance") the line's wallet.
+AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
+                        const AccountId& wallet);
+
+// Creates `id` with the flags of `kind` if it does not exist yet.
+Result<void> EnsureAccount(Transaction& transaction, const AccountId& id, ledger::AccountKind kind);
+
+// Writes posted transfers atomically within the caller's transaction: every transfer is
+// validated by the pure ledger rules against the current balances, applied, re-checked, and
+// written together with the new balances. On the first rejection nothing is written and its
+// error is returned ("insufficient_balance", "amount_not_positive", ...; see ledger/journal.h);
+// an unknown account is kNotFound "account_not_found".
+Result<void> PostTransfers(Transaction& transaction,
+                           const std::vector<ledger::Transfer>& transfers, Timestamp now);
+
+// The wallet's spendable balance: credits posted minus debits posted and held.
+Result<int64_t> WalletBalance(Transaction& transaction, const AccountId& wallet);
+
+}  // namespace simkeep::app
+
+#endif  // SIMKEEP_APP_LEDGER_WRITER_H_

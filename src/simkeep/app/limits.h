@@ -1,0 +1,24 @@
+#ifndef SIMKEEP_APP_LIMITS_H_
+#define SIMKEEP_APP_LIMITS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace simkeep::app {
+
+// Bounds on what one request may ask for. Each is checked where input enters and has a test at
+// the bound.
+inline constexpr int64_t kTopUpAmountJpyMin = 1;
+inline constexpr int64_t kTopUpAmountJpyMax = 100'000;
+// A wallet never holds more than this (prepaid value is regulated; DOMAIN.md §4.2).
+inline constexpr int64_t kWalletBalanceJpyMax = 1'000'000;
+inline constexpr int kPageLimitMax = 200;
+inline constexpr int kPageLimitDefault = 50;
+inline constexpr int kLineEventsInStatus = 20;
+inline constexpr size_t kCommitBatchSizeMax = 1024;
+inline constexpr size_t kImportRowsMax = 10'000'000;
+inline constexpr size_t kImportBatchRows = 5'000;
+
+}  // namespace simkeep::app
+
+#endif  // SIMKEEP_APP_LIMITS_H_

@@ -1,0 +1,173 @@
+#ifndef SIMKEEP_APP_PORTS_H_
+#define SIMKEEP_APP_PORTS_H_
+
+// The interfaces through which use cases reach storage. The storage adapters (storage/sqlite,
+// later storage/postgres) implement them; app/ and everything inward never include a database
+// header. One contract test suite (storage/store_contract_test.h) runs against every adapter.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "simkeep/base/clock.h"
+#include "simkeep/base/ids.h"
+#include "simkeep/base/result.h"
+#include "simkeep/domain/catalog.h"
+#include "simkeep/domain/line.h"
+#include "simkeep/domain/order.h"
+#include "simkeep/ledger/account.h"
+#include "simkeep/ledger/transfer.h"
+
+namespace simkeep::app {
+
+// A stored Idempotency-Key (DESIGN.md §4). `principal` scopes keys to the caller (an API key id),
+// so two callers can never collide. While `completed` is false the first request is still in
+// flight; once true, `response_status` and `response_body` are what it answered, replayed
+// byte-for-byte to a retry.
+struct IdempotencyRecord {
+  std::string principal;
+  std::string key;
+  std::string request_hash;  // SHA-256 (hex) of method, path and body.
+  bool completed = false;
+  int response_status = 0;
+  std::string response_body;
+  Timestamp created_at;
+};
+
+// An API key. Only the SHA-256 of the token is stored; the token is shown once, at creation.
+struct ApiKey {
+  ApiKeyId id;
+  std::string role;  // "admin", "operator", "clerk", "agent", "kiosk", "partner".
+  std::string name;
+  std::string token_hash;
+  Timestamp created_at;
+  std::optional<Timestamp> revoked_at;
+};
+
+// A page request: at most `limit` rows whose id sorts after `after_id` (the cursor), by id.
+struct PageRequest {
+  int limit = 50;
+  std::string after_id;
+};
+
+// All reads and writes within one database transaction. Obtained from a Session; valid until
+// that session commits or rolls back. Not thread-safe: one thread at a time.
+//
+// Error conventions shared by every adapter:
+//  - a unique-key clash on insert returns kAlreadyExists with a reason naming the key
+//    ("line_exists", "iccid_taken", "msisdn_taken", "transfer_exists", "order_exists",
+//    "idempotency_key_exists", "receipt_exists", "account_exists");
+//  - an update of a row that does not exist returns kNotFound ("<thing>_not_found");
+//  - a database failure (I/O, busy, full disk) returns kUnavailable "db_unavailable".
+// Lookups return std::nullopt, not an error, when nothing matches.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Catalog. SaveCatalog inserts carriers and plans that are not stored yet and adds price
+  // versions that are new; it never rewrites or deletes what is stored (price history).
+  virtual Result<domain::Catalog> LoadCatalog() = 0;
+  virtual Result<void> SaveCatalog(const domain::Catalog& catalog) = 0;
+
+  // Lines, their events and buckets.
+  virtual Result<std::optional<domain::Line>> FindLine(const LineId& id) = 0;
+  virtual Result<std::optional<domain::Line>> FindLineByIccid(std::string_view iccid) = 0;
+  virtual Result<std::optional<domain::Line>> FindLineByMsisdn(std::string_view e164) = 0;
+  virtual Result<std::vector<domain::Line>> ListLines(const PageRequest& page) = 0;
+  virtual Result<int64_t> CountLines() = 0;
+  virtual Result<void> InsertLine(const domain::Line& line) = 0;
+  virtual Result<void> UpdateLine(const domain::Line& line) = 0;
+  virtual Result<void> InsertLineEvent(const domain::LineEvent& event) = 0;
+  // Newest first, at most `limit`.
+  virtual Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id,
+                                                                int limit) = 0;
+  virtual Result<void> InsertBucket(const domain::Bucket& bucket) = 0;
+  // Every bucket of the line, ordered by expiry (earliest first), expired ones included.
+  virtual Result<std::vector<domain::Bucket>> ListBuckets(const LineId& line_id) = 0;
+
+  // Ledger. Balances change only through InsertTransfer + UpdateAccount from app/ledger_writer,
+  // which validates with the pure ledger rules first.
+  virtual Result<std::optional<ledger::Account>> FindAccount(const AccountId& id) = 0;
+  virtual Result<void> InsertAccount(const ledger::Account& account) = 0;
+  virtual Result<void> UpdateAccount(const ledger::Account& account) = 0;
+  virtual Result<void> InsertTransfer(const ledger::Transfer& transfer) = 0;
+  virtual Result<std::optional<ledger::Transfer>> FindTransfer(const TransferId& id) = 0;
+  // Streams for the audit: every account, then every transfer in the order it was written.
+  // Stops early and returns the callback's error if it returns one.
+  virtual Result<void> ForEachAccount(
+      const std::function<Result<void>(const ledger::Account&)>& callback) = 0;
+  virtual Result<void> ForEachTransfer(
+      const std::function<Result<void>(const ledger::Transfer&)>& callback) = 0;
+
+  // Orders, payments and receipts.
+  virtual Result<void> InsertOrder(const domain::Order& order) = 0;
+  virtual Result<void> UpdateOrder(const domain::Order& order) = 0;
+  virtual Result<std::optional<domain::Order>> FindOrder(const OrderId& id) = 0;
+  // Newest first (by created_at, then id); `page.after_id` is the last order id of the previous
+  // page.
+  virtual Result<std::vector<domain::Order>> ListOrders(const LineId& line_id,
+                                                        const PageRequest& page) = 0;
+  virtual Result<void> InsertPayment(const domain::Payment& payment) = 0;
+  virtual Result<void> UpdatePayment(const domain::Payment& payment) = 0;
+  virtual Result<std::optional<domain::Payment>> FindPayment(const PaymentId& id) = 0;
+  virtual Result<std::optional<domain::Payment>> FindPaymentByOrder(const OrderId& id) = 0;
+  // Payments whose status is pending (an outcome not yet known), oldest first.
+  virtual Result<std::vector<domain::Payment>> ListPendingPayments(int limit) = 0;
+  // The next value of a named gap-free counter ("receipt"), starting at 1. Rolled back with the
+  // transaction, so numbers stay sequential without gaps.
+  virtual Result<int64_t> NextSequenceValue(std::string_view name) = 0;
+  // Receipts are immutable: there is no update, and adapters refuse one at the database level.
+  virtual Result<void> InsertReceipt(const domain::Receipt& receipt) = 0;
+  virtual Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) = 0;
+
+  // Idempotency keys.
+  virtual Result<std::optional<IdempotencyRecord>> FindIdempotency(std::string_view principal,
+                                                                   std::string_view key) = 0;
+  virtual Result<void> InsertIdempotency(const IdempotencyRecord& record) = 0;
+  // Marks the key completed with its response. kNotFound "idempotency_key_not_found".
+  virtual Result<void> CompleteIdempotency(std::string_view principal, std::string_view key,
+                                           int response_status,
+                                           std::string_view response_body) = 0;
+  // Deletes completed keys created before `cutoff`; returns how many.
+  virtual Result<int64_t> DeleteIdempotencyBefore(Timestamp cutoff) = 0;
+
+  // API keys.
+  virtual Result<void> InsertApiKey(const ApiKey& key) = 0;
+  virtual Result<std::optional<ApiKey>> FindApiKeyByTokenHash(std::string_view token_hash) = 0;
+};
+
+// One connection to the database. Begin() opens a transaction whose Transaction stays valid
+// until Commit() or Rollback(). Savepoints nest inside it (the committer uses one per command).
+// Not thread-safe: a session belongs to one thread at a time.
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual Result<void> Begin(bool read_only) = 0;
+  virtual Transaction& transaction() = 0;
+  virtual Result<void> Savepoint() = 0;
+  virtual Result<void> ReleaseSavepoint() = 0;
+  // Undoes everything since the innermost savepoint and ends it (ROLLBACK TO + RELEASE).
+  virtual Result<void> RollbackToSavepoint() = 0;
+  // Durable when it returns success (synchronous commit).
+  virtual Result<void> Commit() = 0;
+  virtual Result<void> Rollback() = 0;
+};
+
+// A database: opens sessions and migrates the schema. Thread-safe.
+class Database {
+ public:
+  virtual ~Database() = default;
+  // "sqlite", "postgresql".
+  virtual std::string_view backend() const = 0;
+  virtual Result<std::unique_ptr<Session>> Connect() = 0;
+  // Applies every migration not applied yet; returns how many ran.
+  virtual Result<int> Migrate() = 0;
+};
+
+}  // namespace simkeep::app
+
+#endif  // SIMKEEP_APP_PORTS_H_

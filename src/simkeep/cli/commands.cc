@@ -1,0 +1,378 @@
+#include "simkeep/cli/commands.h"
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+
+#include "simkeep/app/audit_service.h"
+#include "simkeep/base/time.h"
+#include "simkeep/cli/demo.h"
+#include "simkeep/cli/import_lines.h"
+#include "simkeep/cli/runtime.h"
+#include "simkeep/http/api.h"
+#include "simkeep/http/json_codec.h"
+#include "simkeep/http/server.h"
+
+namespace simkeep::cli {
+namespace {
+
+// A clock that starts at a chosen time and then runs at real speed (`--now` for demos).
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(Timestamp start) : offset_(start - SystemClock().Now()) {}
+  Timestamp Now() const override { return SystemClock().Now() + offset_; }
+
+ private:
+  std::chrono::microseconds offset_;
+};
+
+int Fail(const Error& error) {
+  std::fprintf(stderr, "simkeep: %s: %s\n", error.reason.c_str(), error.message.c_str());
+  for (const FieldError& field : error.errors) {
+    std::fprintf(stderr, "  %s: %s\n", field.field.c_str(), field.message.c_str());
+  }
+  return 1;
+}
+
+struct Global {
+  RuntimeOptions runtime;
+  std::string now;
+};
+
+Result<std::unique_ptr<Runtime>> Open(const Global& global) {
+  std::unique_ptr<Clock> clock;
+  if (!global.now.empty()) {
+    std::optional<Timestamp> start = ParseRfc3339(global.now);
+    if (!start) {
+      return InvalidArgument("time_invalid", "--now must be an RFC 3339 time.");
+    }
+    clock = std::make_unique<ShiftedClock>(*start);
+  }
+  return OpenRuntime(global.runtime, std::move(clock));
+}
+
+void Print(const http::Json& json) { std::cout << json.dump(2) << "\n"; }
+
+// Waits for SIGINT or SIGTERM (blocked in every thread, taken here with sigwait).
+void WaitForSignal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received signal {}, stopping", received);
+}
+
+struct ServeOptions {
+  std::string address = "127.0.0.1";
+  int port = 8080;
+  int threads = 2;
+  bool demo = false;
+  std::string port_file;
+};
+
+int Serve(const Global& global, const ServeOptions& options) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // Before any thread starts.
+  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  if (!runtime) {
+    return Fail(runtime.error());
+  }
+  Runtime& rt = **runtime;
+  http::Api api(http::ApiDependencies{rt.committer.get(), rt.reads.get(), &rt.context,
+                                      rt.lines.get(), rt.orders.get(), "0.1.0"});
+  Result<int> recovered = api.RecoverPendingPayments();
+  if (!recovered) {
+    return Fail(recovered.error());
+  }
+  if (*recovered > 0) {
+    spdlog::info("resolved {} payments left pending by an earlier stop", *recovered);
+  }
+  if (options.demo) {
+    if (Result<void> seeded = SeedDemoLines(rt); !seeded) {
+      return Fail(seeded.error());
+    }
+  }
+  http::ServerOptions server_options;
+  server_options.address = options.address;
+  server_options.port = static_cast<uint16_t>(options.port);
+  server_options.threads = options.threads;
+  http::Server server(server_options, [&api](http::Request request, http::Responder respond) {
+    api.Handle(std::move(request), std::move(respond));
+  });
+  Result<uint16_t> port = server.Start();
+  if (!port) {
+    return Fail(port.error());
+  }
+  std::printf("simkeep listening on http://%s:%u (database %s)\n", options.address.c_str(),
+              static_cast<unsigned>(*port), global.runtime.database.c_str());
+  std::fflush(stdout);
+  if (!options.port_file.empty()) {
+    std::ofstream(options.port_file) << *port << "\n";
+  }
+  WaitForSignal(signals);
+  server.Stop();
+  rt.committer->Stop();
+  return 0;
+}
+
+int Audit(const Global& global) {
+  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  if (!runtime) {
+    return Fail(runtime.error());
+  }
+  std::optional<ledger::AuditReport> report;
+  Result<void> read = (*runtime)->reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<ledger::AuditReport> audited = app::AuditLedger(transaction, [](int64_t seen) {
+      std::fprintf(stderr, "\raudited %lld transfers", static_cast<long long>(seen));
+    });
+    if (!audited) {
+      return audited.error();
+    }
+    report = std::move(*audited);
+    return Ok();
+  });
+  if (!read) {
+    return Fail(read.error());
+  }
+  std::fprintf(stderr, "\r");
+  for (const std::string& violation : report->violations) {
+    std::printf("VIOLATION %s\n", violation.c_str());
+  }
+  std::printf("audit: %lld accounts, %lld transfers, %lld open holds, %zu violations%s\n",
+              static_cast<long long>(report->accounts), static_cast<long long>(report->transfers),
+              static_cast<long long>(report->holds_open),
+              report->violations.size() + static_cast<size_t>(report->violations_omitted),
+              report->violations.empty() ? " - ledger OK" : "");
+  return report->violations.empty() ? 0 : 1;
+}
+
+int Import(const Global& global, const std::string& file, bool skip_invalid) {
+  std::ifstream csv(file);
+  if (!csv) {
+    return Fail(InvalidArgument("file_unreadable", "Cannot read " + file + "."));
+  }
+  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  if (!runtime) {
+    return Fail(runtime.error());
+  }
+  Result<std::unique_ptr<app::Session>> session = (*runtime)->database->Connect();
+  if (!session) {
+    return Fail(session.error());
+  }
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  Result<ImportReport> report = ImportLines(
+      **session, *(*runtime)->lines, csv, skip_invalid, [tty](int64_t done, int64_t total) {
+        const int percent = total == 0 ? 100 : static_cast<int>(done * 100 / total);
+        const int filled = percent / 5;
+        std::fprintf(stderr, "%s[%-20s] %3d%% %lld/%lld lines%s", tty ? "\r" : "",
+                     std::string(static_cast<size_t>(filled), '#').c_str(), percent,
+                     static_cast<long long>(done), static_cast<long long>(total),
+                     tty ? "" : "\n");
+      });
+  if (!report) {
+    return Fail(report.error());
+  }
+  if (tty) {
+    std::fprintf(stderr, "\n");
+  }
+  for (const RowProblem& problem : report->problems) {
+    std::printf("line %lld: %s: %s\n", static_cast<long long>(problem.row),
+                problem.reason.c_str(), problem.message.c_str());
+  }
+  if (!report->committed) {
+    std::printf("import: %zu of %lld rows are invalid; nothing was imported "
+                "(fix them, or pass --skip-invalid to import the rest)\n",
+                report->problems.size(), static_cast<long long>(report->rows));
+    return 1;
+  }
+  std::printf("import: %lld lines imported, %zu rows skipped\n",
+              static_cast<long long>(report->imported), report->problems.size());
+  return 0;
+}
+
+// Runs one order command through the committer, as the store counter would (channel "cli").
+int PlaceOrder(const Global& global,
+               const std::function<Result<app::OrderView>(Runtime&, app::Transaction&)>& place) {
+  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  if (!runtime) {
+    return Fail(runtime.error());
+  }
+  std::optional<app::OrderView> view;
+  Result<void> placed = (*runtime)->committer->RunAndWait([&](app::Transaction& transaction) {
+    Result<app::OrderView> result = place(**runtime, transaction);
+    if (!result) {
+      return Result<void>(result.error());
+    }
+    view = std::move(*result);
+    return Ok();
+  });
+  if (!placed) {
+    return Fail(placed.error());
+  }
+  Print(http::EncodeOrder(*view));
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"simkeep: keeps prepaid and number-keeping SIM and eSIM lines alive"};
+  cli.require_subcommand(1);
+  Global global;
+  if (const char* env = std::getenv("SIMKEEP_DATABASE"); env != nullptr && *env != '\0') {
+    global.runtime.database = env;
+  }
+  cli.add_option("--database", global.runtime.database,
+                 "Database: a SQLite file path (default ./simkeep.db, or $SIMKEEP_DATABASE)");
+  cli.add_option("--secret-key-file", global.runtime.secret_key_file,
+                 "Key for sealed secrets (default: the database path + .key)");
+  cli.add_option("--catalog", global.runtime.catalog_file, "A catalog JSON file to merge in");
+  cli.add_option("--issuer-name", global.runtime.issuer_name, "Issuer name on receipts");
+  cli.add_option("--invoice-number", global.runtime.invoice_registration_number,
+                 "Qualified-invoice registration number (T + 13 digits)");
+  cli.add_option("--now", global.now, "Pretend the time is this (RFC 3339), for demos");
+
+  ServeOptions serve;
+  CLI::App* serve_command = cli.add_subcommand("serve", "Run the HTTP API");
+  serve_command->add_option("--port", serve.port, "TCP port (0 picks a free one)");
+  serve_command->add_option("--address", serve.address, "Address to listen on");
+  serve_command->add_option("--threads", serve.threads, "I/O threads");
+  serve_command->add_flag("--demo", serve.demo, "Provision a few demo lines on first start");
+  serve_command->add_option("--port-file", serve.port_file, "Write the bound port here");
+
+  CLI::App* migrate = cli.add_subcommand("migrate", "Create or upgrade the database schema");
+
+  CLI::App* apikey = cli.add_subcommand("apikey", "Manage API keys");
+  apikey->require_subcommand(1);
+  std::string role, key_name = "cli";
+  CLI::App* apikey_create = apikey->add_subcommand("create", "Create a key and print its token");
+  apikey_create->add_option("--role", role, "admin, operator, clerk, agent, kiosk or partner")
+      ->required();
+  apikey_create->add_option("--name", key_name, "A label for the key");
+
+  CLI::App* import = cli.add_subcommand("import", "Import records from files");
+  import->require_subcommand(1);
+  std::string import_file;
+  bool skip_invalid = false;
+  CLI::App* import_lines = import->add_subcommand("lines", "Import lines from a CSV file");
+  import_lines->add_option("file", import_file, "CSV file")->required();
+  import_lines->add_flag("--skip-invalid", skip_invalid, "Import the valid rows, report the rest");
+
+  CLI::App* audit = cli.add_subcommand("audit", "Check every ledger invariant");
+
+  std::string line_id, msisdn, iccid, plan_id, method = "cash";
+  int64_t amount = 0;
+  CLI::App* line = cli.add_subcommand("line", "Show a line's status");
+  line->add_option("line_id", line_id, "Line id");
+  line->add_option("--msisdn", msisdn, "Find by phone number");
+  line->add_option("--iccid", iccid, "Find by ICCID");
+  CLI::App* plan = cli.add_subcommand("plan", "List the plans on sale");
+  CLI::App* topup = cli.add_subcommand("topup", "Top up a line's balance (cash at the counter)");
+  topup->add_option("line_id", line_id, "Line id")->required();
+  topup->add_option("--amount", amount, "Yen")->required();
+  CLI::App* renew = cli.add_subcommand("renew", "Renew a line");
+  renew->add_option("line_id", line_id, "Line id")->required();
+  renew->add_option("--plan", plan_id, "Plan id")->required();
+  renew->add_option("--method", method, "balance or cash");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;
+  }
+
+  if (serve_command->parsed()) {
+    return Serve(global, serve);
+  }
+  if (migrate->parsed()) {
+    Result<std::unique_ptr<Runtime>> runtime = Open(global);
+    if (!runtime) {
+      return Fail(runtime.error());
+    }
+    std::printf("migrate: database %s is up to date\n", global.runtime.database.c_str());
+    return 0;
+  }
+  if (apikey_create->parsed()) {
+    Result<std::unique_ptr<Runtime>> runtime = Open(global);
+    if (!runtime) {
+      return Fail(runtime.error());
+    }
+    Result<std::string> token = CreateApiKey(**runtime, role, key_name);
+    if (!token) {
+      return Fail(token.error());
+    }
+    std::printf("%s\n", token->c_str());
+    return 0;
+  }
+  if (import_lines->parsed()) {
+    return Import(global, import_file, skip_invalid);
+  }
+  if (audit->parsed()) {
+    return Audit(global);
+  }
+  const app::Requester counter{"clerk", domain::Channel::kCli, ""};
+  if (topup->parsed()) {
+    return PlaceOrder(global, [&](Runtime& rt, app::Transaction& transaction) {
+      app::TopUpInput input{LineId{line_id}, amount, app::PaymentInput{"cash", {}}, counter};
+      return rt.orders->PlaceTopUp(transaction, input);
+    });
+  }
+  if (renew->parsed()) {
+    return PlaceOrder(global, [&](Runtime& rt, app::Transaction& transaction) {
+      app::RenewalInput input{LineId{line_id}, PlanId{plan_id}, app::PaymentInput{method, {}},
+                              counter};
+      return rt.orders->PlaceRenewal(transaction, input);
+    });
+  }
+  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  if (!runtime) {
+    return Fail(runtime.error());
+  }
+  Runtime& rt = **runtime;
+  if (plan->parsed()) {
+    for (const domain::Plan& p : rt.context.catalog->plans) {
+      Result<Money> price = domain::PriceAt(p, rt.clock->Now());
+      std::printf("%-40s %-9s %-8s %8s  %s\n", p.id.value.c_str(),
+                  domain::CarrierCodeName(p.carrier), domain::PlanKindName(p.kind),
+                  price ? ("¥" + std::to_string(price->minor)).c_str() : "-", p.name.c_str());
+    }
+    return 0;
+  }
+  // `line`: show a line's status.
+  std::optional<http::Json> shown;
+  Result<void> read = rt.reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    LineId id{line_id};
+    if (!msisdn.empty() || !iccid.empty()) {
+      Result<std::optional<domain::Line>> found =
+          msisdn.empty() ? transaction.FindLineByIccid(iccid)
+                         : transaction.FindLineByMsisdn(msisdn);
+      if (!found) {
+        return found.error();
+      }
+      if (!found->has_value()) {
+        return NotFound("line_not_found", "No such line.");
+      }
+      id = (*found)->id;
+    }
+    Result<app::LineStatus> status = rt.lines->Status(transaction, id);
+    if (!status) {
+      return status.error();
+    }
+    shown = http::EncodeStatus(*status, false);
+    return Ok();
+  });
+  if (!read) {
+    return Fail(read.error());
+  }
+  Print(*shown);
+  return 0;
+}
+
+}  // namespace simkeep::cli

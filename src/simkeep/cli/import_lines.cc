@@ -1,0 +1,162 @@
+#include "simkeep/cli/import_lines.h"
+
+#include <map>
+
+#include "simkeep/app/limits.h"
+
+namespace simkeep::cli {
+namespace {
+
+// Splits one CSV record (RFC 4180: fields may be quoted, "" is a quote inside quotes).
+// Returns false on an unterminated quote. Quoted fields spanning lines are not supported.
+bool SplitCsv(const std::string& line, std::vector<std::string>& fields) {
+  fields.clear();
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        field.push_back('"');
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field.push_back(c);
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.push_back(std::move(field));
+      field.clear();
+    } else if (c != '\r') {
+      field.push_back(c);
+    }
+  }
+  fields.push_back(std::move(field));
+  return !quoted;
+}
+
+using Setter = std::string app::ProvisionRequest::*;
+const std::map<std::string, Setter>& Columns() {
+  static const std::map<std::string, Setter> columns = {
+      {"iccid", &app::ProvisionRequest::iccid},
+      {"msisdn", &app::ProvisionRequest::msisdn},
+      {"imsi", &app::ProvisionRequest::imsi},
+      {"eid", &app::ProvisionRequest::eid},
+      {"carrier", &app::ProvisionRequest::carrier},
+      {"form_factor", &app::ProvisionRequest::form_factor},
+      {"service", &app::ProvisionRequest::service},
+      {"plan_id", &app::ProvisionRequest::plan_id},
+      {"activation_code", &app::ProvisionRequest::activation_code},
+      {"confirmation_code", &app::ProvisionRequest::confirmation_code},
+      {"state", &app::ProvisionRequest::state},
+      {"expires_at", &app::ProvisionRequest::expires_at},
+      {"activate_by", &app::ProvisionRequest::activate_by}};
+  return columns;
+}
+
+struct ParsedRow {
+  int64_t row = 0;
+  app::ValidProvision provision;
+};
+
+void AddProblem(ImportReport& report, int64_t row, const Error& error) {
+  std::string message = error.message;
+  for (const FieldError& field : error.errors) {
+    if (error.errors.size() > 1) {
+      message += " " + field.field + ": " + field.message;
+    }
+  }
+  report.problems.push_back(RowProblem{row, error.reason, message});
+}
+
+}  // namespace
+
+Result<ImportReport> ImportLines(app::Session& session, const app::LineService& lines,
+                                 std::istream& csv, bool skip_invalid,
+                                 const std::function<void(int64_t, int64_t)>& progress) {
+  std::string text;
+  std::vector<std::string> fields;
+  if (!std::getline(csv, text) || !SplitCsv(text, fields)) {
+    return InvalidArgument("csv_header_missing", "The file has no CSV header row.");
+  }
+  std::vector<Setter> setters;
+  for (const std::string& name : fields) {
+    auto it = Columns().find(name);
+    if (it == Columns().end()) {
+      return InvalidArgument("csv_column_unknown", "Unknown column '" + name + "' in the header.");
+    }
+    setters.push_back(it->second);
+  }
+  ImportReport report;
+  std::vector<ParsedRow> parsed;
+  for (int64_t row = 2; std::getline(csv, text); ++row) {
+    if (text.empty() || text == "\r") {
+      continue;
+    }
+    if (++report.rows > static_cast<int64_t>(app::kImportRowsMax)) {
+      return InvalidArgument("csv_too_large", "At most 10,000,000 rows per import.");
+    }
+    app::ProvisionRequest request;
+    request.iccid_source = domain::IccidSource::kUpstream;
+    if (!SplitCsv(text, fields) || fields.size() != setters.size()) {
+      report.problems.push_back(RowProblem{row, "csv_row_malformed",
+                                           "Expected " + std::to_string(setters.size()) +
+                                               " fields."});
+      continue;
+    }
+    for (size_t i = 0; i < setters.size(); ++i) {
+      request.*setters[i] = std::move(fields[i]);
+    }
+    Result<app::ValidProvision> valid = lines.Validate(request);
+    if (!valid) {
+      AddProblem(report, row, valid.error());
+      continue;
+    }
+    parsed.push_back(ParsedRow{row, std::move(*valid)});
+  }
+  if (!report.problems.empty() && !skip_invalid) {
+    return report;  // Nothing written.
+  }
+  if (Result<void> begun = session.Begin(/*read_only=*/false); !begun) {
+    return begun.error();
+  }
+  const int64_t total = static_cast<int64_t>(parsed.size());
+  int64_t done = 0;
+  for (ParsedRow& row : parsed) {
+    if (Result<void> savepoint = session.Savepoint(); !savepoint) {
+      (void)session.Rollback();
+      return savepoint.error();
+    }
+    Result<domain::Line> inserted = lines.Insert(session.transaction(), std::move(row.provision));
+    Result<void> ended = inserted ? session.ReleaseSavepoint() : session.RollbackToSavepoint();
+    if (ended && !inserted) {
+      ended = session.ReleaseSavepoint();
+      AddProblem(report, row.row, inserted.error());
+    }
+    if (!ended) {
+      (void)session.Rollback();
+      return ended.error();
+    }
+    report.imported += inserted ? 1 : 0;
+    if (++done % 10'000 == 0 && progress) {
+      progress(done, total);
+    }
+  }
+  if (!report.problems.empty() && !skip_invalid) {
+    (void)session.Rollback();
+    report.imported = 0;
+    return report;
+  }
+  if (Result<void> committed = session.Commit(); !committed) {
+    return committed.error();
+  }
+  if (progress) {
+    progress(done, total);
+  }
+  report.committed = true;
+  return report;
+}
+
+}  // namespace simkeep::cli

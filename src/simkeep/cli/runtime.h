@@ -1,0 +1,64 @@
+#ifndef SIMKEEP_CLI_RUNTIME_H_
+#define SIMKEEP_CLI_RUNTIME_H_
+
+#include <memory>
+#include <string>
+
+#include "simkeep/app/committer.h"
+#include "simkeep/app/context.h"
+#include "simkeep/app/line_service.h"
+#include "simkeep/app/order_service.h"
+#include "simkeep/app/read_pool.h"
+#include "simkeep/base/clock.h"
+#include "simkeep/base/ids.h"
+
+namespace simkeep::cli {
+
+// Options every command shares.
+struct RuntimeOptions {
+  std::string database = "./simkeep.db";  // A path, "sqlite:PATH", or later "postgresql://...".
+  std::string secret_key_file;            // Default: the database path + ".key".
+  std::string catalog_file;               // Extra catalog to merge in; empty = none.
+  std::string issuer_name = "simkeep demo operator (SAMPLE)";
+  std::string invoice_registration_number = "T9234567890123";
+};
+
+// Everything a command needs, wired together: the migrated database, the committer, the catalog
+// (the sample catalog is stored on first start), the services. Owned by the command (or test)
+// that opened it; members are declared in dependency order so they are destroyed safely.
+struct Runtime {
+  std::unique_ptr<Clock> clock;
+  std::unique_ptr<IdGenerator> ids;
+  std::unique_ptr<app::Database> database;
+  std::unique_ptr<app::Sealer> sealer;
+  std::unique_ptr<app::PaymentProvider> card_provider;
+  app::ServiceContext context;
+  std::unique_ptr<app::ReadPool> reads;
+  std::unique_ptr<app::Committer> committer;
+  std::unique_ptr<app::LineService> lines;
+  std::unique_ptr<app::OrderService> orders;
+
+  ~Runtime();
+};
+
+// Opens the database named in `options`, migrates it, loads (or first stores) the catalog, and
+// starts the committer. `clock` and `ids` default to the system clock and random ids.
+Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
+                                             std::unique_ptr<Clock> clock = nullptr,
+                                             std::unique_ptr<IdGenerator> ids = nullptr);
+
+// Opens a database by URL or path. kInvalidArgument "database_url_invalid" for a scheme simkeep
+// does not support.
+Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url);
+
+// The sample catalog shipped in data/sample_catalog.json, compiled into the binary.
+std::string_view SampleCatalogJson();
+
+// Creates an API key with `role` and returns its token (shown once; only its hash is stored).
+// kInvalidArgument "role_invalid".
+Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,
+                                 const std::string& name);
+
+}  // namespace simkeep::cli
+
+#endif  // SIMKEEP_CLI_RUNTIME_H_

@@ -1,0 +1,88 @@
+#ifndef SIMKEEP_DOMAIN_ORDER_H_
+#define SIMKEEP_DOMAIN_ORDER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "simkeep/base/clock.h"
+#include "simkeep/base/ids.h"
+#include "simkeep/domain/tax.h"
+
+namespace simkeep::domain {
+
+enum class OrderKind { kTopUp, kRenewal, kPlanChange };
+const char* OrderKindName(OrderKind kind);  // "topup", "renewal", "plan_change"
+
+enum class OrderStatus { kPending, kCompleted, kFailed, kExpired, kCanceled };
+const char* OrderStatusName(OrderStatus status);
+std::optional<OrderStatus> ParseOrderStatus(std::string_view text);
+
+// Where an order came from (DESIGN.md §1).
+enum class Channel { kApi, kWeb, kApp, kKiosk, kStore, kPartner, kSupport, kCli };
+const char* ChannelName(Channel channel);
+std::optional<Channel> ParseChannel(std::string_view text);
+
+enum class PaymentMethod { kBalance, kCash, kCard };
+const char* PaymentMethodName(PaymentMethod method);  // "balance", "cash", "card"
+std::optional<PaymentMethod> ParsePaymentMethod(std::string_view text);
+
+enum class PaymentStatus { kPending, kRequiresAction, kSucceeded, kFailed, kCanceled, kRefunded };
+const char* PaymentStatusName(PaymentStatus status);
+std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text);
+
+// An attempt to collect money through a method and a provider.
+struct Payment {
+  PaymentId id;
+  OrderId order_id;
+  PaymentMethod method = PaymentMethod::kBalance;
+  std::string provider;  // "internal" for balance and cash, "sandbox", "komoju", ...
+  PaymentStatus status = PaymentStatus::kPending;
+  int64_t amount_jpy = 0;
+  std::string failure_reason;  // Stable word when failed: "card_declined", "expired_card", ...
+  std::string provider_reference;
+  std::string card_brand;  // "visa", ... when method is card.
+  std::string card_last4;
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+// What a customer asked for, with its outcome.
+struct Order {
+  OrderId id;
+  LineId line_id;
+  OrderKind kind = OrderKind::kTopUp;
+  OrderStatus status = OrderStatus::kPending;
+  PlanId plan_id;          // Renewals and plan changes.
+  int64_t amount_jpy = 0;  // What the customer pays, tax included.
+  Channel channel = Channel::kApi;
+  std::string idempotency_key;
+  std::string failure_reason;
+  std::optional<std::string> receipt_number;
+  Timestamp created_at;
+  std::optional<Timestamp> completed_at;
+};
+
+enum class ReceiptKind { kQualifiedInvoice, kNonTaxable };
+const char* ReceiptKindName(ReceiptKind kind);  // "qualified_invoice", "non_taxable"
+
+// An issued receipt. Immutable once stored: corrections are new documents. Per-rate totals are
+// computed once at issue (DOMAIN.md §4.3) and stored, never recomputed.
+struct Receipt {
+  std::string number;  // Sequential per issuer: "R0000000001".
+  OrderId order_id;
+  LineId line_id;
+  ReceiptKind kind = ReceiptKind::kNonTaxable;
+  std::string issuer_name;
+  std::string invoice_registration_number;  // "T" + 13 digits; empty for non-taxable receipts.
+  std::string channel;
+  std::string payment_method;
+  std::vector<ReceiptLine> lines;
+  InvoiceTotals totals;
+  Timestamp issued_at;
+};
+
+}  // namespace simkeep::domain
+
+#endif  // SIMKEEP_DOMAIN_ORDER_H_

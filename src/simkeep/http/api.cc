@@ -1,0 +1,872 @@
+#include "simkeep/http/api.h"
+
+// Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <initializer_list>
+#include <mutex>
+#include <unordered_map>
+
+#include "simkeep/app/limits.h"
+#include "simkeep/base/time.h"
+#include "simkeep/domain/activation_code.h"
+#include "simkeep/http/json_codec.h"
+#include "simkeep/http/receipt_html.h"
+#include "simkeep/http/qr_svg.h"
+
+namespace simkeep::http {
+namespace {
+
+constexpr size_t kIdempotencyKeyLengthMax = 255;
+constexpr const char* kStaffRoles[] = {"admin", "operator", "clerk", "agent"};
+
+Response JsonResponse(int status, const Json& body) {
+  Response response;
+  response.status = status;
+  response.body = body.dump();
+  return response;
+}
+
+Response Problem(const Error& error) {
+  Response response;
+  response.status = HttpStatusFor(error);
+  response.content_type = "application/problem+json";
+  response.body = EncodeProblem(error).dump();
+  if (error.code == ErrorCode::kInternal) {
+    spdlog::error("internal error: {}", error.message);
+  }
+  return response;
+}
+
+// A human sentence for each payment failure reason (the reason itself is the stable code).
+std::string PaymentFailureMessage(const std::string& reason) {
+  if (reason == "card_declined") {
+    return "The card was declined. Try another card or another way to pay.";
+  }
+  if (reason == "insufficient_funds") {
+    return "The card has insufficient funds.";
+  }
+  if (reason == "expired_card") {
+    return "The card has expired.";
+  }
+  if (reason == "limit_exceeded") {
+    return "The card's limit would be exceeded.";
+  }
+  return "The payment failed (" + reason + ").";
+}
+
+// The answer for a placed order: 201 when completed, 202 while its payment is still pending,
+// 402 with the order attached when the payment failed.
+Response OrderResponse(const app::OrderView& view) {
+  const Json order = EncodeOrder(view);
+  if (view.order.status == domain::OrderStatus::kFailed) {
+    Error error{ErrorCode::kFailedPrecondition, view.order.failure_reason,
+                PaymentFailureMessage(view.order.failure_reason), {}};
+    Json problem = EncodeProblem(error);
+    problem["status"] = 402;
+    problem["order"] = order;
+    Response response = JsonResponse(402, problem);
+    response.content_type = "application/problem+json";
+    return response;
+  }
+  return JsonResponse(view.order.status == domain::OrderStatus::kPending ? 202 : 201, order);
+}
+
+Response MethodNotAllowed(const Request& request) {
+  Response response = Problem(InvalidArgument(
+      "method_not_allowed", request.method + " is not allowed on " + request.path + "."));
+  Json body = Json::parse(response.body);
+  body["status"] = 405;
+  response.status = 405;
+  response.body = body.dump();
+  return response;
+}
+
+std::vector<std::string> SplitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) {
+      slash = path.size();
+    }
+    parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  if (!parts.empty() && parts.back().empty()) {
+    parts.pop_back();  // A trailing slash.
+  }
+  return parts;
+}
+
+// The authenticated caller.
+struct Principal {
+  std::string api_key_id;
+  std::string role;
+};
+
+bool HasRole(const Principal& principal, std::initializer_list<const char*> roles) {
+  for (const char* role : roles) {
+    if (principal.role == role) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsStaff(const Principal& principal) {
+  for (const char* role : kStaffRoles) {
+    if (principal.role == role) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Error Forbidden() {
+  return PermissionDenied("role_forbidden", "This API key's role may not do that.");
+}
+
+domain::Channel ChannelFor(const Principal& principal) {
+  if (principal.role == "kiosk") {
+    return domain::Channel::kKiosk;
+  }
+  if (principal.role == "clerk") {
+    return domain::Channel::kStore;
+  }
+  if (principal.role == "agent") {
+    return domain::Channel::kSupport;
+  }
+  if (principal.role == "partner") {
+    return domain::Channel::kPartner;
+  }
+  return domain::Channel::kApi;
+}
+
+Result<app::PageRequest> PageFrom(const Request& request) {
+  app::PageRequest page;
+  page.limit = app::kPageLimitDefault;
+  const std::string limit = request.Query("limit");
+  if (!limit.empty()) {
+    int value = 0;
+    for (char c : limit) {
+      if (c < '0' || c > '9' || value > app::kPageLimitMax) {
+        value = -1;
+        break;
+      }
+      value = value * 10 + (c - '0');
+    }
+    if (value < 1 || value > app::kPageLimitMax) {
+      return InvalidArgument("limit_invalid", "limit must be between 1 and " +
+                                                  std::to_string(app::kPageLimitMax) + ".");
+    }
+    page.limit = value;
+  }
+  page.after_id = request.Query("cursor");
+  return page;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 15]);
+  }
+  return hex;
+}
+
+struct Api::Impl {
+  ApiDependencies deps;
+  boost::asio::thread_pool provider_pool{2};
+  std::mutex keys_mutex;
+  std::unordered_map<std::string, Principal> keys_by_hash;
+  std::atomic<uint64_t> responses_2xx{0}, responses_4xx{0}, responses_5xx{0};
+
+  explicit Impl(ApiDependencies d) : deps(std::move(d)) {}
+
+  Timestamp Now() const { return deps.context->clock->Now(); }
+
+  Responder Counting(Responder respond) {
+    return [this, respond = std::move(respond)](Response response) {
+      (response.status >= 500 ? responses_5xx
+       : response.status >= 400 ? responses_4xx
+                                : responses_2xx)
+          .fetch_add(1);
+      respond(std::move(response));
+    };
+  }
+
+  Result<Principal> Authenticate(const Request& request);
+  void Route(const Request& request, const Principal& principal, Responder respond);
+  void Read(const std::function<Result<Response>(app::Transaction&)>& work,
+            const Responder& respond);
+
+  // The outcome of an idempotent write's first transaction.
+  struct Placed {
+    Response response;
+    std::optional<domain::Payment> to_charge;  // A provider payment still to collect.
+    app::CardDetails card;
+  };
+  using Place = std::function<Result<Placed>(app::Transaction&)>;
+  void Write(const Request& request, const Principal& principal, bool key_required, Place place,
+             Responder respond);
+  void ChargeAndFinish(domain::Payment payment, app::CardDetails card, std::string principal,
+                       std::string key, Responder respond);
+
+  void Handle(Request request, Responder respond);
+  void HandleLines(const Request& request, const Principal& principal,
+                   const std::vector<std::string>& parts, Responder respond);
+  void HandleOrders(const Request& request, const Principal& principal,
+                    const std::vector<std::string>& parts, Responder respond);
+  void HandleCatalog(const Request& request, const std::vector<std::string>& parts,
+                     Responder respond);
+  Response Metrics();
+};
+
+Result<Principal> Api::Impl::Authenticate(const Request& request) {
+  const std::string& header = request.Header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (header.size() <= kBearer.size() || header.compare(0, kBearer.size(), kBearer) != 0) {
+    return Unauthenticated("unauthenticated",
+                           "Send an API key as 'Authorization: Bearer <token>'.");
+  }
+  const std::string hash = Sha256Hex(std::string_view(header).substr(kBearer.size()));
+  {
+    std::lock_guard<std::mutex> lock(keys_mutex);
+    auto it = keys_by_hash.find(hash);
+    if (it != keys_by_hash.end()) {
+      return it->second;
+    }
+  }
+  std::optional<app::ApiKey> key;
+  Result<void> read = deps.reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<app::ApiKey>> found = transaction.FindApiKeyByTokenHash(hash);
+    if (!found) {
+      return found.error();
+    }
+    key = std::move(*found);
+    return Ok();
+  });
+  if (!read) {
+    return read.error();
+  }
+  if (!key || key->revoked_at) {
+    return Unauthenticated("api_key_invalid", "The API key is unknown or revoked.");
+  }
+  Principal principal{key->id.value, key->role};
+  std::lock_guard<std::mutex> lock(keys_mutex);
+  keys_by_hash.emplace(hash, principal);
+  return principal;
+}
+
+void Api::Impl::Read(const std::function<Result<Response>(app::Transaction&)>& work,
+                     const Responder& respond) {
+  std::optional<Response> response;
+  Result<void> read = deps.reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<Response> answered = work(transaction);
+    if (!answered) {
+      return answered.error();
+    }
+    response = std::move(*answered);
+    return Ok();
+  });
+  respond(read ? std::move(*response) : Problem(read.error()));
+}
+
+void Api::Impl::Write(const Request& request, const Principal& principal, bool key_required,
+                      Place place, Responder respond) {
+  const std::string& key = request.Header("idempotency-key");
+  if (key.empty() && key_required) {
+    return respond(Problem(InvalidArgument(
+        "idempotency_key_required", "This request moves money: send an Idempotency-Key header.")));
+  }
+  if (key.size() > kIdempotencyKeyLengthMax) {
+    return respond(Problem(InvalidArgument("idempotency_key_invalid",
+                                           "An Idempotency-Key is at most 255 characters.")));
+  }
+  const std::string hash = Sha256Hex(request.method + " " + request.path + "\n" + request.body);
+  struct State {
+    std::optional<app::IdempotencyRecord> replay;
+    std::optional<Placed> placed;
+  };
+  auto state = std::make_shared<State>();
+  const Timestamp now = Now();
+  auto apply = [state, place = std::move(place), key, hash, principal,
+                now](app::Transaction& transaction) -> Result<void> {
+    if (!key.empty()) {
+      Result<std::optional<app::IdempotencyRecord>> found =
+          transaction.FindIdempotency(principal.api_key_id, key);
+      if (!found) {
+        return found.error();
+      }
+      if (found->has_value()) {
+        const app::IdempotencyRecord& record = **found;
+        if (record.request_hash != hash) {
+          return FailedPrecondition("idempotency_key_reused",
+                                    "This Idempotency-Key was used for a different request.");
+        }
+        if (!record.completed) {
+          return Error{ErrorCode::kAborted, "idempotency_key_in_use",
+                       "A request with this Idempotency-Key is still in progress; retry later.",
+                       {}};
+        }
+        state->replay = record;
+        return Ok();
+      }
+    }
+    Result<Placed> placed = place(transaction);
+    if (!placed) {
+      return placed.error();
+    }
+    if (!key.empty()) {
+      app::IdempotencyRecord record{principal.api_key_id, key, hash, !placed->to_charge,
+                                    placed->response.status, placed->response.body, now};
+      if (Result<void> stored = transaction.InsertIdempotency(record); !stored) {
+        return stored;
+      }
+    }
+    state->placed = std::move(*placed);
+    return Ok();
+  };
+  auto done = [this, state, respond, key, principal](Result<void> outcome) {
+    if (!outcome) {
+      return respond(Problem(outcome.error()));
+    }
+    if (state->replay) {
+      Response response;
+      response.status = state->replay->response_status;
+      response.content_type =
+          response.status >= 400 ? "application/problem+json" : "application/json";
+      response.body = state->replay->response_body;
+      response.headers.emplace_back("Idempotent-Replayed", "true");
+      return respond(std::move(response));
+    }
+    if (state->placed->to_charge) {
+      // The provider call may block; it never runs on the committer thread.
+      boost::asio::post(provider_pool, [this, state, respond, key, principal] {
+        ChargeAndFinish(*state->placed->to_charge, state->placed->card, principal.api_key_id, key,
+                        respond);
+      });
+      return;
+    }
+    respond(std::move(state->placed->response));
+  };
+  deps.committer->Submit(std::move(apply), std::move(done));
+}
+
+void Api::Impl::ChargeAndFinish(domain::Payment payment, app::CardDetails card,
+                                std::string principal, std::string key, Responder respond) {
+  const app::ChargeOutcome outcome = deps.orders->Charge(payment, card);
+  auto response = std::make_shared<Response>();
+  deps.committer->Submit(
+      [this, payment_id = payment.id, outcome, principal, key,
+       response](app::Transaction& transaction) -> Result<void> {
+        Result<app::OrderView> view =
+            deps.orders->ApplyChargeOutcome(transaction, payment_id, outcome);
+        if (!view) {
+          return view.error();
+        }
+        *response = OrderResponse(*view);
+        if (key.empty() || view->order.status == domain::OrderStatus::kPending) {
+          return Ok();
+        }
+        return transaction.CompleteIdempotency(principal, key, response->status, response->body);
+      },
+      [respond, response](Result<void> outcome_written) {
+        respond(outcome_written ? std::move(*response) : Problem(outcome_written.error()));
+      });
+}
+
+Response Api::Impl::Metrics() {
+  const app::CommitterStats stats = deps.committer->stats();
+  std::string text;
+  text += "# HELP simkeep_http_responses_total HTTP responses by status class.\n";
+  text += "# TYPE simkeep_http_responses_total counter\n";
+  text += "simkeep_http_responses_total{class=\"2xx\"} " + std::to_string(responses_2xx) + "\n";
+  text += "simkeep_http_responses_total{class=\"4xx\"} " + std::to_string(responses_4xx) + "\n";
+  text += "simkeep_http_responses_total{class=\"5xx\"} " + std::to_string(responses_5xx) + "\n";
+  text += "# HELP simkeep_commit_batches_total Write transactions committed.\n";
+  text += "# TYPE simkeep_commit_batches_total counter\n";
+  text += "simkeep_commit_batches_total " + std::to_string(stats.batches) + "\n";
+  text += "# HELP simkeep_commit_failed_batches_total Write transactions that failed to commit.\n";
+  text += "# TYPE simkeep_commit_failed_batches_total counter\n";
+  text += "simkeep_commit_failed_batches_total " + std::to_string(stats.failed_batches) + "\n";
+  text += "# HELP simkeep_commit_commands_total Write commands applied.\n";
+  text += "# TYPE simkeep_commit_commands_total counter\n";
+  text += "simkeep_commit_commands_total " + std::to_string(stats.commands) + "\n";
+  text += "# HELP simkeep_commit_rejected_total Write commands rejected (nothing written).\n";
+  text += "# TYPE simkeep_commit_rejected_total counter\n";
+  text += "simkeep_commit_rejected_total " + std::to_string(stats.rejected) + "\n";
+  Response response;
+  response.content_type = "text/plain; version=0.0.4";
+  response.body = std::move(text);
+  return response;
+}
+
+void Api::Impl::Handle(Request request, Responder respond) {
+  respond = Counting(std::move(respond));
+  if (request.path == "/healthz") {
+    return respond(JsonResponse(200, Json{{"status", "ok"}, {"version", deps.version}}));
+  }
+  if (request.path == "/readyz") {
+    Result<void> ready = deps.reads->Read([](app::Transaction&) { return Ok(); });
+    return respond(ready ? JsonResponse(200, Json{{"status", "ready"}})
+                         : Problem(Unavailable("not_ready", "The database is not reachable.")));
+  }
+  if (request.path == "/metrics") {
+    return respond(Metrics());
+  }
+  if (request.path != "/v1" && request.path.rfind("/v1/", 0) != 0) {
+    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  }
+  Result<Principal> principal = Authenticate(request);
+  if (!principal) {
+    return respond(Problem(principal.error()));
+  }
+  Route(request, *principal, std::move(respond));
+}
+
+void Api::Impl::Route(const Request& request, const Principal& principal, Responder respond) {
+  const std::vector<std::string> parts = SplitPath(request.path);  // "v1", resource, ...
+  const std::string resource = parts.size() > 1 ? parts[1] : "";
+  if (resource == "carriers" || resource == "plans") {
+    return HandleCatalog(request, parts, std::move(respond));
+  }
+  if (resource == "lines") {
+    return HandleLines(request, principal, parts, std::move(respond));
+  }
+  if (resource == "orders") {
+    return HandleOrders(request, principal, parts, std::move(respond));
+  }
+  respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+}
+
+void Api::Impl::HandleCatalog(const Request& request, const std::vector<std::string>& parts,
+                              Responder respond) {
+  if (request.method != "GET") {
+    return respond(MethodNotAllowed(request));
+  }
+  const domain::Catalog& catalog = *deps.context->catalog;
+  if (parts[1] == "carriers" && parts.size() == 2) {
+    Json carriers = Json::array();
+    for (const domain::Carrier& carrier : catalog.carriers) {
+      carriers.push_back(EncodeCarrier(carrier));
+    }
+    return respond(JsonResponse(200, Json{{"data", carriers}}));
+  }
+  if (parts[1] == "plans" && parts.size() == 2) {
+    const std::string carrier = request.Query("carrier");
+    const std::string kind = request.Query("kind");
+    Json plans = Json::array();
+    for (const domain::Plan& plan : catalog.plans) {
+      if ((carrier.empty() || carrier == domain::CarrierCodeName(plan.carrier)) &&
+          (kind.empty() || kind == domain::PlanKindName(plan.kind))) {
+        plans.push_back(EncodePlan(plan, Now()));
+      }
+    }
+    return respond(JsonResponse(200, Json{{"data", plans}}));
+  }
+  if (parts[1] == "plans" && parts.size() == 3) {
+    const domain::Plan* plan = catalog.FindPlan(PlanId{parts[2]});
+    if (plan == nullptr) {
+      return respond(Problem(NotFound("plan_not_found", "No plan " + parts[2] + " exists.")));
+    }
+    return respond(JsonResponse(200, EncodePlan(*plan, Now())));
+  }
+  respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+}
+
+void Api::Impl::HandleLines(const Request& request, const Principal& principal,
+                            const std::vector<std::string>& parts, Responder respond) {
+  const bool staff = IsStaff(principal);
+  const bool kiosk = principal.role == "kiosk";
+  // /v1/lines
+  if (parts.size() == 2) {
+    if (request.method == "POST") {
+      if (!HasRole(principal, {"admin", "operator"})) {
+        return respond(Problem(Forbidden()));
+      }
+      Result<Json> body = ParseObject(request.body);
+      if (!body) {
+        return respond(Problem(body.error()));
+      }
+      Result<app::ProvisionRequest> decoded = DecodeProvision(*body);
+      if (!decoded) {
+        return respond(Problem(decoded.error()));
+      }
+      Result<app::ValidProvision> valid = deps.lines->Validate(*decoded);
+      if (!valid) {
+        return respond(Problem(valid.error()));
+      }
+      auto provision = std::make_shared<app::ValidProvision>(std::move(*valid));
+      return Write(
+          request, principal, /*key_required=*/false,
+          [this, provision](app::Transaction& transaction) -> Result<Placed> {
+            Result<domain::Line> line = deps.lines->Insert(transaction, *provision);
+            if (!line) {
+              return line.error();
+            }
+            return Placed{JsonResponse(201, EncodeLine(*line, false)), std::nullopt, {}};
+          },
+          std::move(respond));
+    }
+    if (request.method != "GET") {
+      return respond(MethodNotAllowed(request));
+    }
+    if (!staff && !kiosk) {
+      return respond(Problem(Forbidden()));
+    }
+    const std::string msisdn = request.Query("msisdn");
+    const std::string iccid = request.Query("iccid");
+    Result<app::PageRequest> page = PageFrom(request);
+    if (!page) {
+      return respond(Problem(page.error()));
+    }
+    if (kiosk && msisdn.empty() && iccid.empty()) {
+      return respond(Problem(Forbidden()));  // A kiosk looks lines up; it never lists them.
+    }
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          std::vector<domain::Line> found;
+          if (!msisdn.empty() || !iccid.empty()) {
+            Result<std::optional<domain::Line>> line = Result<std::optional<domain::Line>>(
+                std::optional<domain::Line>());
+            if (!msisdn.empty()) {
+              Result<domain::Msisdn> parsed = domain::ParseMsisdn(msisdn);
+              if (!parsed) {
+                return parsed.error();
+              }
+              line = transaction.FindLineByMsisdn(parsed->e164);
+            } else {
+              Result<domain::Iccid> parsed =
+                  domain::ParseIccid(iccid, domain::IccidSource::kUpstream);
+              if (!parsed) {
+                return parsed.error();
+              }
+              line = transaction.FindLineByIccid(parsed->digits);
+            }
+            if (!line) {
+              return line.error();
+            }
+            if (line->has_value()) {
+              found.push_back(std::move(**line));
+            }
+          } else {
+            Result<std::vector<domain::Line>> lines = transaction.ListLines(*page);
+            if (!lines) {
+              return lines.error();
+            }
+            found = std::move(*lines);
+          }
+          Json data = Json::array();
+          for (const domain::Line& line : found) {
+            data.push_back(EncodeLine(line, kiosk));
+          }
+          const bool more = msisdn.empty() && iccid.empty() &&
+                            static_cast<int>(found.size()) == page->limit;
+          return JsonResponse(200, Json{{"data", data},
+                                        {"next_cursor", more ? Json(found.back().id.value)
+                                                             : Json(nullptr)}});
+        },
+        respond);
+  }
+  const LineId line_id{parts[2]};
+  const std::string action = parts.size() > 3 ? parts[3] : "";
+  if (parts.size() > 5 || (parts.size() == 5 && action != "esim")) {
+    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  }
+  if (request.method == "GET") {
+    if (!staff && !kiosk) {
+      return respond(Problem(Forbidden()));
+    }
+    if (kiosk && action != "status" && action != "") {
+      return respond(Problem(Forbidden()));
+    }
+    if (action.empty()) {
+      return Read(
+          [&](app::Transaction& transaction) -> Result<Response> {
+            Result<domain::Line> line = deps.lines->Get(transaction, line_id);
+            if (!line) {
+              return line.error();
+            }
+            return JsonResponse(200, EncodeLine(*line, kiosk));
+          },
+          respond);
+    }
+    if (action == "status") {
+      return Read(
+          [&](app::Transaction& transaction) -> Result<Response> {
+            Result<app::LineStatus> status = deps.lines->Status(transaction, line_id);
+            if (!status) {
+              return status.error();
+            }
+            return JsonResponse(200, EncodeStatus(*status, kiosk));
+          },
+          respond);
+    }
+    if (action == "orders") {
+      Result<app::PageRequest> page = PageFrom(request);
+      if (!page) {
+        return respond(Problem(page.error()));
+      }
+      return Read(
+          [&](app::Transaction& transaction) -> Result<Response> {
+            Result<domain::Line> line = deps.lines->Get(transaction, line_id);
+            if (!line) {
+              return line.error();
+            }
+            Result<std::vector<domain::Order>> orders = transaction.ListOrders(line_id, *page);
+            if (!orders) {
+              return orders.error();
+            }
+            Json data = Json::array();
+            for (domain::Order& order : *orders) {
+              Result<std::optional<domain::Payment>> payment =
+                  transaction.FindPaymentByOrder(order.id);
+              if (!payment) {
+                return payment.error();
+              }
+              data.push_back(EncodeOrder(app::OrderView{order, std::move(*payment)}));
+            }
+            const bool more = static_cast<int>(orders->size()) == page->limit;
+            return JsonResponse(200, Json{{"data", data},
+                                          {"next_cursor", more ? Json(orders->back().id.value)
+                                                               : Json(nullptr)}});
+          },
+          respond);
+    }
+    if (action == "esim" && parts.size() == 5 && parts[4] == "qr.svg") {
+      return Read(
+          [&](app::Transaction& transaction) -> Result<Response> {
+            Result<domain::Line> line = deps.lines->Get(transaction, line_id);
+            if (!line) {
+              return line.error();
+            }
+            if (!line->esim) {
+              return NotFound("esim_not_found", "Line " + line_id.value + " is not an eSIM.");
+            }
+            domain::ActivationCode code{line->esim->smdp_address, line->esim->matching_id,
+                                        line->esim->smdp_oid,
+                                        line->esim->confirmation_code_required};
+            Result<std::string> svg = QrSvg(domain::FormatActivationCode(code));
+            if (!svg) {
+              return svg.error();
+            }
+            Response response;
+            response.content_type = "image/svg+xml";
+            response.body = std::move(*svg);
+            response.headers.emplace_back("Cache-Control", "no-store");
+            return response;
+          },
+          respond);
+    }
+    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  }
+  if (request.method != "POST" || parts.size() != 4) {
+    return respond(parts.size() == 4 ? MethodNotAllowed(request)
+                                     : Problem(NotFound("route_not_found",
+                                                        "No such endpoint: " + request.path)));
+  }
+  if (!staff && !kiosk) {
+    return respond(Problem(Forbidden()));
+  }
+  Result<Json> body = ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  const app::Requester requester{principal.role, ChannelFor(principal),
+                                 principal.api_key_id + ":" + request.Header("idempotency-key")};
+  if (action == "topups") {
+    Result<app::TopUpInput> input = DecodeTopUp(*body);
+    if (!input) {
+      return respond(Problem(input.error()));
+    }
+    input->line_id = line_id;
+    input->requester = requester;
+    if (Result<void> checked = deps.orders->CheckTopUp(*input); !checked) {
+      return respond(Problem(checked.error()));
+    }
+    auto shared = std::make_shared<app::TopUpInput>(std::move(*input));
+    return Write(
+        request, principal, /*key_required=*/true,
+        [this, shared](app::Transaction& transaction) -> Result<Placed> {
+          Result<app::OrderView> view = deps.orders->PlaceTopUp(transaction, *shared);
+          if (!view) {
+            return view.error();
+          }
+          const bool pending = view->order.status == domain::OrderStatus::kPending;
+          return Placed{OrderResponse(*view), pending ? view->payment : std::nullopt,
+                        shared->payment.card};
+        },
+        std::move(respond));
+  }
+  if (action == "renewals") {
+    Result<app::RenewalInput> input = DecodeRenewal(*body);
+    if (!input) {
+      return respond(Problem(input.error()));
+    }
+    input->line_id = line_id;
+    input->requester = requester;
+    if (Result<void> checked = deps.orders->CheckRenewal(*input); !checked) {
+      return respond(Problem(checked.error()));
+    }
+    auto shared = std::make_shared<app::RenewalInput>(std::move(*input));
+    return Write(
+        request, principal, /*key_required=*/true,
+        [this, shared](app::Transaction& transaction) -> Result<Placed> {
+          Result<app::OrderView> view = deps.orders->PlaceRenewal(transaction, *shared);
+          if (!view) {
+            return view.error();
+          }
+          const bool pending = view->order.status == domain::OrderStatus::kPending;
+          return Placed{OrderResponse(*view), pending ? view->payment : std::nullopt,
+                        shared->payment.card};
+        },
+        std::move(respond));
+  }
+  if (action == "plan-change") {
+    if (kiosk) {
+      return respond(Problem(Forbidden()));
+    }
+    Result<app::PlanChangeInput> input = DecodePlanChange(*body);
+    if (!input) {
+      return respond(Problem(input.error()));
+    }
+    input->line_id = line_id;
+    input->requester = requester;
+    auto shared = std::make_shared<app::PlanChangeInput>(std::move(*input));
+    return Write(
+        request, principal, /*key_required=*/true,
+        [this, shared](app::Transaction& transaction) -> Result<Placed> {
+          Result<app::OrderView> view = deps.orders->ChangePlan(transaction, *shared);
+          if (!view) {
+            return view.error();
+          }
+          return Placed{OrderResponse(*view), std::nullopt, {}};
+        },
+        std::move(respond));
+  }
+  respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+}
+
+void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
+                             const std::vector<std::string>& parts, Responder respond) {
+  if (parts.size() < 3 || parts.size() > 4 || (parts.size() == 4 && parts[3] != "receipt")) {
+    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  }
+  if (request.method != "GET") {
+    return respond(MethodNotAllowed(request));
+  }
+  if (!IsStaff(principal) && principal.role != "kiosk") {
+    return respond(Problem(Forbidden()));
+  }
+  const OrderId order_id{parts[2]};
+  if (parts.size() == 3) {
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<app::OrderView> view = deps.orders->GetOrder(transaction, order_id);
+          if (!view) {
+            return view.error();
+          }
+          return JsonResponse(200, EncodeOrder(*view));
+        },
+        respond);
+  }
+  const std::string format = request.Query("format");
+  const bool html = format == "html" ||
+                    (format.empty() && request.Header("accept").find("text/html") !=
+                                           std::string::npos);
+  if (!format.empty() && format != "html" && format != "json") {
+    return respond(Problem(InvalidArgument("format_unsupported",
+                                           "format must be json or html.")));
+  }
+  Read(
+      [&](app::Transaction& transaction) -> Result<Response> {
+        Result<domain::Receipt> receipt = deps.orders->GetReceipt(transaction, order_id);
+        if (!receipt) {
+          return receipt.error();
+        }
+        if (!html) {
+          return JsonResponse(200, EncodeReceipt(*receipt));
+        }
+        Response response;
+        response.content_type = "text/html; charset=utf-8";
+        response.body = RenderReceiptHtml(*receipt);
+        return response;
+      },
+      respond);
+}
+
+Api::Api(ApiDependencies dependencies)
+    : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
+
+Api::~Api() { impl_->provider_pool.join(); }
+
+void Api::Handle(Request request, Responder respond) {
+  impl_->Handle(std::move(request), std::move(respond));
+}
+
+Result<int> Api::RecoverPendingPayments() {
+  std::vector<domain::Payment> pending;
+  Result<void> read = impl_->deps.reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::vector<domain::Payment>> found =
+        transaction.ListPendingPayments(static_cast<int>(app::kCommitBatchSizeMax));
+    if (!found) {
+      return found.error();
+    }
+    pending = std::move(*found);
+    return Ok();
+  });
+  if (!read) {
+    return read.error();
+  }
+  int resolved = 0;
+  for (const domain::Payment& payment : pending) {
+    const app::ChargeOutcome outcome = impl_->deps.orders->Retrieve(payment);
+    if (outcome.status == app::ChargeStatus::kUnknown) {
+      continue;
+    }
+    Result<void> applied = impl_->deps.committer->RunAndWait(
+        [&](app::Transaction& transaction) -> Result<void> {
+          Result<app::OrderView> view =
+              impl_->deps.orders->ApplyChargeOutcome(transaction, payment.id, outcome);
+          if (!view) {
+            return view.error();
+          }
+          // The order keeps "<api key id>:<Idempotency-Key>"; complete that key so a retry of
+          // the interrupted request replays this outcome.
+          const std::string& scoped = view->order.idempotency_key;
+          const size_t colon = scoped.find(':');
+          if (colon == std::string::npos || colon + 1 == scoped.size()) {
+            return Ok();
+          }
+          const Response response = OrderResponse(*view);
+          Result<void> completed = transaction.CompleteIdempotency(
+              scoped.substr(0, colon), scoped.substr(colon + 1), response.status, response.body);
+          if (!completed && completed.error().code != ErrorCode::kNotFound) {
+            return completed;
+          }
+          return Ok();
+        });
+    if (!applied) {
+      return applied.error();
+    }
+    ++resolved;
+  }
+  return resolved;
+}
+
+}  // namespace simkeep::http

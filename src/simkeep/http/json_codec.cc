@@ -1,0 +1,458 @@
+#include "simkeep/http/json_codec.h"
+
+#include <limits>
+
+#include "simkeep/base/time.h"
+#include "simkeep/domain/activation_code.h"
+
+namespace simkeep::http {
+namespace {
+
+// Reads typed fields out of a JSON object, collecting every problem instead of stopping at the
+// first.
+class Fields {
+ public:
+  Fields(const Json& object, std::string prefix) : object_(object), prefix_(std::move(prefix)) {}
+
+  std::string String(const char* name, bool required) {
+    const Json* value = Find(name, required);
+    if (value == nullptr) {
+      return {};
+    }
+    if (!value->is_string()) {
+      Invalid(name, "must be a string");
+      return {};
+    }
+    return value->get<std::string>();
+  }
+
+  int64_t Integer(const char* name, bool required) {
+    const Json* value = Find(name, required);
+    if (value == nullptr) {
+      return 0;
+    }
+    if (value->is_number_integer() && !value->is_number_unsigned()) {
+      return value->get<int64_t>();
+    }
+    if (value->is_number_unsigned() &&
+        value->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return static_cast<int64_t>(value->get<uint64_t>());
+    }
+    Invalid(name, "must be a whole number (integer yen, no decimals)");
+    return 0;
+  }
+
+  const Json* Object(const char* name, bool required) {
+    const Json* value = Find(name, required);
+    if (value != nullptr && !value->is_object()) {
+      Invalid(name, "must be an object");
+      return nullptr;
+    }
+    return value;
+  }
+
+  std::vector<FieldError>& errors() { return errors_; }
+
+ private:
+  const Json* Find(const char* name, bool required) {
+    auto it = object_.find(name);
+    if (it == object_.end() || it->is_null()) {
+      if (required) {
+        errors_.push_back(FieldError{prefix_ + name, "field_required", prefix_ + name +
+                                                                           " is required."});
+      }
+      return nullptr;
+    }
+    return &*it;
+  }
+
+  void Invalid(const char* name, const std::string& what) {
+    errors_.push_back(FieldError{prefix_ + name, "field_invalid", prefix_ + name + " " + what + "."});
+  }
+
+  const Json& object_;
+  std::string prefix_;
+  std::vector<FieldError> errors_;
+};
+
+Result<void> Finish(std::vector<FieldError>& errors) {
+  if (errors.empty()) {
+    return Ok();
+  }
+  Error error = InvalidArgument(errors.size() == 1 ? errors[0].reason : "validation_failed",
+                                errors.size() == 1 ? errors[0].message
+                                                   : std::to_string(errors.size()) +
+                                                         " fields are invalid.");
+  error.errors = errors;
+  return error;
+}
+
+app::PaymentInput DecodePayment(Fields& fields) {
+  app::PaymentInput payment;
+  const Json* object = fields.Object("payment", true);
+  if (object == nullptr) {
+    return payment;
+  }
+  Fields inner(*object, "payment.");
+  payment.method = inner.String("method", true);
+  if (const Json* card = inner.Object("card", payment.method == "card"); card != nullptr) {
+    Fields card_fields(*card, "payment.card.");
+    payment.card.number = card_fields.String("number", true);
+    payment.card.exp_month = static_cast<int>(std::clamp<int64_t>(
+        card_fields.Integer("exp_month", true), -1, 10000));
+    payment.card.exp_year = static_cast<int>(std::clamp<int64_t>(
+        card_fields.Integer("exp_year", true), -1, 100000));
+    payment.card.cvc = card_fields.String("cvc", false);
+    for (FieldError& e : card_fields.errors()) {
+      inner.errors().push_back(std::move(e));
+    }
+  }
+  for (FieldError& e : inner.errors()) {
+    fields.errors().push_back(std::move(e));
+  }
+  return payment;
+}
+
+std::string MaskMsisdn(const std::string& e164) {
+  if (e164.size() <= 6) {
+    return e164;
+  }
+  std::string masked = e164;
+  for (size_t i = 4; i + 4 < masked.size(); ++i) {
+    masked[i] = '*';
+  }
+  return masked;
+}
+
+Json OptionalTime(const std::optional<Timestamp>& t) {
+  return t ? Json(FormatRfc3339Jst(*t)) : Json(nullptr);
+}
+
+Json OptionalString(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+}  // namespace
+
+Result<Json> ParseObject(std::string_view body) {
+  // nlohmann's parser recurses once per nesting level; refuse deep documents before parsing so
+  // that no request can exhaust the stack.
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kJsonDepthMax) {
+        return InvalidArgument("json_too_deep", "The JSON body is nested too deeply.");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  Json parsed = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    return InvalidArgument("json_malformed", "The request body is not valid JSON.");
+  }
+  if (!parsed.is_object()) {
+    return InvalidArgument("json_not_object", "The request body must be a JSON object.");
+  }
+  return parsed;
+}
+
+Result<app::ProvisionRequest> DecodeProvision(const Json& body) {
+  Fields fields(body, "");
+  app::ProvisionRequest request;
+  request.iccid = fields.String("iccid", true);
+  request.msisdn = fields.String("msisdn", false);
+  request.imsi = fields.String("imsi", false);
+  request.eid = fields.String("eid", false);
+  request.carrier = fields.String("carrier", true);
+  request.form_factor = fields.String("form_factor", false);
+  request.service = fields.String("service", false);
+  request.plan_id = fields.String("plan_id", false);
+  request.activation_code = fields.String("activation_code", false);
+  request.confirmation_code = fields.String("confirmation_code", false);
+  request.state = fields.String("state", false);
+  request.expires_at = fields.String("expires_at", false);
+  request.activate_by = fields.String("activate_by", false);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return request;
+}
+
+Result<app::TopUpInput> DecodeTopUp(const Json& body) {
+  Fields fields(body, "");
+  app::TopUpInput input;
+  input.amount_jpy = fields.Integer("amount_jpy", true);
+  input.payment = DecodePayment(fields);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Result<app::RenewalInput> DecodeRenewal(const Json& body) {
+  Fields fields(body, "");
+  app::RenewalInput input;
+  input.plan_id = PlanId{fields.String("plan_id", true)};
+  input.payment = DecodePayment(fields);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Result<app::PlanChangeInput> DecodePlanChange(const Json& body) {
+  Fields fields(body, "");
+  app::PlanChangeInput input;
+  input.plan_id = PlanId{fields.String("plan_id", true)};
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Json EncodeCarrier(const domain::Carrier& carrier) {
+  return Json{{"carrier", domain::CarrierCodeName(carrier.code)},
+              {"name", carrier.name},
+              {"keep_rule",
+               {{"keep_window_days", carrier.keep.keep_window_days},
+                {"grace_days", carrier.keep.grace_days},
+                {"suspension_to_termination_days", carrier.keep.suspension_to_termination_days},
+                {"number_quarantine_days", carrier.keep.number_quarantine_days},
+                {"activity_usage_charge_jpy_min", carrier.keep.activity_usage_charge_jpy_min}}},
+              {"bands", carrier.bands}};
+}
+
+Json EncodePlan(const domain::Plan& plan, Timestamp now) {
+  Json bundles = Json::array();
+  for (const domain::Bundle& bundle : plan.bundles) {
+    bundles.push_back({{"kind", domain::BundleKindName(bundle.kind)},
+                       {"quantity", bundle.quantity},
+                       {"unit", domain::BundleUnitName(bundle.kind)}});
+  }
+  Json throttle = Json::array();
+  for (const domain::ThrottleStep& step : plan.throttle) {
+    throttle.push_back(
+        {{"up_to_extra_bytes", step.up_to_extra_bytes}, {"speed_kbps", step.speed_kbps}});
+  }
+  Json prices = Json::array();
+  for (const domain::PriceVersion& version : plan.prices) {
+    prices.push_back({{"effective_from", FormatRfc3339Jst(version.effective_from)},
+                      {"price_jpy", version.price_jpy}});
+  }
+  Result<Money> price = domain::PriceAt(plan, now);
+  return Json{
+      {"plan_id", plan.id.value},
+      {"carrier", domain::CarrierCodeName(plan.carrier)},
+      {"name", plan.name},
+      {"kind", domain::PlanKindName(plan.kind)},
+      {"service", domain::ServiceKindName(plan.service)},
+      {"price_jpy", price ? Json(price->minor) : Json(nullptr)},
+      {"prices", prices},
+      {"tax_rate_percent", plan.tax_rate_percent},
+      {"bundles", bundles},
+      {"validity",
+       {{"days", plan.validity.days},
+        {"hours", plan.validity.hours},
+        {"convention", domain::DayConventionName(plan.validity.convention)},
+        {"start", domain::StartTriggerName(plan.validity.start)}}},
+      {"renewal_mode", domain::RenewalModeName(plan.renewal_mode)},
+      {"extend_cap_days", plan.extend_cap_days},
+      {"throttle", throttle},
+      {"daily_cap_bytes", plan.daily_cap_bytes ? Json(*plan.daily_cap_bytes) : Json(nullptr)},
+      {"auto_renewable", plan.auto_renewable},
+      {"voice_jpy_per_30s", plan.voice_jpy_per_30s},
+      {"sms_jpy_tenths", plan.sms_jpy_tenths},
+      {"kyc_required", plan.kyc_required}};
+}
+
+Json EncodeLine(const domain::Line& line, bool mask_personal) {
+  Json json{{"line_id", line.id.value},
+            {"iccid", mask_personal ? Json(nullptr) : Json(line.iccid)},
+            {"msisdn", line.msisdn.empty() ? Json(nullptr)
+                                           : Json(mask_personal ? MaskMsisdn(line.msisdn)
+                                                                : line.msisdn)},
+            {"number_class", OptionalString(line.number_class)},
+            {"carrier", domain::CarrierCodeName(line.carrier)},
+            {"form_factor", domain::FormFactorName(line.form_factor)},
+            {"service", domain::ServiceKindName(line.service)},
+            {"state", domain::LineStateName(line.state)},
+            {"expires_at", OptionalTime(line.expires_at)},
+            {"plan_id", OptionalString(line.plan_id.value)}};
+  if (mask_personal) {
+    return json;
+  }
+  json["imsi"] = OptionalString(line.imsi);
+  json["eid"] = OptionalString(line.eid);
+  json["activate_by"] = OptionalTime(line.activate_by);
+  json["created_at"] = FormatRfc3339Jst(line.created_at);
+  if (line.esim) {
+    domain::ActivationCode code{line.esim->smdp_address, line.esim->matching_id,
+                                line.esim->smdp_oid, line.esim->confirmation_code_required};
+    json["esim"] = {{"activation_code", domain::FormatActivationCode(code)},
+                    {"smdp_address", line.esim->smdp_address},
+                    {"confirmation_code_required", line.esim->confirmation_code_required},
+                    {"qr_svg_url", "/v1/lines/" + line.id.value + "/esim/qr.svg"}};
+  } else {
+    json["esim"] = nullptr;
+  }
+  return json;
+}
+
+Json EncodeEvent(const domain::LineEvent& event) {
+  return Json{{"event_id", event.id.value},
+              {"kind", event.kind},
+              {"from_state", event.from_state ? Json(domain::LineStateName(*event.from_state))
+                                              : Json(nullptr)},
+              {"to_state",
+               event.to_state ? Json(domain::LineStateName(*event.to_state)) : Json(nullptr)},
+              {"reason", event.reason},
+              {"order_id", OptionalString(event.order_id.value)},
+              {"at", FormatRfc3339Jst(event.at)}};
+}
+
+Json EncodeStatus(const app::LineStatus& status, bool mask_personal) {
+  Json buckets = Json::array();
+  for (const domain::Bucket& bucket : status.buckets) {
+    buckets.push_back({{"bucket_id", bucket.id.value},
+                       {"kind", domain::BundleKindName(bucket.kind)},
+                       {"remaining", bucket.remaining},
+                       {"initial", bucket.initial},
+                       {"unit", domain::BundleUnitName(bucket.kind)},
+                       {"starts_at", FormatRfc3339Jst(bucket.starts_at)},
+                       {"expires_at", FormatRfc3339Jst(bucket.expires_at)}});
+  }
+  Json events = Json::array();
+  if (!mask_personal) {
+    for (const domain::LineEvent& event : status.events) {
+      events.push_back(EncodeEvent(event));
+    }
+  }
+  Json json = EncodeLine(status.line, mask_personal);
+  json["balance_jpy"] = status.balance_jpy;
+  json["buckets"] = buckets;
+  json["speed_kbps"] = status.speed_kbps ? Json(*status.speed_kbps) : Json(nullptr);
+  json["auto_renewal"] = nullptr;
+  json["next_reminder"] = nullptr;
+  json["events"] = events;
+  return json;
+}
+
+Json EncodeOrder(const app::OrderView& view) {
+  const domain::Order& order = view.order;
+  Json json{{"order_id", order.id.value},
+            {"line_id", order.line_id.value},
+            {"kind", domain::OrderKindName(order.kind)},
+            {"status", domain::OrderStatusName(order.status)},
+            {"amount_jpy", order.amount_jpy},
+            {"plan_id", OptionalString(order.plan_id.value)},
+            {"channel", domain::ChannelName(order.channel)},
+            {"failure_reason", OptionalString(order.failure_reason)},
+            {"receipt_number", order.receipt_number ? Json(*order.receipt_number) : Json(nullptr)},
+            {"created_at", FormatRfc3339Jst(order.created_at)},
+            {"completed_at", OptionalTime(order.completed_at)}};
+  if (view.payment) {
+    const domain::Payment& payment = *view.payment;
+    Json card = nullptr;
+    if (payment.method == domain::PaymentMethod::kCard) {
+      card = {{"brand", OptionalString(payment.card_brand)}, {"last4", payment.card_last4}};
+    }
+    json["payment"] = {{"payment_id", payment.id.value},
+                       {"method", domain::PaymentMethodName(payment.method)},
+                       {"provider", payment.provider},
+                       {"status", domain::PaymentStatusName(payment.status)},
+                       {"failure_reason", OptionalString(payment.failure_reason)},
+                       {"card", card}};
+  } else {
+    json["payment"] = nullptr;
+  }
+  return json;
+}
+
+Json EncodeReceipt(const domain::Receipt& receipt) {
+  Json lines = Json::array();
+  for (const domain::ReceiptLine& line : receipt.lines) {
+    lines.push_back({{"description", line.description},
+                     {"quantity", line.quantity},
+                     {"unit_price_jpy", line.unit_price_jpy},
+                     {"amount_jpy", line.unit_price_jpy * line.quantity},
+                     {"tax_rate_percent", line.taxable ? Json(line.tax_rate_percent) : Json(nullptr)},
+                     {"taxable", line.taxable}});
+  }
+  Json by_rate = Json::array();
+  for (const domain::RateTotal& rate : receipt.totals.by_rate) {
+    by_rate.push_back({{"tax_rate_percent", rate.tax_rate_percent},
+                       {"total_including_tax_jpy", rate.total_including_tax_jpy},
+                       {"tax_jpy", rate.tax_jpy},
+                       {"total_excluding_tax_jpy", rate.total_excluding_tax_jpy}});
+  }
+  return Json{{"receipt_number", receipt.number},
+              {"order_id", receipt.order_id.value},
+              {"line_id", receipt.line_id.value},
+              {"kind", domain::ReceiptKindName(receipt.kind)},
+              {"issuer",
+               {{"name", receipt.issuer_name},
+                {"invoice_registration_number",
+                 OptionalString(receipt.invoice_registration_number)}}},
+              {"issued_at", FormatRfc3339Jst(receipt.issued_at)},
+              {"channel", receipt.channel},
+              {"payment_method", receipt.payment_method},
+              {"lines", lines},
+              {"totals",
+               {{"by_rate", by_rate},
+                {"non_taxable_jpy", receipt.totals.non_taxable_jpy},
+                {"total_jpy", receipt.totals.total_jpy}}}};
+}
+
+int HttpStatusFor(const Error& error) {
+  switch (error.code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kPermissionDenied:
+      return 403;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kAlreadyExists:
+    case ErrorCode::kAborted:
+      return 409;
+    case ErrorCode::kFailedPrecondition:
+      return 422;
+    case ErrorCode::kResourceExhausted:
+      return 429;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kDeadlineExceeded:
+      return 504;
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+Json EncodeProblem(const Error& error) {
+  const int status = HttpStatusFor(error);
+  Json errors = Json::array();
+  for (const FieldError& field : error.errors) {
+    errors.push_back({{"field", field.field}, {"code", field.reason}, {"detail", field.message}});
+  }
+  const bool internal = error.code == ErrorCode::kInternal;
+  return Json{{"type", "urn:simkeep:problem:" + error.reason},
+              {"title", internal ? std::string("internal") : error.reason},
+              {"status", status},
+              {"detail", internal ? std::string("The server hit an internal error.")
+                                  : error.message},
+              {"code", error.reason},
+              {"errors", errors}};
+}
+
+}  // namespace simkeep::http

@@ -1,0 +1,52 @@
+#ifndef SIMKEEP_HTTP_JSON_CODEC_H_
+#define SIMKEEP_HTTP_JSON_CODEC_H_
+
+// Converts between the API's JSON and the app's types. The only place that knows the field
+// names of DESIGN.md §4; domain types carry no serialization.
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "simkeep/app/line_service.h"
+#include "simkeep/app/order_service.h"
+#include "simkeep/base/result.h"
+#include "simkeep/domain/catalog.h"
+#include "simkeep/domain/order.h"
+
+namespace simkeep::http {
+
+using Json = nlohmann::json;
+
+// Bounds on request bodies beyond their byte size.
+inline constexpr int kJsonDepthMax = 16;
+
+// Parses a request body that must be a JSON object. Never throws. Reasons: "json_malformed",
+// "json_too_deep" (nesting beyond kJsonDepthMax), "json_not_object".
+Result<Json> ParseObject(std::string_view body);
+
+// Request decoders. Each reports wrong types and missing fields as "field_invalid" /
+// "field_required" with the field's name in `errors` (all problems at once).
+Result<app::ProvisionRequest> DecodeProvision(const Json& body);
+Result<app::TopUpInput> DecodeTopUp(const Json& body);
+Result<app::RenewalInput> DecodeRenewal(const Json& body);
+Result<app::PlanChangeInput> DecodePlanChange(const Json& body);
+
+// Encoders.
+Json EncodeCarrier(const domain::Carrier& carrier);
+Json EncodePlan(const domain::Plan& plan, Timestamp now);
+// `mask_personal` hides the MSISDN's middle digits and identifiers (kiosk role).
+Json EncodeLine(const domain::Line& line, bool mask_personal);
+Json EncodeStatus(const app::LineStatus& status, bool mask_personal);
+Json EncodeOrder(const app::OrderView& view);
+Json EncodeReceipt(const domain::Receipt& receipt);
+Json EncodeEvent(const domain::LineEvent& event);
+
+// problem+json (RFC 9457) for an Error, with its HTTP status.
+int HttpStatusFor(const Error& error);
+Json EncodeProblem(const Error& error);
+
+}  // namespace simkeep::http
+
+#endif  // SIMKEEP_HTTP_JSON_CODEC_H_

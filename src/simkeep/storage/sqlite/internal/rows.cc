@@ -1,0 +1,67 @@
+#include "simkeep/storage/sqlite/internal/rows.h"
+
+#include <algorithm>
+#include <string>
+
+namespace simkeep::storage::sqlite::internal {
+
+std::optional<domain::OrderKind> ParseOrderKind(std::string_view text) {
+  return ParseByName<domain::OrderKind>(text, domain::OrderKindName,
+                                        static_cast<int>(domain::OrderKind::kPlanChange) + 1);
+}
+
+std::optional<domain::ReceiptKind> ParseReceiptKind(std::string_view text) {
+  return ParseByName<domain::ReceiptKind>(text, domain::ReceiptKindName,
+                                          static_cast<int>(domain::ReceiptKind::kNonTaxable) + 1);
+}
+
+const char* CurrencyName(Currency currency) {
+  switch (currency) {
+    case Currency::kJpy:
+      return "JPY";
+  }
+  return "JPY";
+}
+
+std::optional<Currency> ParseCurrency(std::string_view text) {
+  if (text == "JPY") {
+    return Currency::kJpy;
+  }
+  return std::nullopt;
+}
+
+int ClampLimit(int requested, int max) { return std::clamp(requested, 0, max); }
+
+Result<void> PreferPrimaryKeyClash(Connection& connection, Result<void> inserted,
+                                   const char* exists_sql, std::string_view id,
+                                   const char* primary_key_reason) {
+  if (inserted || inserted.error().code != ErrorCode::kAlreadyExists ||
+      inserted.error().reason == primary_key_reason) {
+    return inserted;
+  }
+  Result<Statement> statement = connection.Prepare(exists_sql);
+  if (!statement) {
+    return inserted;  // The clash itself is the error worth reporting.
+  }
+  statement->BindText(id);
+  Result<bool> row = statement->Step();
+  if (!row || !*row) {
+    return inserted;
+  }
+  Error error = inserted.error();
+  error.reason = primary_key_reason;
+  return error;
+}
+
+Result<void> RequireChanged(const Connection& connection, const char* not_found_reason,
+                            std::string_view id) {
+  if (connection.Changes() == 0) {
+    std::string message = "no row with id '";
+    message += id;
+    message += "'";
+    return NotFound(not_found_reason, std::move(message));
+  }
+  return Ok();
+}
+
+}  // namespace simkeep::storage::sqlite::internal

@@ -1,0 +1,117 @@
+#ifndef SIMKEEP_STORAGE_SQLITE_INTERNAL_ROWS_H_
+#define SIMKEEP_STORAGE_SQLITE_INTERNAL_ROWS_H_
+
+// Small helpers shared by the table stores: enum names the domain headers have no parser for,
+// limits on list sizes, and the "exactly one row changed" check of every update.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "simkeep/base/money.h"
+#include "simkeep/base/result.h"
+#include "simkeep/domain/order.h"
+#include "simkeep/storage/sqlite/internal/connection.h"
+
+namespace simkeep::storage::sqlite::internal {
+
+// The enumerator of `Enum` (values 0 .. count-1) whose name(value) equals `text`.
+template <typename Enum, typename NameFunction>
+std::optional<Enum> ParseByName(std::string_view text, NameFunction name, int count) {
+  for (int i = 0; i < count; ++i) {
+    const Enum value = static_cast<Enum>(i);
+    if (text == std::string_view(name(value))) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<domain::OrderKind> ParseOrderKind(std::string_view text);
+std::optional<domain::ReceiptKind> ParseReceiptKind(std::string_view text);
+
+// "JPY": how a Currency is stored.
+const char* CurrencyName(Currency currency);
+std::optional<Currency> ParseCurrency(std::string_view text);
+
+// Collects every row `statement` yields, each decoded by `read` (Result<T>(Statement&)).
+template <typename T, typename Reader>
+Result<std::vector<T>> ReadAll(Statement& statement, Reader read) {
+  std::vector<T> rows;
+  while (true) {
+    Result<bool> row = statement.Step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return rows;
+    }
+    Result<T> value = read(statement);
+    if (!value) {
+      return value.error();
+    }
+    rows.push_back(std::move(*value));
+  }
+}
+
+// The first row `statement` yields, decoded by `read`, or nullopt when there is none.
+template <typename T, typename Reader>
+Result<std::optional<T>> ReadOptional(Statement& statement, Reader read) {
+  Result<bool> row = statement.Step();
+  if (!row) {
+    return row.error();
+  }
+  if (!*row) {
+    return std::optional<T>();
+  }
+  Result<T> value = read(statement);
+  if (!value) {
+    return value.error();
+  }
+  return std::optional<T>(std::move(*value));
+}
+
+// Runs `body` (Result<void>()) inside a savepoint named `name`, so that a multi-row write
+// either happens whole or leaves nothing behind, even when the caller keeps the transaction.
+template <typename Body>
+Result<void> Atomically(Connection& connection, const char* savepoint, Body body) {
+  Result<void> in_transaction = connection.CheckTransaction();
+  if (!in_transaction) {
+    return in_transaction;
+  }
+  const std::string name(savepoint);
+  Result<void> begun = connection.Execute(("SAVEPOINT " + name).c_str());
+  if (!begun) {
+    return begun;
+  }
+  Result<void> done = body();
+  if (!done) {
+    // The body's error is what matters; a failure to undo it surfaces at commit as a
+    // rolled-back transaction.
+    static_cast<void>(connection.Execute(("ROLLBACK TO " + name + "; RELEASE " + name).c_str()));
+    return done;
+  }
+  return connection.Execute(("RELEASE " + name).c_str());
+}
+
+// `requested` limited to [0, max]: a non-positive limit asks for nothing.
+int ClampLimit(int requested, int max);
+
+// Passes `inserted` through, except that a unique-key clash of an insert whose primary key
+// `id` is already stored is reported as `primary_key_reason`. SQLite names only the first key
+// it finds clashing, and the order it checks keys in is an implementation detail; a retried
+// insert of the same row must say "<thing>_exists", not name a secondary key. `exists_sql`
+// selects a row by primary key (one `?`).
+Result<void> PreferPrimaryKeyClash(Connection& connection, Result<void> inserted,
+                                   const char* exists_sql, std::string_view id,
+                                   const char* primary_key_reason);
+
+// After an UPDATE keyed by id: kNotFound `not_found_reason` when no row changed.
+Result<void> RequireChanged(const Connection& connection, const char* not_found_reason,
+                            std::string_view id);
+
+}  // namespace simkeep::storage::sqlite::internal
+
+#endif  // SIMKEEP_STORAGE_SQLITE_INTERNAL_ROWS_H_

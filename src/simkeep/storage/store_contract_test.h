@@ -1,0 +1,1212 @@
+#ifndef SIMKEEP_STORAGE_STORE_CONTRACT_TEST_H_
+#define SIMKEEP_STORAGE_STORE_CONTRACT_TEST_H_
+
+// The storage contract: one value-parameterised GoogleTest suite that every adapter of the
+// storage port (app/ports.h) must pass, so that SQLite and PostgreSQL behave alike. An adapter's
+// test file includes this header once and instantiates the suite with its backend:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContractTest,
+//                            ::testing::Values(MakeSqliteBackend()),
+//                            simkeep::storage::testing::BackendName);
+//
+// Each test gets an empty store from the backend, migrates it and seeds a small catalog and a
+// few ledger accounts. Everything the tests check goes through the port, except what the
+// database itself must refuse (updating a receipt, a negative wallet row): that goes through the
+// backend's raw-SQL hook, in SQL valid for every backend.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "simkeep/app/limits.h"
+#include "simkeep/app/ports.h"
+
+namespace simkeep::storage::testing {
+
+// Opens the store a test runs against. Every call opens the same store, so that a commit made
+// through one Database is seen through the next (closing and reopening is a test).
+using DatabaseFactory = std::function<std::unique_ptr<app::Database>()>;
+
+// What an adapter provides to run the contract.
+struct StoreContractBackend {
+  std::string name;  // A test-name suffix: letters and digits only.
+  // Creates a new, empty store and returns its factory. The store is removed when the last copy
+  // of the factory is destroyed.
+  std::function<DatabaseFactory()> make_empty_store;
+  // Runs `sql` as is on `session` (inside its open transaction).
+  std::function<Result<void>(app::Session& session, std::string_view sql)> execute_sql;
+};
+
+inline std::string BackendName(const ::testing::TestParamInfo<StoreContractBackend>& info) {
+  return info.param.name;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions and sample data.
+
+template <typename T>
+::testing::AssertionResult IsOk(const Result<T>& result) {
+  if (result) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << ErrorCodeName(result.error().code) << " "
+                                       << result.error().reason << ": " << result.error().message;
+}
+
+template <typename T>
+::testing::AssertionResult IsError(const Result<T>& result, ErrorCode code,
+                                   std::string_view reason) {
+  if (result) {
+    return ::testing::AssertionFailure() << "succeeded; expected " << reason;
+  }
+  if (result.error().code != code || result.error().reason != reason) {
+    return ::testing::AssertionFailure()
+           << "got " << ErrorCodeName(result.error().code) << " " << result.error().reason << " ("
+           << result.error().message << "); expected " << ErrorCodeName(code) << " " << reason;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// 2026-04-01 00:00:00 UTC plus `seconds`.
+inline Timestamp At(int64_t seconds) {
+  return FromMicros(1'775'001'600'000'000 + seconds * 1'000'000);
+}
+
+// Text renderings of every field, so that a round trip is compared field by field and a
+// difference shows which field it is.
+inline std::string Dump(const domain::Catalog& catalog) {
+  std::ostringstream out;
+  for (const domain::Carrier& carrier : catalog.carriers) {
+    out << "carrier " << domain::CarrierCodeName(carrier.code) << "|" << carrier.name << "|"
+        << carrier.keep.keep_window_days << "|" << carrier.keep.grace_days << "|"
+        << carrier.keep.suspension_to_termination_days << "|" << carrier.keep.number_quarantine_days
+        << "|" << carrier.keep.activity_usage_charge_jpy_min << "|bands";
+    for (const std::string& band : carrier.bands) {
+      out << " " << band;
+    }
+    out << "\n";
+  }
+  for (const domain::Plan& plan : catalog.plans) {
+    out << "plan " << plan.id.value << "|" << domain::CarrierCodeName(plan.carrier) << "|"
+        << plan.name << "|" << domain::PlanKindName(plan.kind) << "|"
+        << domain::ServiceKindName(plan.service) << "|" << plan.tax_rate_percent << "|"
+        << plan.validity.days << "d" << plan.validity.hours << "h|"
+        << domain::DayConventionName(plan.validity.convention) << "|"
+        << domain::StartTriggerName(plan.validity.start) << "|"
+        << domain::RenewalModeName(plan.renewal_mode) << "|" << plan.extend_cap_days << "|"
+        << (plan.daily_cap_bytes ? std::to_string(*plan.daily_cap_bytes) : "-") << "|"
+        << plan.auto_renewable << "|" << plan.voice_jpy_per_30s << "|" << plan.sms_jpy_tenths << "|"
+        << plan.free_call_length_seconds << "|" << plan.activate_within_days << "|"
+        << plan.kyc_required << "\n";
+    for (const domain::PriceVersion& price : plan.prices) {
+      out << "  price " << ToMicros(price.effective_from) << " " << price.price_jpy << "\n";
+    }
+    for (const domain::Bundle& bundle : plan.bundles) {
+      out << "  bundle " << domain::BundleKindName(bundle.kind) << " " << bundle.quantity << "\n";
+    }
+    for (const domain::ThrottleStep& step : plan.throttle) {
+      out << "  throttle " << step.up_to_extra_bytes << " " << step.speed_kbps << "\n";
+    }
+  }
+  return out.str();
+}
+
+inline std::string DumpTime(const std::optional<Timestamp>& t) {
+  return t ? std::to_string(ToMicros(*t)) : "-";
+}
+
+inline std::string Dump(const domain::Line& line) {
+  std::ostringstream out;
+  out << line.id.value << "|" << line.iccid << "|" << line.msisdn << "|" << line.number_class << "|"
+      << line.imsi << "|" << line.eid << "|" << domain::CarrierCodeName(line.carrier) << "|"
+      << domain::FormFactorName(line.form_factor) << "|" << domain::ServiceKindName(line.service)
+      << "|" << domain::LineStateName(line.state) << "|" << DumpTime(line.expires_at) << "|"
+      << DumpTime(line.activate_by) << "|" << line.plan_id.value << "|"
+      << line.wallet_account_id.value << "|";
+  if (line.esim) {
+    out << "esim " << line.esim->smdp_address << "|" << line.esim->matching_id << "|"
+        << line.esim->smdp_oid << "|" << line.esim->confirmation_code_required << "|"
+        << line.esim->confirmation_code_sealed;
+  } else {
+    out << "no esim";
+  }
+  out << "|" << ToMicros(line.created_at) << "|" << ToMicros(line.updated_at);
+  return out.str();
+}
+
+inline std::string Dump(const domain::Order& order) {
+  std::ostringstream out;
+  out << order.id.value << "|" << order.line_id.value << "|" << domain::OrderKindName(order.kind)
+      << "|" << domain::OrderStatusName(order.status) << "|" << order.plan_id.value << "|"
+      << order.amount_jpy << "|" << domain::ChannelName(order.channel) << "|"
+      << order.idempotency_key << "|" << order.failure_reason << "|"
+      << order.receipt_number.value_or("-") << "|" << ToMicros(order.created_at) << "|"
+      << DumpTime(order.completed_at);
+  return out.str();
+}
+
+inline std::string Dump(const domain::Payment& payment) {
+  std::ostringstream out;
+  out << payment.id.value << "|" << payment.order_id.value << "|"
+      << domain::PaymentMethodName(payment.method) << "|" << payment.provider << "|"
+      << domain::PaymentStatusName(payment.status) << "|" << payment.amount_jpy << "|"
+      << payment.failure_reason << "|" << payment.provider_reference << "|" << payment.card_brand
+      << "|" << payment.card_last4 << "|" << ToMicros(payment.created_at) << "|"
+      << ToMicros(payment.updated_at);
+  return out.str();
+}
+
+inline std::string Dump(const domain::Receipt& receipt) {
+  std::ostringstream out;
+  out << receipt.number << "|" << receipt.order_id.value << "|" << receipt.line_id.value << "|"
+      << domain::ReceiptKindName(receipt.kind) << "|" << receipt.issuer_name << "|"
+      << receipt.invoice_registration_number << "|" << receipt.channel << "|"
+      << receipt.payment_method << "|" << ToMicros(receipt.issued_at) << "\n";
+  for (const domain::ReceiptLine& line : receipt.lines) {
+    out << "  line " << line.description << "|" << line.quantity << "|" << line.unit_price_jpy
+        << "|" << line.tax_rate_percent << "|" << line.taxable << "\n";
+  }
+  for (const domain::RateTotal& rate : receipt.totals.by_rate) {
+    out << "  rate " << rate.tax_rate_percent << "|" << rate.total_including_tax_jpy << "|"
+        << rate.tax_jpy << "|" << rate.total_excluding_tax_jpy << "\n";
+  }
+  out << "  non_taxable " << receipt.totals.non_taxable_jpy << " total "
+      << receipt.totals.total_jpy;
+  return out.str();
+}
+
+inline std::string Dump(const domain::Bucket& bucket) {
+  std::ostringstream out;
+  out << bucket.id.value << "|" << bucket.line_id.value << "|"
+      << domain::BundleKindName(bucket.kind) << "|" << bucket.initial << "|" << bucket.remaining
+      << "|" << ToMicros(bucket.starts_at) << "|" << ToMicros(bucket.expires_at) << "|"
+      << bucket.order_id.value;
+  return out.str();
+}
+
+// A stacking data topping on au.
+inline domain::Plan SampleTopping() {
+  domain::Plan topping;
+  topping.id.value = "pl_au_topping_3gb";
+  topping.carrier = domain::CarrierCode::kAu;
+  topping.name = "SAMPLE data topping 3 GB";
+  topping.kind = domain::PlanKind::kTopping;
+  topping.service = domain::ServiceKind::kData;
+  topping.prices = {{At(0), 990}, {At(86'400), 1'090}};
+  topping.bundles = {{domain::BundleKind::kData, 3'000'000'000}};
+  topping.validity = {30, 0, domain::DayConvention::kHours24EndOfDay,
+                      domain::StartTrigger::kPurchase};
+  topping.renewal_mode = domain::RenewalMode::kStack;
+  topping.throttle = {{0, 128}};
+  topping.auto_renewable = true;
+  topping.kyc_required = false;
+  return topping;
+}
+
+// An extending voice recharge on docomo that sets every other field to a non-default value.
+inline domain::Plan SampleRecharge() {
+  domain::Plan recharge;
+  recharge.id.value = "pl_docomo_recharge";
+  recharge.carrier = domain::CarrierCode::kDocomo;
+  recharge.name = "SAMPLE recharge 60 days";
+  recharge.kind = domain::PlanKind::kRenewal;
+  recharge.service = domain::ServiceKind::kVoice;
+  recharge.prices = {{At(0), 3'000}};
+  recharge.tax_rate_percent = 8;
+  recharge.bundles = {{domain::BundleKind::kVoice, 600},
+                      {domain::BundleKind::kSms, 50},
+                      {domain::BundleKind::kData, 1'000'000'000}};
+  recharge.validity = {60, 0, domain::DayConvention::kCalendarDays,
+                       domain::StartTrigger::kFirstAttach};
+  recharge.renewal_mode = domain::RenewalMode::kExtend;
+  recharge.extend_cap_days = 360;
+  recharge.throttle = {{1'000'000'000, 1'000}, {0, 128}};
+  recharge.daily_cap_bytes = 100'000'000;
+  recharge.voice_jpy_per_30s = 22;
+  recharge.sms_jpy_tenths = 33;
+  recharge.free_call_length_seconds = 300;
+  recharge.activate_within_days = 30;
+  return recharge;
+}
+
+// Two carriers and two plans, in the order LoadCatalog returns them (carriers in CarrierCode
+// order, plans by id).
+inline domain::Catalog SampleCatalog() {
+  domain::Catalog catalog;
+  catalog.carriers.push_back(domain::Carrier{
+      domain::CarrierCode::kDocomo, "NTT docomo", domain::KeepRule{0, 30, 60, 180, 0}, {}});
+  catalog.carriers.push_back(domain::Carrier{domain::CarrierCode::kAu,
+                                             "au (KDDI)",
+                                             domain::KeepRule{180, 0, 30, 365, 660},
+                                             {"B1", "B18", "n78"}});
+  catalog.plans = {SampleTopping(), SampleRecharge()};
+  return catalog;
+}
+
+// An eSIM voice line with every field set; `n` makes the unique fields unique.
+inline domain::Line SampleLine(int n) {
+  const std::string digits = std::to_string(1000 + n);
+  domain::Line line;
+  line.id.value = "ln_" + digits;
+  line.iccid = "898110123456789" + digits;
+  line.msisdn = "+8190123" + digits + "0";
+  line.number_class = "voice_mobile";
+  line.imsi = "44010123456" + digits;
+  line.eid = "8904903212345123451234567890" + digits;
+  line.carrier = domain::CarrierCode::kDocomo;
+  line.form_factor = domain::FormFactor::kEsim;
+  line.service = domain::ServiceKind::kVoice;
+  line.state = domain::LineState::kActive;
+  line.expires_at = At(30 * 86'400);
+  line.activate_by = At(7 * 86'400);
+  line.plan_id.value = "pl_docomo_recharge";
+  line.wallet_account_id.value = "ac_wallet";
+  line.esim = domain::EsimProfile{"smdp.example.com", "MATCH-" + digits, "1.3.6.1.4.1.31746", true,
+                                  "sealed-box-" + digits};
+  line.created_at = At(n);
+  line.updated_at = At(n + 1);
+  return line;
+}
+
+inline ledger::Account SampleAccount(std::string id, ledger::AccountKind kind) {
+  return ledger::MakeAccount(AccountId{std::move(id)}, kind);
+}
+
+inline domain::Order SampleOrder(std::string id, Timestamp created_at) {
+  domain::Order order;
+  order.id.value = std::move(id);
+  order.line_id.value = "ln_1001";
+  order.kind = domain::OrderKind::kRenewal;
+  order.status = domain::OrderStatus::kPending;
+  order.plan_id.value = "pl_docomo_recharge";
+  order.amount_jpy = 3'000;
+  order.channel = domain::Channel::kKiosk;
+  order.idempotency_key = "key-" + order.id.value;
+  order.created_at = created_at;
+  return order;
+}
+
+inline domain::Payment SamplePayment(std::string id, std::string order_id, Timestamp at) {
+  domain::Payment payment;
+  payment.id.value = std::move(id);
+  payment.order_id.value = std::move(order_id);
+  payment.method = domain::PaymentMethod::kCard;
+  payment.provider = "sandbox";
+  payment.status = domain::PaymentStatus::kPending;
+  payment.amount_jpy = 3'000;
+  payment.provider_reference = "sb_123";
+  payment.card_brand = "visa";
+  payment.card_last4 = "4242";
+  payment.created_at = at;
+  payment.updated_at = at;
+  return payment;
+}
+
+inline domain::Receipt SampleReceipt(std::string number, std::string order_id) {
+  domain::Receipt receipt;
+  receipt.number = std::move(number);
+  receipt.order_id.value = std::move(order_id);
+  receipt.line_id.value = "ln_1001";
+  receipt.kind = domain::ReceiptKind::kQualifiedInvoice;
+  receipt.issuer_name = "SAMPLE Mobile K.K.";
+  receipt.invoice_registration_number = "T7010705000725";
+  receipt.channel = "kiosk";
+  receipt.payment_method = "card";
+  receipt.lines = {{"SAMPLE recharge 60 days", 1, 3'000, 10, true},
+                   {"Data pass", 3, 330, 8, true},
+                   {"Balance top-up", 1, 1'000, 0, false}};
+  receipt.totals.by_rate = {{8, 990, 73, 917}, {10, 3'000, 272, 2'728}};
+  receipt.totals.non_taxable_jpy = 1'000;
+  receipt.totals.total_jpy = 4'990;
+  receipt.issued_at = At(3'600);
+  return receipt;
+}
+
+inline ledger::Transfer SampleTransfer(std::string id, std::string debit, std::string credit,
+                                       int64_t amount) {
+  ledger::Transfer transfer;
+  transfer.id.value = std::move(id);
+  transfer.debit_account_id.value = std::move(debit);
+  transfer.credit_account_id.value = std::move(credit);
+  transfer.amount = Money::Yen(amount);
+  transfer.kind = ledger::TransferKind::kPosted;
+  transfer.created_at = At(60);
+  transfer.code = "topup";
+  transfer.reference = "or_1";
+  return transfer;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fixture.
+
+class StoreContractTest : public ::testing::TestWithParam<StoreContractBackend> {
+ protected:
+  void SetUp() override {
+    factory_ = GetParam().make_empty_store();
+    database_ = factory_();
+    ASSERT_NE(database_, nullptr);
+    Result<int> migrated = database_->Migrate();
+    ASSERT_TRUE(IsOk(migrated));
+    EXPECT_GE(*migrated, 1);
+    session_ = Connect();
+    ASSERT_NE(session_, nullptr);
+    Write([](app::Transaction& transaction) {
+      ASSERT_TRUE(IsOk(transaction.SaveCatalog(SampleCatalog())));
+      ASSERT_TRUE(IsOk(transaction.InsertAccount(
+          SampleAccount("ac_wallet", ledger::AccountKind::kCustomerWallet))));
+      ASSERT_TRUE(IsOk(transaction.InsertAccount(
+          SampleAccount("ac_clearing", ledger::AccountKind::kProviderClearing))));
+      ASSERT_TRUE(IsOk(
+          transaction.InsertAccount(SampleAccount("ac_revenue", ledger::AccountKind::kRevenue))));
+    });
+  }
+
+  void TearDown() override {
+    session_.reset();
+    database_.reset();
+    factory_ = nullptr;
+  }
+
+  std::unique_ptr<app::Session> Connect() {
+    Result<std::unique_ptr<app::Session>> session = database_->Connect();
+    EXPECT_TRUE(IsOk(session));
+    return session ? std::move(*session) : nullptr;
+  }
+
+  // Runs `body` in a write transaction on the main session and commits it.
+  void Write(const std::function<void(app::Transaction&)>& body) {
+    ASSERT_TRUE(IsOk(session_->Begin(false)));
+    body(session_->transaction());
+    ASSERT_TRUE(IsOk(session_->Commit()));
+  }
+
+  // Runs `body` in a read-only transaction on the main session.
+  void Read(const std::function<void(app::Transaction&)>& body) {
+    ASSERT_TRUE(IsOk(session_->Begin(true)));
+    body(session_->transaction());
+    ASSERT_TRUE(IsOk(session_->Rollback()));
+  }
+
+  Result<void> ExecuteSql(std::string_view sql) { return GetParam().execute_sql(*session_, sql); }
+
+  // Inserts SampleLine(n) for each n.
+  void InsertLines(const std::vector<int>& numbers) {
+    Write([&](app::Transaction& transaction) {
+      for (int n : numbers) {
+        ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(n))));
+      }
+    });
+  }
+
+  DatabaseFactory factory_;
+  std::unique_ptr<app::Database> database_;
+  std::unique_ptr<app::Session> session_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Schema and catalog.
+
+TEST_P(StoreContractTest, MigrateTwiceRunsNothingTheSecondTime) {
+  Result<int> again = database_->Migrate();
+  ASSERT_TRUE(IsOk(again));
+  EXPECT_EQ(*again, 0);
+}
+
+TEST_P(StoreContractTest, CatalogRoundTripsEveryField) {
+  Read([](app::Transaction& transaction) {
+    Result<domain::Catalog> loaded = transaction.LoadCatalog();
+    ASSERT_TRUE(IsOk(loaded));
+    EXPECT_EQ(Dump(*loaded), Dump(SampleCatalog()));
+  });
+}
+
+TEST_P(StoreContractTest, SaveCatalogAddsNewPricesAndNeverRewritesStoredFields) {
+  domain::Catalog changed = SampleCatalog();
+  changed.plans[0].name = "renamed";
+  changed.plans[0].prices.push_back({At(2 * 86'400), 1'190});
+  changed.carriers[1].keep.grace_days = 99;
+  Write(
+      [&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.SaveCatalog(changed))); });
+  Read([](app::Transaction& transaction) {
+    Result<domain::Catalog> loaded = transaction.LoadCatalog();
+    ASSERT_TRUE(IsOk(loaded));
+    const domain::Plan* topping = loaded->FindPlan(PlanId{"pl_au_topping_3gb"});
+    ASSERT_NE(topping, nullptr);
+    EXPECT_EQ(topping->name, "SAMPLE data topping 3 GB");
+    ASSERT_EQ(topping->prices.size(), 3u);
+    EXPECT_EQ(topping->prices[2].price_jpy, 1'190);
+    EXPECT_EQ(loaded->FindCarrier(domain::CarrierCode::kAu)->keep.grace_days, 0);
+  });
+}
+
+TEST_P(StoreContractTest, SaveCatalogRefusesToRewriteAPriceVersion) {
+  domain::Catalog rewritten = SampleCatalog();
+  rewritten.plans[0].prices[0].price_jpy = 1;
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().SaveCatalog(rewritten),
+                      ErrorCode::kFailedPrecondition, "price_version_conflict"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lines, events and buckets.
+
+TEST_P(StoreContractTest, LineRoundTripsEveryFieldByEachKey) {
+  domain::Line plain = SampleLine(2);
+  plain.msisdn.clear();
+  plain.esim.reset();
+  plain.expires_at.reset();
+  plain.activate_by.reset();
+  plain.plan_id.value.clear();
+  plain.form_factor = domain::FormFactor::kSim;
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(1))));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(plain)));
+  });
+  Read([&](app::Transaction& transaction) {
+    const domain::Line full = SampleLine(1);
+    Result<std::optional<domain::Line>> by_id = transaction.FindLine(full.id);
+    ASSERT_TRUE(IsOk(by_id));
+    ASSERT_TRUE(by_id->has_value());
+    EXPECT_EQ(Dump(**by_id), Dump(full));
+    Result<std::optional<domain::Line>> by_iccid = transaction.FindLineByIccid(full.iccid);
+    ASSERT_TRUE(IsOk(by_iccid) && by_iccid->has_value());
+    EXPECT_EQ((*by_iccid)->id.value, full.id.value);
+    Result<std::optional<domain::Line>> by_msisdn = transaction.FindLineByMsisdn(full.msisdn);
+    ASSERT_TRUE(IsOk(by_msisdn) && by_msisdn->has_value());
+    EXPECT_EQ((*by_msisdn)->id.value, full.id.value);
+    Result<std::optional<domain::Line>> bare = transaction.FindLine(plain.id);
+    ASSERT_TRUE(IsOk(bare) && bare->has_value());
+    EXPECT_EQ(Dump(**bare), Dump(plain));
+  });
+}
+
+TEST_P(StoreContractTest, MissingLinesAreNulloptNotErrors) {
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<domain::Line>> missing = transaction.FindLine(LineId{"ln_none"});
+    ASSERT_TRUE(IsOk(missing));
+    EXPECT_FALSE(missing->has_value());
+    Result<std::optional<domain::Line>> no_number = transaction.FindLineByMsisdn("");
+    ASSERT_TRUE(IsOk(no_number));
+    EXPECT_FALSE(no_number->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, LineUniqueKeysGiveTheirReasons) {
+  InsertLines({1});
+  domain::Line same_id = SampleLine(2);
+  same_id.id = SampleLine(1).id;
+  domain::Line same_iccid = SampleLine(3);
+  same_iccid.iccid = SampleLine(1).iccid;
+  domain::Line same_msisdn = SampleLine(4);
+  same_msisdn.msisdn = SampleLine(1).msisdn;
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  EXPECT_TRUE(IsError(transaction.InsertLine(same_id), ErrorCode::kAlreadyExists, "line_exists"));
+  // A retried insert of the very same line clashes on every key and names the line.
+  EXPECT_TRUE(
+      IsError(transaction.InsertLine(SampleLine(1)), ErrorCode::kAlreadyExists, "line_exists"));
+  EXPECT_TRUE(
+      IsError(transaction.InsertLine(same_iccid), ErrorCode::kAlreadyExists, "iccid_taken"));
+  EXPECT_TRUE(
+      IsError(transaction.InsertLine(same_msisdn), ErrorCode::kAlreadyExists, "msisdn_taken"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, ManyLinesMayHaveNoNumber) {
+  domain::Line first = SampleLine(1);
+  domain::Line second = SampleLine(2);
+  first.msisdn.clear();
+  second.msisdn.clear();
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertLine(first)));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(second)));
+  });
+}
+
+TEST_P(StoreContractTest, UpdateLineRewritesTheLine) {
+  InsertLines({1});
+  domain::Line line = SampleLine(1);
+  line.state = domain::LineState::kGrace;
+  line.expires_at = At(90 * 86'400);
+  line.esim.reset();
+  line.msisdn = "+819099998888";
+  line.updated_at = At(500);
+  Write([&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.UpdateLine(line))); });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::Line>> loaded = transaction.FindLine(line.id);
+    ASSERT_TRUE(IsOk(loaded) && loaded->has_value());
+    EXPECT_EQ(Dump(**loaded), Dump(line));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().UpdateLine(SampleLine(9)), ErrorCode::kNotFound,
+                      "line_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, ListLinesPagesByIdAndCounts) {
+  InsertLines({4, 2, 5, 1, 3});
+  Read([](app::Transaction& transaction) {
+    std::vector<std::string> seen;
+    app::PageRequest page{2, ""};
+    for (int round = 0; round < 10; ++round) {
+      Result<std::vector<domain::Line>> lines = transaction.ListLines(page);
+      ASSERT_TRUE(IsOk(lines));
+      if (lines->empty()) {
+        break;
+      }
+      EXPECT_LE(lines->size(), 2u);
+      for (const domain::Line& line : *lines) {
+        seen.push_back(line.id.value);
+      }
+      page.after_id = lines->back().id.value;
+    }
+    EXPECT_EQ(seen,
+              (std::vector<std::string>{"ln_1001", "ln_1002", "ln_1003", "ln_1004", "ln_1005"}));
+    Result<int64_t> count = transaction.CountLines();
+    ASSERT_TRUE(IsOk(count));
+    EXPECT_EQ(*count, 5);
+  });
+}
+
+TEST_P(StoreContractTest, ListLinesReturnsAtMostThePageLimitMax) {
+  std::vector<int> numbers;
+  for (int n = 1; n <= app::kPageLimitMax + 1; ++n) {
+    numbers.push_back(n);
+  }
+  InsertLines(numbers);
+  Read([](app::Transaction& transaction) {
+    Result<std::vector<domain::Line>> all = transaction.ListLines({app::kPageLimitMax + 50, ""});
+    ASSERT_TRUE(IsOk(all));
+    EXPECT_EQ(all->size(), static_cast<size_t>(app::kPageLimitMax));
+    Result<std::vector<domain::Line>> none = transaction.ListLines({0, ""});
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_TRUE(none->empty());
+  });
+}
+
+TEST_P(StoreContractTest, LineEventsComeBackNewestFirst) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    for (int i = 0; i < 4; ++i) {
+      domain::LineEvent event;
+      event.id.value = "ev_" + std::to_string(i);
+      event.line_id.value = "ln_1001";
+      event.kind = i == 0 ? "provisioned" : "state_changed";
+      if (i > 0) {
+        event.from_state = domain::LineState::kActive;
+        event.to_state = domain::LineState::kGrace;
+      }
+      event.reason = "test";
+      event.at = At(i < 2 ? 10 : 20);  // Two pairs with equal times: write order breaks ties.
+      ASSERT_TRUE(IsOk(transaction.InsertLineEvent(event)));
+    }
+  });
+  Read([](app::Transaction& transaction) {
+    Result<std::vector<domain::LineEvent>> events =
+        transaction.ListLineEvents(LineId{"ln_1001"}, 3);
+    ASSERT_TRUE(IsOk(events));
+    ASSERT_EQ(events->size(), 3u);
+    EXPECT_EQ((*events)[0].id.value, "ev_3");
+    EXPECT_EQ((*events)[1].id.value, "ev_2");
+    EXPECT_EQ((*events)[2].id.value, "ev_1");
+    EXPECT_EQ((*events)[2].from_state, domain::LineState::kActive);
+    EXPECT_EQ((*events)[2].to_state, domain::LineState::kGrace);
+    EXPECT_EQ((*events)[2].kind, "state_changed");
+    EXPECT_EQ((*events)[2].reason, "test");
+    EXPECT_EQ(ToMicros((*events)[2].at), ToMicros(At(10)));
+    EXPECT_TRUE((*events)[2].order_id.empty());
+  });
+}
+
+TEST_P(StoreContractTest, BucketsComeBackByExpiry) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder("or_1", At(0)))));
+    domain::Bucket late{BucketId{"bk_late"},
+                        LineId{"ln_1001"},
+                        domain::BundleKind::kData,
+                        3'000,
+                        2'500,
+                        At(0),
+                        At(200),
+                        OrderId{"or_1"}};
+    domain::Bucket early{BucketId{"bk_early"},
+                         LineId{"ln_1001"},
+                         domain::BundleKind::kUnlimited,
+                         0,
+                         0,
+                         At(0),
+                         At(100),
+                         OrderId{}};
+    ASSERT_TRUE(IsOk(transaction.InsertBucket(late)));
+    ASSERT_TRUE(IsOk(transaction.InsertBucket(early)));
+  });
+  Read([](app::Transaction& transaction) {
+    Result<std::vector<domain::Bucket>> buckets = transaction.ListBuckets(LineId{"ln_1001"});
+    ASSERT_TRUE(IsOk(buckets));
+    ASSERT_EQ(buckets->size(), 2u);
+    EXPECT_EQ(Dump((*buckets)[0]), "bk_early|ln_1001|unlimited|0|0|" +
+                                       std::to_string(ToMicros(At(0))) + "|" +
+                                       std::to_string(ToMicros(At(100))) + "|");
+    EXPECT_EQ(Dump((*buckets)[1]), "bk_late|ln_1001|data|3000|2500|" +
+                                       std::to_string(ToMicros(At(0))) + "|" +
+                                       std::to_string(ToMicros(At(200))) + "|or_1");
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ledger.
+
+TEST_P(StoreContractTest, AccountsRoundTripAndUpdateBalances) {
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<ledger::Account>> wallet = transaction.FindAccount(AccountId{"ac_wallet"});
+    ASSERT_TRUE(IsOk(wallet) && wallet->has_value());
+    EXPECT_TRUE(**wallet == SampleAccount("ac_wallet", ledger::AccountKind::kCustomerWallet));
+    Result<std::optional<ledger::Account>> none = transaction.FindAccount(AccountId{"ac_none"});
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+  ledger::Account wallet = SampleAccount("ac_wallet", ledger::AccountKind::kCustomerWallet);
+  wallet.credits_posted = 5'000;
+  wallet.debits_posted = 1'000;
+  wallet.debits_pending = 4'000;
+  Write(
+      [&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.UpdateAccount(wallet))); });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<ledger::Account>> loaded = transaction.FindAccount(wallet.id);
+    ASSERT_TRUE(IsOk(loaded) && loaded->has_value());
+    EXPECT_TRUE(**loaded == wallet);
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  EXPECT_TRUE(
+      IsError(transaction.InsertAccount(wallet), ErrorCode::kAlreadyExists, "account_exists"));
+  EXPECT_TRUE(IsError(transaction.UpdateAccount(SampleAccount("ac_none", wallet.kind)),
+                      ErrorCode::kNotFound, "account_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, WalletNeverGoesBelowZeroEvenThroughRawSql) {
+  ledger::Account wallet = SampleAccount("ac_wallet", ledger::AccountKind::kCustomerWallet);
+  wallet.credits_posted = 1'000;
+  wallet.debits_posted = 600;
+  wallet.debits_pending = 401;  // Holds count: 1000 - 600 - 401 < 0.
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().UpdateAccount(wallet), ErrorCode::kFailedPrecondition,
+                      "constraint_violation"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_FALSE(
+      IsOk(ExecuteSql("UPDATE ledger_accounts SET debits_posted = credits_posted + 1 "
+                      "WHERE account_id = 'ac_wallet'")));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_FALSE(IsOk(ExecuteSql(
+      "UPDATE ledger_accounts SET credits_posted = -5 WHERE account_id = 'ac_revenue'")));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  // An unconstrained account may run past zero, as refunds and fees need.
+  ledger::Account clearing = SampleAccount("ac_clearing", ledger::AccountKind::kProviderClearing);
+  clearing.credits_posted = 700;
+  Write([&](app::Transaction& transaction) {
+    EXPECT_TRUE(IsOk(transaction.UpdateAccount(clearing)));
+  });
+}
+
+TEST_P(StoreContractTest, TransfersRoundTripAndHoldsSettleOnce) {
+  ledger::Transfer hold = SampleTransfer("tr_hold", "ac_wallet", "ac_revenue", 500);
+  hold.kind = ledger::TransferKind::kPending;
+  hold.timeout_at = At(3'600);
+  ledger::Transfer post = SampleTransfer("tr_post", "ac_wallet", "ac_revenue", 500);
+  post.kind = ledger::TransferKind::kPostPending;
+  post.pending_id = hold.id;
+  ledger::Transfer void_hold = SampleTransfer("tr_void", "ac_wallet", "ac_revenue", 500);
+  void_hold.kind = ledger::TransferKind::kVoidPending;
+  void_hold.pending_id = hold.id;
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertTransfer(hold)));
+    ASSERT_TRUE(IsOk(transaction.InsertTransfer(post)));
+  });
+  Read([&](app::Transaction& transaction) {
+    for (const ledger::Transfer& expected : {hold, post}) {
+      Result<std::optional<ledger::Transfer>> loaded = transaction.FindTransfer(expected.id);
+      ASSERT_TRUE(IsOk(loaded) && loaded->has_value());
+      EXPECT_TRUE(**loaded == expected) << expected.id.value;
+    }
+    Result<std::optional<ledger::Transfer>> none = transaction.FindTransfer(TransferId{"tr_x"});
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  EXPECT_TRUE(
+      IsError(transaction.InsertTransfer(hold), ErrorCode::kAlreadyExists, "transfer_exists"));
+  EXPECT_TRUE(
+      IsError(transaction.InsertTransfer(post), ErrorCode::kAlreadyExists, "transfer_exists"));
+  EXPECT_TRUE(IsError(transaction.InsertTransfer(void_hold), ErrorCode::kAlreadyExists,
+                      "pending_transfer_settled"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, DatabaseRefusesMalformedTransfers) {
+  ledger::Transfer zero = SampleTransfer("tr_zero", "ac_wallet", "ac_revenue", 0);
+  ledger::Transfer same = SampleTransfer("tr_same", "ac_wallet", "ac_wallet", 10);
+  ledger::Transfer orphan = SampleTransfer("tr_orphan", "ac_nobody", "ac_wallet", 10);
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  for (const ledger::Transfer& transfer : {zero, same, orphan}) {
+    EXPECT_TRUE(IsError(session_->transaction().InsertTransfer(transfer),
+                        ErrorCode::kFailedPrecondition, "constraint_violation"))
+        << transfer.id.value;
+  }
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, ForEachTransferFollowsWriteOrderAndStopsOnError) {
+  Write([](app::Transaction& transaction) {
+    for (const char* id : {"tr_c", "tr_a", "tr_b"}) {
+      ASSERT_TRUE(
+          IsOk(transaction.InsertTransfer(SampleTransfer(id, "ac_clearing", "ac_wallet", 100))));
+    }
+  });
+  Read([](app::Transaction& transaction) {
+    std::vector<std::string> order;
+    ASSERT_TRUE(IsOk(transaction.ForEachTransfer([&](const ledger::Transfer& transfer) {
+      order.push_back(transfer.id.value);
+      return Ok();
+    })));
+    EXPECT_EQ(order, (std::vector<std::string>{"tr_c", "tr_a", "tr_b"}));
+    int calls = 0;
+    Result<void> stopped = transaction.ForEachTransfer([&](const ledger::Transfer&) {
+      ++calls;
+      return calls == 2 ? Result<void>(FailedPrecondition("stop", "stop here")) : Ok();
+    });
+    EXPECT_TRUE(IsError(stopped, ErrorCode::kFailedPrecondition, "stop"));
+    EXPECT_EQ(calls, 2);
+    std::vector<std::string> accounts;
+    ASSERT_TRUE(IsOk(transaction.ForEachAccount([&](const ledger::Account& account) {
+      accounts.push_back(account.id.value);
+      return Ok();
+    })));
+    std::sort(accounts.begin(), accounts.end());
+    EXPECT_EQ(accounts, (std::vector<std::string>{"ac_clearing", "ac_revenue", "ac_wallet"}));
+  });
+}
+
+TEST_P(StoreContractTest, LedgerTransfersAndLineEventsAreAppendOnly) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    ASSERT_TRUE(
+        IsOk(transaction.InsertTransfer(SampleTransfer("tr_1", "ac_clearing", "ac_wallet", 100))));
+    domain::LineEvent event;
+    event.id.value = "ev_1";
+    event.line_id.value = "ln_1001";
+    event.kind = "provisioned";
+    event.reason = "import";
+    event.at = At(0);
+    ASSERT_TRUE(IsOk(transaction.InsertLineEvent(event)));
+  });
+  for (const char* sql : {"UPDATE ledger_transfers SET amount = 1 WHERE transfer_id = 'tr_1'",
+                          "DELETE FROM ledger_transfers WHERE transfer_id = 'tr_1'",
+                          "UPDATE line_events SET reason = 'x' WHERE event_id = 'ev_1'",
+                          "DELETE FROM line_events WHERE event_id = 'ev_1'"}) {
+    ASSERT_TRUE(IsOk(session_->Begin(false)));
+    Result<void> refused = ExecuteSql(sql);
+    EXPECT_FALSE(IsOk(refused)) << sql;
+    if (!refused) {
+      EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition) << sql;
+    }
+    ASSERT_TRUE(IsOk(session_->Rollback()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Orders, payments, receipts and sequences.
+
+TEST_P(StoreContractTest, OrdersRoundTripUpdateAndClash) {
+  InsertLines({1});
+  domain::Order order = SampleOrder("or_1", At(10));
+  Write([&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.InsertOrder(order))); });
+  order.status = domain::OrderStatus::kCompleted;
+  order.receipt_number = "R0000000001";
+  order.completed_at = At(11);
+  order.failure_reason = "";
+  Write([&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.UpdateOrder(order))); });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::Order>> loaded = transaction.FindOrder(order.id);
+    ASSERT_TRUE(IsOk(loaded) && loaded->has_value());
+    EXPECT_EQ(Dump(**loaded), Dump(order));
+  });
+  domain::Order topup = SampleOrder("or_2", At(12));
+  topup.kind = domain::OrderKind::kTopUp;
+  topup.plan_id.value.clear();
+  topup.status = domain::OrderStatus::kFailed;
+  topup.failure_reason = "card_declined";
+  Write([&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.InsertOrder(topup))); });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::Order>> loaded = transaction.FindOrder(topup.id);
+    ASSERT_TRUE(IsOk(loaded) && loaded->has_value());
+    EXPECT_EQ(Dump(**loaded), Dump(topup));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertOrder(order), ErrorCode::kAlreadyExists,
+                      "order_exists"));
+  EXPECT_TRUE(IsError(session_->transaction().UpdateOrder(SampleOrder("or_9", At(0))),
+                      ErrorCode::kNotFound, "order_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, ListOrdersPagesNewestFirst) {
+  InsertLines({1, 2});
+  Write([](app::Transaction& transaction) {
+    const std::vector<std::pair<const char*, int>> orders = {
+        {"or_a", 10}, {"or_b", 10}, {"or_c", 20}, {"or_d", 30}, {"or_e", 30}};
+    for (const auto& [id, seconds] : orders) {
+      ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder(id, At(seconds)))));
+    }
+    domain::Order other = SampleOrder("or_other", At(25));
+    other.line_id.value = "ln_1002";
+    ASSERT_TRUE(IsOk(transaction.InsertOrder(other)));
+  });
+  Read([](app::Transaction& transaction) {
+    std::vector<std::string> seen;
+    app::PageRequest page{2, ""};
+    for (int round = 0; round < 10; ++round) {
+      Result<std::vector<domain::Order>> orders = transaction.ListOrders(LineId{"ln_1001"}, page);
+      ASSERT_TRUE(IsOk(orders));
+      if (orders->empty()) {
+        break;
+      }
+      for (const domain::Order& order : *orders) {
+        seen.push_back(order.id.value);
+      }
+      page.after_id = orders->back().id.value;
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"or_e", "or_d", "or_c", "or_b", "or_a"}));
+  });
+}
+
+TEST_P(StoreContractTest, PaymentsRoundTripByIdAndOrderAndListPendingOldestFirst) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    for (const char* id : {"or_1", "or_2", "or_3"}) {
+      ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder(id, At(0)))));
+    }
+    ASSERT_TRUE(IsOk(transaction.InsertPayment(SamplePayment("pa_2", "or_2", At(20)))));
+    ASSERT_TRUE(IsOk(transaction.InsertPayment(SamplePayment("pa_1", "or_1", At(10)))));
+    domain::Payment done = SamplePayment("pa_3", "or_3", At(5));
+    done.status = domain::PaymentStatus::kSucceeded;
+    ASSERT_TRUE(IsOk(transaction.InsertPayment(done)));
+  });
+  domain::Payment failed = SamplePayment("pa_2", "or_2", At(20));
+  failed.status = domain::PaymentStatus::kFailed;
+  failed.failure_reason = "card_declined";
+  failed.updated_at = At(21);
+  Write(
+      [&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.UpdatePayment(failed))); });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::Payment>> by_id = transaction.FindPayment(failed.id);
+    ASSERT_TRUE(IsOk(by_id) && by_id->has_value());
+    EXPECT_EQ(Dump(**by_id), Dump(failed));
+    Result<std::optional<domain::Payment>> by_order =
+        transaction.FindPaymentByOrder(OrderId{"or_1"});
+    ASSERT_TRUE(IsOk(by_order) && by_order->has_value());
+    EXPECT_EQ(Dump(**by_order), Dump(SamplePayment("pa_1", "or_1", At(10))));
+    Result<std::vector<domain::Payment>> pending = transaction.ListPendingPayments(10);
+    ASSERT_TRUE(IsOk(pending));
+    ASSERT_EQ(pending->size(), 1u);
+    EXPECT_EQ((*pending)[0].id.value, "pa_1");
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  EXPECT_TRUE(IsError(transaction.InsertPayment(SamplePayment("pa_1", "or_3", At(0))),
+                      ErrorCode::kAlreadyExists, "payment_exists"));
+  EXPECT_TRUE(IsError(transaction.UpdatePayment(SamplePayment("pa_9", "or_1", At(0))),
+                      ErrorCode::kNotFound, "payment_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, ReceiptsRoundTripAndCannotBeChanged) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder("or_1", At(0)))));
+    ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder("or_2", At(0)))));
+    ASSERT_TRUE(IsOk(transaction.InsertReceipt(SampleReceipt("R0000000001", "or_1"))));
+  });
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<domain::Receipt>> loaded = transaction.FindReceiptByOrder(OrderId{"or_1"});
+    ASSERT_TRUE(IsOk(loaded) && loaded->has_value());
+    EXPECT_EQ(Dump(**loaded), Dump(SampleReceipt("R0000000001", "or_1")));
+    Result<std::optional<domain::Receipt>> none = transaction.FindReceiptByOrder(OrderId{"or_2"});
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertReceipt(SampleReceipt("R0000000001", "or_2")),
+                      ErrorCode::kAlreadyExists, "receipt_exists"));
+  EXPECT_TRUE(IsError(session_->transaction().InsertReceipt(SampleReceipt("R0000000002", "or_1")),
+                      ErrorCode::kAlreadyExists, "receipt_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  for (const char* sql :
+       {"UPDATE receipts SET total_jpy = 1 WHERE receipt_number = 'R0000000001'",
+        "DELETE FROM receipts WHERE receipt_number = 'R0000000001'",
+        "UPDATE receipt_lines SET unit_price_jpy = 1 WHERE receipt_number = 'R0000000001'",
+        "DELETE FROM receipt_lines WHERE receipt_number = 'R0000000001'",
+        "UPDATE receipt_rate_totals SET tax_jpy = 0 WHERE receipt_number = 'R0000000001'",
+        "DELETE FROM receipt_rate_totals WHERE receipt_number = 'R0000000001'"}) {
+    ASSERT_TRUE(IsOk(session_->Begin(false)));
+    Result<void> refused = ExecuteSql(sql);
+    EXPECT_FALSE(IsOk(refused)) << sql;
+    if (!refused) {
+      EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition) << sql;
+    }
+    ASSERT_TRUE(IsOk(session_->Rollback()));
+  }
+}
+
+TEST_P(StoreContractTest, AFailedReceiptInsertLeavesNoPartOfIt) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder("or_1", At(0)))));
+  });
+  domain::Receipt broken = SampleReceipt("R0000000001", "or_1");
+  broken.totals.by_rate[1].tax_jpy = 1;  // The per-rate sum no longer holds.
+  Write([&](app::Transaction& transaction) {
+    EXPECT_TRUE(IsError(transaction.InsertReceipt(broken), ErrorCode::kFailedPrecondition,
+                        "constraint_violation"));
+  });
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<domain::Receipt>> none = transaction.FindReceiptByOrder(OrderId{"or_1"});
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, SequencesAreGapFreeAcrossRollbacks) {
+  auto next = [](app::Transaction& transaction, std::string_view name) {
+    Result<int64_t> value = transaction.NextSequenceValue(name);
+    EXPECT_TRUE(IsOk(value));
+    return value ? *value : -1;
+  };
+  Write([&](app::Transaction& transaction) {
+    EXPECT_EQ(next(transaction, "receipt"), 1);
+    EXPECT_EQ(next(transaction, "receipt"), 2);
+    EXPECT_EQ(next(transaction, "other"), 1);
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_EQ(next(session_->transaction(), "receipt"), 3);
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Write([&](app::Transaction& transaction) {
+    EXPECT_EQ(next(transaction, "receipt"), 3);
+    ASSERT_TRUE(IsOk(session_->Savepoint()));
+    EXPECT_EQ(next(transaction, "receipt"), 4);
+    ASSERT_TRUE(IsOk(session_->RollbackToSavepoint()));
+    EXPECT_EQ(next(transaction, "receipt"), 4);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idempotency keys and API keys.
+
+TEST_P(StoreContractTest, IdempotencyKeysAreScopedCompletedAndExpired) {
+  const app::IdempotencyRecord first{"ak_1", "key-1", "hash-1", false, 0, "", At(0)};
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertIdempotency(first)));
+    ASSERT_TRUE(
+        IsOk(transaction.InsertIdempotency({"ak_2", "key-1", "hash-2", false, 0, "", At(0)})));
+    ASSERT_TRUE(
+        IsOk(transaction.InsertIdempotency({"ak_1", "key-2", "hash-3", false, 0, "", At(0)})));
+    ASSERT_TRUE(IsOk(
+        transaction.InsertIdempotency({"ak_1", "key-3", "hash-4", true, 200, "{}", At(7'200)})));
+    EXPECT_TRUE(IsError(transaction.InsertIdempotency(first), ErrorCode::kAlreadyExists,
+                        "idempotency_key_exists"));
+  });
+  Write([](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.CompleteIdempotency("ak_1", "key-1", 201, "{\"id\":1}")));
+    EXPECT_TRUE(IsError(transaction.CompleteIdempotency("ak_3", "key-1", 201, ""),
+                        ErrorCode::kNotFound, "idempotency_key_not_found"));
+  });
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<app::IdempotencyRecord>> found =
+        transaction.FindIdempotency("ak_1", "key-1");
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ((*found)->request_hash, "hash-1");
+    EXPECT_TRUE((*found)->completed);
+    EXPECT_EQ((*found)->response_status, 201);
+    EXPECT_EQ((*found)->response_body, "{\"id\":1}");
+    EXPECT_EQ(ToMicros((*found)->created_at), ToMicros(At(0)));
+    Result<std::optional<app::IdempotencyRecord>> other =
+        transaction.FindIdempotency("ak_2", "key-1");
+    ASSERT_TRUE(IsOk(other) && other->has_value());
+    EXPECT_FALSE((*other)->completed);
+  });
+  // Only completed keys older than the cutoff go: ak_1/key-1. In-flight ones stay.
+  Write([](app::Transaction& transaction) {
+    Result<int64_t> deleted = transaction.DeleteIdempotencyBefore(At(3'600));
+    ASSERT_TRUE(IsOk(deleted));
+    EXPECT_EQ(*deleted, 1);
+    Result<std::optional<app::IdempotencyRecord>> gone =
+        transaction.FindIdempotency("ak_1", "key-1");
+    ASSERT_TRUE(IsOk(gone));
+    EXPECT_FALSE(gone->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, ApiKeysAreFoundByTokenHash) {
+  const app::ApiKey kiosk{ApiKeyId{"ak_1"}, "kiosk", "Airport kiosk 3",
+                          "hash-kiosk",     At(0),   std::nullopt};
+  const app::ApiKey revoked{ApiKeyId{"ak_2"}, "admin", "Old admin", "hash-admin", At(0), At(50)};
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertApiKey(kiosk)));
+    ASSERT_TRUE(IsOk(transaction.InsertApiKey(revoked)));
+    app::ApiKey same_token = kiosk;
+    same_token.id.value = "ak_3";
+    EXPECT_TRUE(
+        IsError(transaction.InsertApiKey(same_token), ErrorCode::kAlreadyExists, "api_key_exists"));
+  });
+  Read([&](app::Transaction& transaction) {
+    for (const app::ApiKey& expected : {kiosk, revoked}) {
+      Result<std::optional<app::ApiKey>> found =
+          transaction.FindApiKeyByTokenHash(expected.token_hash);
+      ASSERT_TRUE(IsOk(found) && found->has_value());
+      EXPECT_EQ((*found)->id.value, expected.id.value);
+      EXPECT_EQ((*found)->role, expected.role);
+      EXPECT_EQ((*found)->name, expected.name);
+      EXPECT_EQ(DumpTime((*found)->created_at), DumpTime(expected.created_at));
+      EXPECT_EQ(DumpTime((*found)->revoked_at), DumpTime(expected.revoked_at));
+    }
+    Result<std::optional<app::ApiKey>> none = transaction.FindApiKeyByTokenHash("nope");
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions, savepoints, connections and durability.
+
+TEST_P(StoreContractTest, RolledBackTransactionLeavesNothing) {
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  ASSERT_TRUE(IsOk(session_->transaction().InsertLine(SampleLine(1))));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([](app::Transaction& transaction) {
+    Result<int64_t> count = transaction.CountLines();
+    ASSERT_TRUE(IsOk(count));
+    EXPECT_EQ(*count, 0);
+  });
+}
+
+TEST_P(StoreContractTest, SavepointRollbackUndoesOnlyItsPart) {
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(1))));
+    ASSERT_TRUE(IsOk(session_->Savepoint()));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(2))));
+    ASSERT_TRUE(IsOk(session_->RollbackToSavepoint()));
+    ASSERT_TRUE(IsOk(session_->Savepoint()));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(3))));
+    ASSERT_TRUE(IsOk(session_->Savepoint()));  // Nested: undone alone.
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(4))));
+    ASSERT_TRUE(IsOk(session_->RollbackToSavepoint()));
+    ASSERT_TRUE(IsOk(session_->ReleaseSavepoint()));
+  });
+  Read([](app::Transaction& transaction) {
+    Result<std::vector<domain::Line>> lines = transaction.ListLines({10, ""});
+    ASSERT_TRUE(IsOk(lines));
+    std::vector<std::string> ids;
+    for (const domain::Line& line : *lines) {
+      ids.push_back(line.id.value);
+    }
+    EXPECT_EQ(ids, (std::vector<std::string>{"ln_1001", "ln_1003"}));
+  });
+}
+
+TEST_P(StoreContractTest, ARejectedCommandInASavepointSparesTheBatch) {
+  // The committer's pattern: a savepoint per command; a rejected one is rolled back alone.
+  InsertLines({1});
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(session_->Savepoint()));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(2))));
+    ASSERT_TRUE(IsOk(session_->ReleaseSavepoint()));
+    ASSERT_TRUE(IsOk(session_->Savepoint()));
+    EXPECT_FALSE(IsOk(transaction.InsertLine(SampleLine(1))));
+    ASSERT_TRUE(IsOk(session_->RollbackToSavepoint()));
+    ASSERT_TRUE(IsOk(session_->Savepoint()));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(3))));
+    ASSERT_TRUE(IsOk(session_->ReleaseSavepoint()));
+  });
+  Read([](app::Transaction& transaction) {
+    Result<int64_t> count = transaction.CountLines();
+    ASSERT_TRUE(IsOk(count));
+    EXPECT_EQ(*count, 3);
+  });
+}
+
+TEST_P(StoreContractTest, SecondConnectionSeesOnlyCommittedData) {
+  std::unique_ptr<app::Session> other = Connect();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  ASSERT_TRUE(IsOk(session_->transaction().InsertLine(SampleLine(1))));
+  ASSERT_TRUE(IsOk(other->Begin(true)));  // A reader does not wait for the writer.
+  Result<std::optional<domain::Line>> before = other->transaction().FindLine(LineId{"ln_1001"});
+  ASSERT_TRUE(IsOk(before));
+  EXPECT_FALSE(before->has_value());
+  ASSERT_TRUE(IsOk(other->Rollback()));
+  ASSERT_TRUE(IsOk(session_->Commit()));
+  ASSERT_TRUE(IsOk(other->Begin(true)));
+  Result<std::optional<domain::Line>> after = other->transaction().FindLine(LineId{"ln_1001"});
+  ASSERT_TRUE(IsOk(after));
+  EXPECT_TRUE(after->has_value());
+  ASSERT_TRUE(IsOk(other->Rollback()));
+}
+
+TEST_P(StoreContractTest, AWriterIsNotBlockedByAnOpenReader) {
+  std::unique_ptr<app::Session> reader = Connect();
+  ASSERT_NE(reader, nullptr);
+  ASSERT_TRUE(IsOk(reader->Begin(true)));
+  ASSERT_TRUE(IsOk(reader->transaction().CountLines()));
+  InsertLines({1});
+  ASSERT_TRUE(IsOk(reader->Rollback()));
+}
+
+TEST_P(StoreContractTest, ACommitSurvivesClosingAndReopening) {
+  InsertLines({1});
+  session_.reset();
+  database_.reset();
+  database_ = factory_();
+  ASSERT_NE(database_, nullptr);
+  Result<int> migrated = database_->Migrate();
+  ASSERT_TRUE(IsOk(migrated));
+  EXPECT_EQ(*migrated, 0);
+  session_ = Connect();
+  ASSERT_NE(session_, nullptr);
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<domain::Line>> line = transaction.FindLine(LineId{"ln_1001"});
+    ASSERT_TRUE(IsOk(line) && line->has_value());
+    EXPECT_EQ(Dump(**line), Dump(SampleLine(1)));
+  });
+}
+
+TEST_P(StoreContractTest, ForeignKeysAreEnforced) {
+  domain::Line orphan = SampleLine(1);
+  orphan.wallet_account_id.value = "ac_nobody";
+  domain::Order no_line = SampleOrder("or_1", At(0));
+  no_line.line_id.value = "ln_nobody";
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertLine(orphan), ErrorCode::kFailedPrecondition,
+                      "constraint_violation"));
+  EXPECT_TRUE(IsError(session_->transaction().InsertOrder(no_line), ErrorCode::kFailedPrecondition,
+                      "constraint_violation"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+}  // namespace simkeep::storage::testing
+
+#endif  // SIMKEEP_STORAGE_STORE_CONTRACT_TEST_H_

@@ -1,0 +1,146 @@
+#include "test_server.h"
+
+// Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+
+#include "simkeep/base/time.h"
+#include "simkeep/domain/identifiers.h"
+
+namespace simkeep::testing {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+
+std::string TempPath() {
+  static std::atomic<int> counter{0};
+  return (std::filesystem::temp_directory_path() /
+          ("simkeep-it-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".db"))
+      .string();
+}
+
+}  // namespace
+
+HttpResult Send(uint16_t port, const std::string& method, const std::string& target,
+                const std::string& body, const std::map<std::string, std::string>& headers) {
+  net::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  bhttp::request<bhttp::string_body> request(bhttp::string_to_verb(method), target, 11);
+  request.set(bhttp::field::host, "127.0.0.1");
+  for (const auto& [name, value] : headers) {
+    request.set(name, value);
+  }
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    request.set(bhttp::field::content_type, "application/json");
+    request.body() = body;
+    request.prepare_payload();
+  }
+  bhttp::write(stream, request);
+  beast::flat_buffer buffer;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 << 20);
+  bhttp::read(stream, buffer, parser);
+  auto response = parser.release();
+  HttpResult result;
+  result.status = static_cast<int>(response.result_int());
+  for (const auto& field : response) {
+    std::string name(field.name_string());
+    for (char& c : name) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    result.headers[name] = std::string(field.value());
+  }
+  result.body = response.body();
+  result.json = Json::parse(result.body, nullptr, false);
+  if (result.json.is_discarded()) {
+    result.json = nullptr;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+  return result;
+}
+
+TestServer::TestServer() : path_(TempPath()) {
+  auto clock = std::make_unique<FakeClock>(*ParseRfc3339("2026-11-22T12:00:00+09:00"));
+  clock_ = clock.get();
+  cli::RuntimeOptions options;
+  options.database = path_;
+  Result<std::unique_ptr<cli::Runtime>> runtime = cli::OpenRuntime(options, std::move(clock));
+  if (!runtime) {
+    ADD_FAILURE() << runtime.error().reason << ": " << runtime.error().message;
+    std::abort();
+  }
+  runtime_ = std::move(*runtime);
+  api_ = std::make_unique<http::Api>(http::ApiDependencies{
+      runtime_->committer.get(), runtime_->reads.get(), &runtime_->context,
+      runtime_->lines.get(), runtime_->orders.get(), "test"});
+  http::ServerOptions server_options;
+  server_options.port = 0;
+  server_options.threads = 4;
+  server_ = std::make_unique<http::Server>(
+      server_options, [this](http::Request request, http::Responder respond) {
+        api_->Handle(std::move(request), std::move(respond));
+      });
+  Result<uint16_t> port = server_->Start();
+  if (!port) {
+    ADD_FAILURE() << port.error().message;
+    std::abort();
+  }
+  port_ = *port;
+}
+
+TestServer::~TestServer() {
+  server_->Stop();
+  runtime_->committer->Stop();
+  api_.reset();
+  runtime_.reset();
+  for (const char* suffix : {"", "-wal", "-shm", ".key"}) {
+    std::filesystem::remove(path_ + suffix);
+  }
+}
+
+std::string TestServer::Token(const std::string& role) {
+  Result<std::string> token = cli::CreateApiKey(*runtime_, role, "test");
+  EXPECT_TRUE(token);
+  return token ? *token : "";
+}
+
+HttpResult TestServer::Call(const std::string& token, const std::string& method,
+                            const std::string& target, const Json& body,
+                            const std::string& idempotency_key) {
+  std::map<std::string, std::string> headers;
+  if (!token.empty()) {
+    headers["Authorization"] = "Bearer " + token;
+  }
+  if (!idempotency_key.empty()) {
+    headers["Idempotency-Key"] = idempotency_key;
+  }
+  return Send(port_, method, target, body.is_null() ? "" : body.dump(), headers);
+}
+
+std::string TestServer::NextIccid() {
+  static std::atomic<int> counter{1};
+  char payload[32];
+  std::snprintf(payload, sizeof(payload), "898110%013d", counter++);
+  return std::string(payload) + domain::LuhnCheckDigit(payload);
+}
+
+std::string TestServer::ProvisionLine(const std::string& admin_token, const Json& body) {
+  HttpResult result = Call(admin_token, "POST", "/v1/lines", body);
+  EXPECT_EQ(result.status, 201) << result.body;
+  return result.json.is_object() ? result.json.value("line_id", "") : "";
+}
+
+}  // namespace simkeep::testing

@@ -1,0 +1,71 @@
+#ifndef SIMKEEP_TESTS_INTEGRATION_TEST_SERVER_H_
+#define SIMKEEP_TESTS_INTEGRATION_TEST_SERVER_H_
+
+// A real simkeep server for integration tests: a temporary SQLite database, the sandbox payment
+// provider, a fake clock, the HTTP server on a free loopback port, and a small HTTP client.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "simkeep/base/clock.h"
+#include "simkeep/cli/runtime.h"
+#include "simkeep/http/api.h"
+#include "simkeep/http/server.h"
+
+namespace simkeep::testing {
+
+using Json = nlohmann::json;
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // Lower-case names.
+  std::string body;
+  Json json;  // Parsed body when it is JSON, else null.
+};
+
+// Sends one request to 127.0.0.1:port and returns the response. Thread-safe (one connection per
+// call).
+HttpResult Send(uint16_t port, const std::string& method, const std::string& target,
+                const std::string& body = "",
+                const std::map<std::string, std::string>& headers = {});
+
+class TestServer {
+ public:
+  // Starts at 2026-11-22T12:00:00+09:00 on the fake clock.
+  TestServer();
+  ~TestServer();
+
+  uint16_t port() const { return port_; }
+  FakeClock& clock() { return *clock_; }
+  cli::Runtime& runtime() { return *runtime_; }
+  const std::string& database_path() const { return path_; }
+
+  // A token for a new API key with `role`.
+  std::string Token(const std::string& role);
+
+  // Convenience: a request with a Bearer token (and an Idempotency-Key when given).
+  HttpResult Call(const std::string& token, const std::string& method, const std::string& target,
+                  const Json& body = nullptr, const std::string& idempotency_key = "");
+
+  // Provisions a line through the API and returns its line_id. `iccid` must be Luhn-valid.
+  std::string ProvisionLine(const std::string& admin_token, const Json& body);
+
+  // A fresh Luhn-valid docomo ICCID (19 digits + check digit).
+  static std::string NextIccid();
+
+ private:
+  std::string path_;
+  FakeClock* clock_ = nullptr;
+  std::unique_ptr<cli::Runtime> runtime_;
+  std::unique_ptr<http::Api> api_;
+  std::unique_ptr<http::Server> server_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace simkeep::testing
+
+#endif  // SIMKEEP_TESTS_INTEGRATION_TEST_SERVER_H_
