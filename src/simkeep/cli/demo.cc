@@ -42,7 +42,7 @@ Result<void> SeedDemoLines(Runtime& runtime) {
   requests[0].activation_code = "LPA:1$smdp.example.com$DEMO-AU-0001";
   requests[0].plan_id = FirstPlan(catalog, domain::CarrierCode::kAu);
   requests[1].iccid = "89812000000000000028";  // SoftBank IIN 898120.
-  requests[1].msisdn = "090-0000-0001";
+  requests[1].msisdn = "090-1234-0001";
   requests[1].carrier = "softbank";
   requests[1].service = "voice";
   requests[1].plan_id = FirstPlan(catalog, domain::CarrierCode::kSoftbank);
