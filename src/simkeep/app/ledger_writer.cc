@@ -21,7 +21,7 @@ AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
     case domain::PaymentMethod::kCard:
       return ProviderClearingAccount(provider);
   }
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
 }
 
 Result<void> EnsureAccount(Transaction& transaction, const AccountId& id,

@@ -17,6 +17,10 @@ namespace simkeep::internal {
     }                                                              \
   } while (false)
 
+// SIMKEEP_UNREACHABLE() marks a point control never reaches (after an exhaustive switch); it
+// aborts like a failed assertion if it ever is reached.
+#define SIMKEEP_UNREACHABLE() ::simkeep::internal::AssertFail("unreachable", __FILE__, __LINE__)
+
 #ifdef NDEBUG
 #define SIMKEEP_DCHECK(cond) \
   do {                       \

@@ -60,7 +60,7 @@ const char* NameOf(const std::array<NamedValue<E>, N>& table, E value) {
     }
   }
   // Every enumerator is in its table; only a cast from a bad integer gets here.
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
   return "";
 }
 
@@ -88,6 +88,7 @@ class Problems {
     }
   }
   bool empty() const { return errors_.empty(); }
+  const std::vector<FieldError>& errors() const { return errors_; }
 
   // An InvalidArgument error whose message is `subject`, the first problem and a count.
   Error ToError(const std::string& subject) const {
@@ -253,10 +254,7 @@ std::vector<FieldError> PlanProblems(const Plan& plan) {
   CheckRenewalMode(plan, problems);
   CheckThrottle(plan, problems);
   CheckRatesAndFlags(plan, problems);
-  if (problems.empty()) {
-    return {};
-  }
-  return problems.ToError("").errors;
+  return problems.errors();
 }
 
 void CheckCarrier(const Carrier& carrier, const std::string& path, Problems& problems) {
@@ -370,7 +368,7 @@ const char* BundleUnitName(BundleKind kind) {
     case BundleKind::kSms:
       return "messages";
   }
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
   return "";
 }
 

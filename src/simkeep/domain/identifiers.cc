@@ -335,7 +335,7 @@ const char* NumberClassName(NumberClass number_class) {
     case NumberClass::kIp050:
       return "ip_050";
   }
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
 }
 
 Result<Msisdn> ParseMsisdn(std::string_view text) {

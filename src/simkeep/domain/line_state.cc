@@ -58,7 +58,7 @@ const char* LineStateName(LineState state) {
     case LineState::kBarred:
       return "barred";
   }
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
 }
 
 std::optional<LineState> ParseLineState(std::string_view name) {

@@ -61,7 +61,7 @@ RenewalOutcome ApplyRenewal(std::optional<Timestamp> current_line_expiry, const 
     case RenewalMode::kStack:
       return ApplyStack(current_line_expiry, plan, now);
   }
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
   return RenewalOutcome{now, {}, 0, false};
 }
 

@@ -38,7 +38,7 @@ Timestamp ComputeExpiry(Timestamp start, const Validity& validity) {
       return end < start ? start : end;
     }
   }
-  SIMKEEP_ASSERT(false);
+  SIMKEEP_UNREACHABLE();
   return start;
 }
 

@@ -29,7 +29,7 @@ std::string_view AccountKindName(AccountKind kind) {
       return name;
     }
   }
-  SIMKEEP_ASSERT(false);  // Every enumerator is in the table.
+  SIMKEEP_UNREACHABLE();  // Every enumerator is in the table.
   return {};
 }
 

@@ -31,7 +31,7 @@ std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, kSiz
       return name;
     }
   }
-  SIMKEEP_ASSERT(false);  // Every enumerator is in its table.
+  SIMKEEP_UNREACHABLE();  // Every enumerator is in its table.
   return {};
 }
 
