@@ -290,6 +290,36 @@ TEST_F(ApiTest, RenewalFromBalanceExtendsValidityWithAQualifiedInvoice) {
   EXPECT_EQ(receipt.json["totals"]["by_rate"][0]["tax_jpy"], price * 10 / 110);
 }
 
+TEST_F(ApiTest, RenewingAnOpenEndedBasePlanActivatesWithoutExpiry) {
+  const std::string line = NewLine("au");
+  HttpResult renewed = server_.Call(
+      clerk_, "POST", "/v1/lines/" + line + "/renewals",
+      {{"plan_id", "sample-au-base"}, {"payment", {{"method", "balance"}}}}, "base-1");
+  ASSERT_EQ(renewed.status, 201) << renewed.body;
+  EXPECT_EQ(renewed.json["amount_jpy"], 0);
+  HttpResult status = server_.Call(admin_, "GET", "/v1/lines/" + line + "/status");
+  EXPECT_EQ(status.json["state"], "active");
+  EXPECT_EQ(status.json["plan_id"], "sample-au-base");
+  EXPECT_TRUE(status.json["expires_at"].is_null());
+  EXPECT_EQ(status.json["speed_kbps"], 128);
+}
+
+TEST_F(ApiTest, ExtendModeRenewalAddsDaysUpToTheCap) {
+  const std::string line = NewLine("softbank");
+  ASSERT_EQ(TopUp(line, Cash(30'000), "fund-sb").status, 201);
+  const Json renewal = {{"plan_id", "sample-softbank-prepaid-card-3000"},
+                        {"payment", {{"method", "balance"}}}};
+  std::string expiry;
+  for (int i = 0; i < 7; ++i) {
+    HttpResult renewed = server_.Call(clerk_, "POST", "/v1/lines/" + line + "/renewals", renewal,
+                                      "sb-" + std::to_string(i));
+    ASSERT_EQ(renewed.status, 201) << renewed.body;
+    expiry = server_.Call(admin_, "GET", "/v1/lines/" + line + "/status").json["expires_at"];
+  }
+  // Six cards of 60 days reach the 360-day cap; the seventh adds nothing beyond it.
+  EXPECT_EQ(expiry.substr(0, 10), "2027-11-17");
+}
+
 TEST_F(ApiTest, ReceiptNumbersAreSequential) {
   const std::string line = NewLine();
   std::vector<std::string> numbers;

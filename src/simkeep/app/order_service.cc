@@ -387,7 +387,11 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
   if (Result<void> posted = PostTransfers(transaction, transfers, now); !posted) {
     return posted;
   }
-  const domain::RenewalOutcome outcome = domain::ApplyRenewal(line.expires_at, *plan, now);
+  // An open-ended plan (a ¥0 base plan) sets the line's plan and grants nothing with an expiry.
+  domain::RenewalOutcome outcome{line.expires_at.value_or(now), {}, 0, false};
+  if (!domain::IsOpenEnded(plan->validity)) {
+    outcome = domain::ApplyRenewal(line.expires_at, *plan, now);
+  }
   for (const domain::GrantedBucket& granted : outcome.buckets) {
     domain::Bucket bucket{BucketId{context_.ids->Next("bk")}, line.id, granted.kind,
                           granted.quantity, granted.quantity, granted.starts_at,
@@ -397,7 +401,9 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
     }
   }
   const domain::LineState before = line.state;
-  line.expires_at = outcome.line_expires_at;
+  if (!domain::IsOpenEnded(plan->validity)) {
+    line.expires_at = outcome.line_expires_at;
+  }
   line.state = domain::LineState::kActive;
   if (plan->kind == domain::PlanKind::kRenewal) {
     line.plan_id = plan->id;

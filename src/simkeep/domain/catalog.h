@@ -8,6 +8,7 @@
 // Every enum has a stable lower-case name (the API and file spelling) and a parser that accepts
 // exactly that name.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>

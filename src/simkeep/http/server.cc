@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <exception>
@@ -178,13 +179,28 @@ class Session : public std::enable_shared_from_this<Session> {
     Read();
   }
 
+  // A lingering close: stop sending, then read and discard until the client closes (or a
+  // timeout), so that a client still sending a refused body receives our answer instead of a
+  // connection reset.
   void Close() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(std::chrono::seconds(5));
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_buffer_),
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              if (!ec) {
+                                self->Drain();
+                              }
+                            });
   }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
+  std::array<char, 4096> drain_buffer_{};
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const ServerOptions& options_;
   const Handler& handler_;

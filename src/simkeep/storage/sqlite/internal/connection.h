@@ -19,7 +19,10 @@
 
 namespace simkeep::storage::sqlite::internal {
 
-// Deleters, so that no sqlite3 or sqlite3_stmt handle can leak.
+// Deleters, so that no sqlite3 or sqlite3_stmt handle can leak. Their return codes carry
+// nothing to act on: sqlite3_close_v2 always releases the handle (finishing lazily if a
+// statement were still open), and sqlite3_finalize repeats the last step's error, which Step()
+// has already returned.
 struct DatabaseCloser {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 };
