@@ -1,5 +1,6 @@
 #include "simkeep/cli/import_lines.h"
 
+#include <algorithm>
 #include <map>
 
 #include "simkeep/app/limits.h"
@@ -116,9 +117,8 @@ Result<ImportReport> ImportLines(app::Session& session, const app::LineService& 
     }
     parsed.push_back(ParsedRow{row, std::move(*valid)});
   }
-  if (!report.problems.empty() && !skip_invalid) {
-    return report;  // Nothing written.
-  }
+  // Even when rows are already known to be bad, the inserts run (and are then rolled back) so
+  // that conflicts with stored lines or between rows are reported in the same run.
   if (Result<void> begun = session.Begin(/*read_only=*/false); !begun) {
     return begun.error();
   }
@@ -130,9 +130,9 @@ Result<ImportReport> ImportLines(app::Session& session, const app::LineService& 
       return savepoint.error();
     }
     Result<domain::Line> inserted = lines.Insert(session.transaction(), std::move(row.provision));
+    // RollbackToSavepoint also ends the savepoint.
     Result<void> ended = inserted ? session.ReleaseSavepoint() : session.RollbackToSavepoint();
     if (ended && !inserted) {
-      ended = session.ReleaseSavepoint();
       AddProblem(report, row.row, inserted.error());
     }
     if (!ended) {
@@ -144,6 +144,8 @@ Result<ImportReport> ImportLines(app::Session& session, const app::LineService& 
       progress(done, total);
     }
   }
+  std::stable_sort(report.problems.begin(), report.problems.end(),
+                   [](const RowProblem& a, const RowProblem& b) { return a.row < b.row; });
   if (!report.problems.empty() && !skip_invalid) {
     (void)session.Rollback();
     report.imported = 0;

@@ -86,11 +86,25 @@ std::string UniqueClashReason(std::string_view message) {
   return "duplicate_key";
 }
 
+std::string ClashMessage(std::string_view reason) {
+  if (reason == "iccid_taken") {
+    return "A line with this ICCID is already provisioned.";
+  }
+  if (reason == "msisdn_taken") {
+    return "A line with this phone number is already provisioned.";
+  }
+  if (reason == "idempotency_key_exists") {
+    return "This Idempotency-Key is already stored.";
+  }
+  return "A record with this key already exists (" + std::string(reason) + ").";
+}
+
 Error ErrorFromSqlite(sqlite3* db, int rc, std::string_view context) {
   std::string message = Describe(db, rc, context);
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     std::string reason = UniqueClashReason(message);
-    return AlreadyExists(std::move(reason), std::move(message));
+    // The statement and SQLite's text stay out of the message: it is shown to people.
+    return AlreadyExists(reason, ClashMessage(reason));
   }
   const int primary_code = rc & 0xff;
   if (primary_code == SQLITE_CONSTRAINT) {

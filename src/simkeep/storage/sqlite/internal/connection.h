@@ -46,6 +46,8 @@ Error ErrorFromSqlite(sqlite3* db, int rc, std::string_view context);
 // The reason for a unique-key clash given SQLite's message "UNIQUE constraint failed: t.c, ...".
 // Exposed for tests.
 std::string UniqueClashReason(std::string_view message);
+// A message a person understands for a unique-key clash with `reason` ("iccid_taken", ...).
+std::string ClashMessage(std::string_view reason);
 
 class Connection;
 

@@ -50,6 +50,7 @@ Result<void> PreferPrimaryKeyClash(Connection& connection, Result<void> inserted
   }
   Error error = inserted.error();
   error.reason = primary_key_reason;
+  error.message = ClashMessage(primary_key_reason);
   return error;
 }
 

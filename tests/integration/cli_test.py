@@ -1,0 +1,395 @@
+#!/usr/bin/env python3
+"""Tests of the `simkeep` command line: import lines, audit, apikey create, topup and renew.
+
+Usage: cli_test.py PATH_TO_SIMKEEP [unittest arguments]
+
+Each test runs the real binary on its own temporary SQLite database and inspects its exit code,
+its output and (through the sqlite3 shell) what it stored.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+BINARY = None  # Set from the command line.
+TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata")
+MIXED_CSV = os.path.join(TESTDATA, "import_lines_mixed.csv")
+COMMAND_TIMEOUT_SECONDS = 120
+LARGE_IMPORT_ROWS = 50_000
+
+# The fixture's good rows: (line number, normalised ICCID, E.164 MSISDN or None, carrier).
+MIXED_GOOD = [
+    (2, "89811000000000000012", "+819011112222", "docomo"),
+    (3, "89813000000000000026", None, "au"),
+    (4, "89812000000000000037", None, "softbank"),  # Luhn fails: accepted from upstream.
+    (6, "89814000000000000040", "+818033334444", "rakuten"),
+    (12, "89811000000000000095", "+817055556666", "docomo"),  # Quoted, grouped by spaces.
+    (14, "89813000000000000109", None, "au"),  # After a blank line.
+]
+# The fixture's bad rows: line number -> reason.
+MIXED_BAD = {
+    5: "iccid_invalid",  # A letter among the digits.
+    7: "carrier_unknown",
+    8: "msisdn_invalid",  # A landline number.
+    9: "iccid_taken",  # The ICCID of line 2 again.
+    10: "csv_row_malformed",  # Three fields for a four-column header.
+    11: "iccid_invalid",  # Too short.
+}
+
+
+
+
+def luhn_check_digit(payload):
+    total = 0
+    for index, char in enumerate(reversed(payload)):
+        digit = int(char)
+        if index % 2 == 0:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    return str((10 - total % 10) % 10)
+
+
+def iccid(prefix, serial):
+    payload = "%s%013d" % (prefix, serial)
+    return payload + luhn_check_digit(payload)
+
+
+def problems_in(stdout):
+    """{line number: reason} from the 'line N: reason: message' lines of an import."""
+    found = {}
+    for match in re.finditer(r"^line (\d+): ([a-z_]+): .+$", stdout, re.MULTILINE):
+        found[int(match.group(1))] = match.group(2)
+    return found
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.directory = tempfile.mkdtemp(prefix="simkeep-cli-")
+        self.database = os.path.join(self.directory, "simkeep.db")
+
+    def tearDown(self):
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def simkeep(self, *arguments, database=None):
+        return subprocess.run(
+            [BINARY, "--database", database or self.database] + list(arguments),
+            stdin=subprocess.DEVNULL, capture_output=True, text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS)
+
+    def sql(self, query):
+        completed = subprocess.run(["sqlite3", self.database, query], capture_output=True,
+                                   text=True, timeout=COMMAND_TIMEOUT_SECONDS)
+        self.assertEqual(completed.returncode, 0, completed.stderr)
+        return completed.stdout.strip()
+
+    def assert_ok(self, completed):
+        self.assertEqual(completed.returncode, 0,
+                         "exit %d\nstdout:\n%s\nstderr:\n%s"
+                         % (completed.returncode, completed.stdout, completed.stderr))
+
+    def assert_fails(self, completed, reason):
+        self.assertNotEqual(completed.returncode, 0, completed.stdout)
+        self.assertIn("simkeep: %s: " % reason, completed.stderr)
+
+    def write_csv(self, name, rows):
+        path = os.path.join(self.directory, name)
+        with open(path, "w") as file:
+            file.write("\n".join(rows) + "\n")
+        return path
+
+    def line_status(self, line_iccid):
+        shown = self.simkeep("line", "--iccid", line_iccid)
+        self.assert_ok(shown)
+        return json.loads(shown.stdout)
+
+    def provision_one(self, carrier, prefix, serial):
+        line_iccid = iccid(prefix, serial)
+        path = self.write_csv("one-%d.csv" % serial, ["iccid,carrier", line_iccid + "," + carrier])
+        self.assert_ok(self.simkeep("import", "lines", path))
+        return self.line_status(line_iccid)["line_id"]
+
+    # import lines ------------------------------------------------------------------------------
+
+    def test_import_refuses_the_whole_file_when_a_row_is_bad(self):
+        imported = self.simkeep("import", "lines", MIXED_CSV)
+        self.assertEqual(imported.returncode, 1, imported.stdout + imported.stderr)
+        self.assertIn("nothing was imported", imported.stdout)
+        found = problems_in(imported.stdout)
+        # Every row that fails parsing or validation is reported with its line number and
+        # reason (the duplicate on line 9 is the subject of the next test).
+        for row, reason in MIXED_BAD.items():
+            if reason != "iccid_taken":
+                self.assertEqual(found.get(row), reason, imported.stdout)
+        for row, *_ in MIXED_GOOD:
+            self.assertNotIn(row, found, imported.stdout)
+        self.assertEqual(self.sql("SELECT count(*) FROM lines"), "0")
+        self.assertEqual(self.sql("SELECT count(*) FROM ledger_accounts"), "0")
+        for _, line_iccid, _, _ in MIXED_GOOD:
+            self.assert_fails(self.simkeep("line", "--iccid", line_iccid), "line_not_found")
+
+    def test_import_reports_a_duplicate_iccid_with_the_other_bad_rows(self):
+        # A duplicate within the file is a bad row like the others: a default-mode import must
+        # list it too, so that one run shows everything to fix.
+        imported = self.simkeep("import", "lines", MIXED_CSV)
+        self.assertEqual(imported.returncode, 1, imported.stdout + imported.stderr)
+        self.assertEqual(problems_in(imported.stdout).get(9), "iccid_taken", imported.stdout)
+
+    def test_import_skip_invalid_imports_the_rows_that_parse(self):
+        # The fixture with its duplicate row (line 9) blanked out, so that every bad row is
+        # caught by parsing and validation; line numbers stay the same.
+        with open(MIXED_CSV) as file:
+            rows = file.read().split("\n")
+        rows[8] = ""
+        path = self.write_csv("no-duplicate.csv", rows)
+        imported = self.simkeep("import", "lines", "--skip-invalid", path)
+        self.assert_ok(imported)
+        bad = {row: reason for row, reason in MIXED_BAD.items() if row != 9}
+        self.assertEqual(problems_in(imported.stdout), bad)
+        self.assertIn("import: %d lines imported, %d rows skipped" % (len(MIXED_GOOD), len(bad)),
+                      imported.stdout)
+        self.assertEqual(self.sql("SELECT count(*) FROM lines"), str(len(MIXED_GOOD)))
+        for _, line_iccid, msisdn, carrier in MIXED_GOOD:
+            status = self.line_status(line_iccid)
+            self.assertEqual((status["iccid"], status["msisdn"], status["carrier"]),
+                             (line_iccid, msisdn, carrier))
+            self.assertEqual(status["state"], "inactive")
+            self.assertEqual(status["balance_jpy"], 0)
+
+    def test_import_refuses_a_file_whose_only_bad_row_is_a_duplicate(self):
+        first, second = iccid("898110", 501), iccid("898110", 502)
+        path = self.write_csv("duplicate.csv", ["iccid,carrier", first + ",docomo",
+                                                second + ",docomo", first + ",docomo"])
+        imported = self.simkeep("import", "lines", path)
+        self.assertEqual(imported.returncode, 1, imported.stdout + imported.stderr)
+        self.assertEqual(problems_in(imported.stdout), {4: "iccid_taken"})
+        self.assertEqual(self.sql("SELECT count(*) FROM lines"), "0")
+
+    def test_import_skip_invalid_imports_the_good_rows_and_reports_the_bad(self):
+        imported = self.simkeep("import", "lines", "--skip-invalid", MIXED_CSV)
+        self.assert_ok(imported)
+        self.assertEqual(problems_in(imported.stdout), MIXED_BAD)
+        self.assertIn("import: %d lines imported, %d rows skipped"
+                      % (len(MIXED_GOOD), len(MIXED_BAD)), imported.stdout)
+        self.assertEqual(self.sql("SELECT count(*) FROM lines"), str(len(MIXED_GOOD)))
+        for _, line_iccid, msisdn, carrier in MIXED_GOOD:
+            status = self.line_status(line_iccid)
+            self.assertEqual(status["iccid"], line_iccid)
+            self.assertEqual(status["msisdn"], msisdn)
+            self.assertEqual(status["carrier"], carrier)
+            self.assertEqual(status["state"], "inactive")
+            self.assertEqual(status["balance_jpy"], 0)
+        # The duplicate on line 9 did not replace line 2's number.
+        self.assertEqual(self.sql("SELECT msisdn FROM lines WHERE iccid = '89811000000000000012'"),
+                         "+819011112222")
+        self.assert_fails(self.simkeep("line", "--msisdn", "+819077778888"), "line_not_found")
+
+    def test_import_skip_invalid_reports_iccids_already_in_the_database(self):
+        self.assert_ok(self.simkeep("import", "lines", "--skip-invalid", MIXED_CSV))
+        again = self.simkeep("import", "lines", "--skip-invalid", MIXED_CSV)
+        self.assert_ok(again)
+        found = problems_in(again.stdout)
+        for row, *_ in MIXED_GOOD:
+            self.assertEqual(found.get(row), "iccid_taken", again.stdout)
+        self.assertIn("import: 0 lines imported", again.stdout)
+        self.assertEqual(self.sql("SELECT count(*) FROM lines"), str(len(MIXED_GOOD)))
+
+    def test_import_of_a_missing_file_or_unknown_column_fails_clearly(self):
+        self.assert_fails(self.simkeep("import", "lines", os.path.join(self.directory, "nope.csv")),
+                          "file_unreadable")
+        path = self.write_csv("columns.csv", ["iccid,colour", iccid("898110", 1) + ",red"])
+        self.assert_fails(self.simkeep("import", "lines", path), "csv_column_unknown")
+
+    def test_import_of_a_large_file_reports_progress_and_stores_every_row(self):
+        carriers = ["docomo", "au", "softbank", "rakuten"]
+        rows = ["iccid,msisdn,carrier,service"]
+        iccids = []
+        for serial in range(LARGE_IMPORT_ROWS):
+            line_iccid = iccid("898120", 1_000_000 + serial)
+            iccids.append(line_iccid)
+            if serial % 2 == 0:
+                msisdn = "080%08d" % (10_000_000 + serial)  # 080-1..., a voice mobile number.
+                rows.append("%s,%s,%s,voice" % (line_iccid, msisdn, carriers[serial % 4]))
+            else:
+                rows.append("%s,,%s,data" % (line_iccid, carriers[serial % 4]))
+        path = self.write_csv("large.csv", rows)
+        started = time.monotonic()
+        imported = self.simkeep("import", "lines", path)
+        seconds = time.monotonic() - started
+        self.assert_ok(imported)
+        self.assertIn("import: %d lines imported, 0 rows skipped" % LARGE_IMPORT_ROWS,
+                      imported.stdout)
+        # stderr is not a terminal here, so each progress report is a line of its own.
+        progress = re.findall(r"(\d+)% (\d+)/(\d+) lines", imported.stderr)
+        self.assertGreaterEqual(len(progress), 2, imported.stderr)
+        self.assertEqual(progress[-1], ("100", str(LARGE_IMPORT_ROWS), str(LARGE_IMPORT_ROWS)))
+        done = [int(row[1]) for row in progress]
+        self.assertEqual(done, sorted(done), imported.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM lines"), str(LARGE_IMPORT_ROWS))
+        self.assertEqual(self.sql("SELECT count(DISTINCT iccid) FROM lines"),
+                         str(LARGE_IMPORT_ROWS))
+        self.assertEqual(self.sql("SELECT count(*) FROM lines WHERE msisdn IS NOT NULL"),
+                         str(LARGE_IMPORT_ROWS // 2))
+        self.assertEqual(self.sql("SELECT count(*) FROM ledger_accounts "
+                                  "WHERE kind = 'customer_wallet'"), str(LARGE_IMPORT_ROWS))
+        last = self.line_status(iccids[-1])
+        self.assertEqual(last["carrier"], carriers[(LARGE_IMPORT_ROWS - 1) % 4])
+        print("\nimported %d lines in %.1f s" % (LARGE_IMPORT_ROWS, seconds), file=sys.stderr)
+        self.assert_ok(self.simkeep("audit"))
+
+    # audit -------------------------------------------------------------------------------------
+
+    def test_audit_passes_on_a_healthy_database_and_flags_a_tampered_balance(self):
+        empty = self.simkeep("audit")
+        self.assert_ok(empty)
+        self.assertIn("ledger OK", empty.stdout)
+        line_id = self.provision_one("docomo", "898110", 7)
+        for amount in (500, 1200, 3):
+            self.assert_ok(self.simkeep("topup", line_id, "--amount", str(amount)))
+        healthy = self.simkeep("audit")
+        self.assert_ok(healthy)
+        self.assertNotIn("VIOLATION", healthy.stdout)
+        self.assertRegex(healthy.stdout, r"audit: \d+ accounts, 3 transfers, 0 open holds, "
+                                         r"0 violations - ledger OK")
+
+        wallet = self.sql("SELECT wallet_account_id FROM lines WHERE line_id = '%s'" % line_id)
+        self.assertEqual(self.sql("SELECT credits_posted FROM ledger_accounts "
+                                  "WHERE account_id = '%s'" % wallet), "1703")
+        self.sql("UPDATE ledger_accounts SET credits_posted = credits_posted + 1 "
+                 "WHERE account_id = '%s'" % wallet)
+        tampered = self.simkeep("audit")
+        self.assertNotEqual(tampered.returncode, 0, tampered.stdout)
+        violations = [line for line in tampered.stdout.splitlines()
+                      if line.startswith("VIOLATION ")]
+        self.assertTrue(any(wallet in line and "credits_posted" in line and "1704" in line
+                            and "1703" in line for line in violations), tampered.stdout)
+        self.assertNotIn("ledger OK", tampered.stdout)
+        # The status shows the stored (tampered) balance; only the audit can tell.
+        self.assertEqual(self.line_status(iccid("898110", 7))["balance_jpy"], 1704)
+
+    def test_audit_flags_a_balance_edited_on_both_sides(self):
+        # Moving one yen between two accounts keeps the stored totals balanced; the recomputation
+        # from transfers must still catch both accounts.
+        line_id = self.provision_one("au", "898130", 8)
+        self.assert_ok(self.simkeep("topup", line_id, "--amount", "1000"))
+        wallet = self.sql("SELECT wallet_account_id FROM lines WHERE line_id = '%s'" % line_id)
+        clearing = self.sql("SELECT account_id FROM ledger_accounts WHERE kind = "
+                            "'provider_clearing' AND debits_posted > 0 LIMIT 1")
+        self.assertNotEqual(clearing, "")
+        self.sql("UPDATE ledger_accounts SET credits_posted = credits_posted + 1 "
+                 "WHERE account_id = '%s'; UPDATE ledger_accounts SET debits_posted = "
+                 "debits_posted + 1 WHERE account_id = '%s'" % (wallet, clearing))
+        tampered = self.simkeep("audit")
+        self.assertNotEqual(tampered.returncode, 0, tampered.stdout)
+        violations = [line for line in tampered.stdout.splitlines()
+                      if line.startswith("VIOLATION ")]
+        self.assertTrue(any(wallet in line for line in violations), tampered.stdout)
+        self.assertTrue(any(clearing in line for line in violations), tampered.stdout)
+
+    # apikey create -----------------------------------------------------------------------------
+
+    def test_apikey_create_prints_a_token_for_a_known_role(self):
+        for role in ("admin", "operator", "clerk", "agent", "kiosk", "partner"):
+            created = self.simkeep("apikey", "create", "--role", role)
+            self.assert_ok(created)
+            self.assertRegex(created.stdout, r"^sk_[0-9a-f]+\n$")
+        self.assertEqual(self.sql("SELECT count(*) FROM api_keys"), "6")
+
+    def test_apikey_create_refuses_an_unknown_role(self):
+        created = self.simkeep("apikey", "create", "--role", "nonsense")
+        self.assertEqual(created.returncode, 1)
+        self.assertEqual(created.stdout, "")
+        self.assertIn("simkeep: role_invalid: role must be one of admin, operator, clerk, agent, "
+                      "kiosk, partner.", created.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM api_keys"), "0")
+        missing = self.simkeep("apikey", "create")
+        self.assertNotEqual(missing.returncode, 0)
+        self.assertIn("--role", missing.stderr)
+
+    # topup and renew ---------------------------------------------------------------------------
+
+    def test_topup_then_renew_from_the_balance(self):
+        line_iccid = iccid("898110", 9)
+        line_id = self.provision_one("docomo", "898110", 9)
+        topup = self.simkeep("topup", line_id, "--amount", "1000")
+        self.assert_ok(topup)
+        order = json.loads(topup.stdout)
+        self.assertEqual(order["kind"], "topup")
+        self.assertEqual(order["status"], "completed")
+        self.assertEqual(order["amount_jpy"], 1000)
+        self.assertEqual(order["line_id"], line_id)
+        self.assertEqual(order["channel"], "cli")
+        self.assertEqual(order["payment"]["method"], "cash")
+        self.assertEqual(order["payment"]["status"], "succeeded")
+        self.assertRegex(order["receipt_number"], r"^R\d{10}$")
+        self.assertEqual(self.line_status(line_iccid)["balance_jpy"], 1000)
+
+        renew = self.simkeep("renew", line_id, "--plan", "sample-docomo-keeper-1gb",
+                             "--method", "balance")
+        self.assert_ok(renew)
+        renewal = json.loads(renew.stdout)
+        self.assertEqual(renewal["kind"], "renewal")
+        self.assertEqual(renewal["status"], "completed")
+        self.assertEqual(renewal["plan_id"], "sample-docomo-keeper-1gb")
+        self.assertEqual(renewal["amount_jpy"], 290)
+        self.assertEqual(renewal["payment"]["method"], "balance")
+        self.assertNotEqual(renewal["receipt_number"], order["receipt_number"])
+        status = self.line_status(line_iccid)
+        self.assertEqual(status["balance_jpy"], 710)
+        self.assertIsNotNone(status["expires_at"])
+        self.assertTrue(any(bucket["kind"] == "data" for bucket in status["buckets"]),
+                        status["buckets"])
+        self.assertEqual(self.sql("SELECT count(*) FROM orders WHERE line_id = '%s' "
+                                  "AND status = 'completed'" % line_id), "2")
+        self.assert_ok(self.simkeep("audit"))
+
+    def test_renew_with_cash_needs_no_balance(self):
+        line_id = self.provision_one("docomo", "898110", 10)
+        renew = self.simkeep("renew", line_id, "--plan", "sample-docomo-mvno-2gb")
+        self.assert_ok(renew)
+        renewal = json.loads(renew.stdout)
+        self.assertEqual(renewal["payment"]["method"], "cash")
+        self.assertEqual(renewal["amount_jpy"], 850)
+        self.assertEqual(self.line_status(iccid("898110", 10))["balance_jpy"], 0)
+
+    def test_topup_and_renew_refuse_bad_requests_without_writing(self):
+        line_id = self.provision_one("docomo", "898110", 11)
+        self.assert_fails(self.simkeep("topup", line_id, "--amount", "0"), "amount_not_positive")
+        self.assert_fails(self.simkeep("topup", line_id, "--amount", "100001"), "amount_too_large")
+        self.assert_fails(self.simkeep("topup", "ln_missing", "--amount", "100"), "line_not_found")
+        self.assert_ok(self.simkeep("topup", line_id, "--amount", "100"))
+        self.assert_fails(self.simkeep("renew", line_id, "--plan", "sample-docomo-keeper-1gb",
+                                       "--method", "balance"), "insufficient_balance")
+        self.assert_fails(self.simkeep("renew", line_id, "--plan", "sample-au-topping-3gb",
+                                       "--method", "cash"), "plan_carrier_mismatch")
+        self.assert_fails(self.simkeep("renew", line_id, "--plan", "no-such-plan"),
+                          "plan_not_found")
+        self.assert_fails(self.simkeep("renew", line_id, "--plan", "sample-docomo-keeper-1gb",
+                                       "--method", "bitcoin"), "payment_method_invalid")
+        self.assertEqual(self.line_status(iccid("898110", 11))["balance_jpy"], 100)
+        self.assertEqual(self.sql("SELECT count(*) FROM orders"), "1")
+        self.assert_ok(self.simkeep("audit"))
+
+
+def main():
+    global BINARY
+    if len(sys.argv) < 2:
+        print("usage: cli_test.py PATH_TO_SIMKEEP [unittest arguments]", file=sys.stderr)
+        return 2
+    BINARY = os.path.abspath(sys.argv[1])
+    if shutil.which("sqlite3") is None:
+        print("cli_test.py needs the sqlite3 shell", file=sys.stderr)
+        return 1
+    program = unittest.main(argv=[sys.argv[0]] + sys.argv[2:], exit=False, verbosity=2)
+    return 0 if program.result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
