@@ -577,9 +577,9 @@ def scenario(spec, c, tokens, iccids):
              "activation_code_invalid"),
             ({"iccid": iccids.next(), "carrier": "au", "form_factor": "esim",
               "activation_code": "LPA:1$smdp.example.com$XYZ$$1"}, "confirmation_code_required"),
-            ({"iccid": iccids.next(), "carrier": "au", "plan_id": "nope"}, "plan_not_found"),
+            ({"iccid": iccids.next(), "carrier": "au", "plan_id": "nope"}, "plan_id_invalid"),
             ({"iccid": iccids.next(), "carrier": "au", "plan_id": "sample-docomo-keeper-1gb"},
-             "plan_carrier_mismatch"),
+             "plan_id_invalid"),
             ({"iccid": iccids.next(), "carrier": "au", "expires_at": "tomorrow"}, "time_invalid"),
             ({"iccid": "1", "carrier": "x"}, "validation_failed")):
         c.call("POST", "/v1/lines", token=admin, body=body, expect=400, code=code)
@@ -682,7 +682,7 @@ def scenario(spec, c, tokens, iccids):
         c.call("POST", topups, token=agent, body={"amount_jpy": 100, "payment": card(number)},
                key="card-" + number, expect=402, code=reason)
     c.call("POST", topups, token=admin, body=cash, key="cash-admin", expect=403,
-           code="payment_method_not_allowed")
+           code="cash_requires_clerk")
     c.call("POST", topups, token=clerk, body={"amount_jpy": 100, "payment": {"method": "balance"}},
            key="from-balance", expect=400, code="payment_method_not_allowed")
     for amount, code in ((0, "amount_not_positive"), (-5, "amount_not_positive"),
@@ -769,7 +769,7 @@ def scenario(spec, c, tokens, iccids):
            key="renew-cash", expect=201)
     c.call("POST", docomo_renewals, token=kiosk,
            body={"plan_id": "sample-docomo-keeper-1gb", "payment": {"method": "cash"}},
-           key="renew-cash-kiosk", expect=403, code="payment_method_not_allowed")
+           key="renew-cash-kiosk", expect=403, code="cash_requires_clerk")
     c.call("POST", renewals, token=clerk, body=balance_renewal, expect=400,
            code="idempotency_key_required")
     c.call("POST", renewals, token=clerk,

@@ -134,7 +134,7 @@ TEST_F(ApiTest, ProvisionRejectsBadInputWithStableCodes) {
            {{{"iccid", 8981}, {"carrier", "au"}}, 400, "field_invalid"},
            {{{"iccid", iccid}, {"carrier", "au"}, {"form_factor", "esim"}}, 400,
             "activation_code_required"},
-           {{{"iccid", iccid}, {"carrier", "au"}, {"plan_id", "nope"}}, 400, "plan_not_found"},
+           {{{"iccid", iccid}, {"carrier", "au"}, {"plan_id", "nope"}}, 400, "plan_id_invalid"},
            {{{"iccid", "1"}, {"carrier", "x"}}, 400, "validation_failed"}}) {
     HttpResult result = server_.Call(admin_, "POST", "/v1/lines", c.body);
     EXPECT_EQ(result.status, c.status) << c.body.dump() << " " << result.body;
@@ -170,7 +170,7 @@ TEST_F(ApiTest, RolesAreEnforced) {
   EXPECT_EQ(server_.Call(partner, "GET", "/v1/lines/" + line).status, 403);
   HttpResult cash_by_admin = TopUp(line, Cash(1000), "k-admin-cash", admin_);
   EXPECT_EQ(cash_by_admin.status, 403);
-  EXPECT_EQ(cash_by_admin.json["code"], "payment_method_not_allowed");
+  EXPECT_EQ(cash_by_admin.json["code"], "cash_requires_clerk");
   EXPECT_EQ(server_.Call(kiosk_, "GET", "/v1/lines").status, 403);
 }
 
@@ -374,9 +374,30 @@ TEST_F(ApiTest, FiftyConcurrentIdenticalRequestsMakeOneOrder) {
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + line + "/orders").json["data"].size(), 1U);
 }
 
+TEST_F(ApiTest, ARetryReplaysEvenWhenTheRequestWouldNowBeRefused) {
+  const std::string line = NewLine();
+  HttpResult first = TopUp(line, Card(1500, "4242424242424242"), "expiring-card");
+  ASSERT_EQ(first.status, 201) << first.body;
+  server_.clock().Advance(std::chrono::hours(24 * 365 * 5));  // The card has expired since.
+  HttpResult replay = TopUp(line, Card(1500, "4242424242424242"), "expiring-card");
+  EXPECT_EQ(replay.status, 201) << replay.body;
+  EXPECT_EQ(replay.body, first.body);
+  EXPECT_EQ(TopUp(line, Card(1500, "4242424242424242"), "new-key").json["code"],
+            "card_expiry_invalid");
+  EXPECT_EQ(Balance(line), 1500);
+}
+
 TEST_F(ApiTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/nothing").json["code"], "route_not_found");
   EXPECT_EQ(server_.Call(admin_, "DELETE", "/v1/plans").status, 405);
+  const std::string line = NewLine();
+  HttpResult get_topups = server_.Call(admin_, "GET", "/v1/lines/" + line + "/topups");
+  EXPECT_EQ(get_topups.status, 405);
+  EXPECT_EQ(get_topups.headers["allow"], "POST");
+  HttpResult post_status = server_.Call(admin_, "POST", "/v1/lines/" + line + "/status");
+  EXPECT_EQ(post_status.status, 405);
+  EXPECT_EQ(post_status.headers["allow"], "GET");
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + line + "/nothing").status, 404);
   EXPECT_EQ(Send(server_.port(), "GET", "/other").status, 404);
 }
 

@@ -149,9 +149,9 @@ Result<ValidProvision> LineService::Validate(const ProvisionRequest& request) co
   if (!request.plan_id.empty()) {
     const domain::Plan* plan = context_.catalog->FindPlan(PlanId{request.plan_id});
     if (plan == nullptr) {
-      problems.Add("plan_id", "plan_not_found", "No plan " + request.plan_id + " exists.");
+      problems.Add("plan_id", "plan_id_invalid", "No plan " + request.plan_id + " exists.");
     } else if (plan->carrier != line.carrier) {
-      problems.Add("plan_id", "plan_carrier_mismatch",
+      problems.Add("plan_id", "plan_id_invalid",
                    "Plan " + request.plan_id + " is sold on another carrier's network.");
     } else {
       line.plan_id = plan->id;

@@ -55,7 +55,7 @@ class LineService {
   // Checks every field without touching storage and reports all problems at once: with a single
   // problem its reason is the error's reason ("iccid_invalid", "iccid_checksum",
   // "msisdn_invalid", "imsi_invalid", "eid_invalid", "eid_checksum", "carrier_unknown",
-  // "form_factor_invalid", "service_invalid", "plan_not_found", "plan_carrier_mismatch",
+  // "form_factor_invalid", "service_invalid", "plan_id_invalid",
   // "activation_code_invalid", "activation_code_required", "state_invalid", "time_invalid");
   // with several it is "validation_failed" and `errors` lists each.
   Result<ValidProvision> Validate(const ProvisionRequest& request) const;

@@ -80,8 +80,7 @@ Result<domain::PaymentMethod> OrderService::CheckPayment(const PaymentInput& pay
                            "A top-up cannot be paid from the balance it tops up.");
   }
   if (*method == domain::PaymentMethod::kCash && role != "clerk") {
-    return PermissionDenied("payment_method_not_allowed",
-                            "Only a store clerk can take cash.");
+    return PermissionDenied("cash_requires_clerk", "Only a store clerk can take cash.");
   }
   if (*method == domain::PaymentMethod::kCard) {
     ChargeRequest request;
@@ -179,6 +178,19 @@ Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
   Result<Money> price = domain::PriceAt(plan, now);
   if (!price) {
     return price.error();
+  }
+  if (input.payment.method == "balance") {
+    Result<int64_t> balance = WalletBalance(transaction, line->wallet_account_id);
+    if (!balance) {
+      return balance.error();
+    }
+    if (*balance < price->minor) {
+      return FailedPrecondition("insufficient_balance",
+                                "The balance is " + std::to_string(*balance) +
+                                    " yen and this renewal costs " +
+                                    std::to_string(price->minor) +
+                                    " yen: top up first, or pay another way.");
+    }
   }
   domain::Order order;
   order.line_id = line->id;

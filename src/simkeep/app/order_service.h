@@ -68,8 +68,8 @@ class OrderService {
       : context_(context), card_provider_(card_provider) {}
 
   // Checks made before any storage access. Reasons: "amount_not_positive", "amount_too_large",
-  // "payment_method_invalid", "payment_method_not_allowed" (e.g. balance for a top-up, cash
-  // without the clerk role: kPermissionDenied), "card_number_invalid", "card_expiry_invalid".
+  // "payment_method_invalid", "payment_method_not_allowed" (balance for a top-up),
+  // "cash_requires_clerk" (kPermissionDenied), "card_number_invalid", "card_expiry_invalid".
   Result<void> CheckTopUp(const TopUpInput& input) const;
   Result<void> CheckRenewal(const RenewalInput& input) const;
 

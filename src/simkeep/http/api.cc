@@ -78,14 +78,19 @@ Response OrderResponse(const app::OrderView& view) {
   return JsonResponse(view.order.status == domain::OrderStatus::kPending ? 202 : 201, order);
 }
 
-Response MethodNotAllowed(const Request& request) {
+Response MethodNotAllowed(const Request& request, const std::string& allow) {
   Response response = Problem(InvalidArgument(
       "method_not_allowed", request.method + " is not allowed on " + request.path + "."));
   Json body = Json::parse(response.body);
   body["status"] = 405;
   response.status = 405;
   response.body = body.dump();
+  response.headers.emplace_back("Allow", allow);
   return response;
+}
+
+Response RouteNotFound(const Request& request) {
+  return Problem(NotFound("route_not_found", "No such endpoint: " + request.path));
 }
 
 std::vector<std::string> SplitPath(const std::string& path) {
@@ -430,7 +435,7 @@ void Api::Impl::Handle(Request request, Responder respond) {
     return respond(Metrics());
   }
   if (request.path != "/v1" && request.path.rfind("/v1/", 0) != 0) {
-    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+    return respond(RouteNotFound(request));
   }
   Result<Principal> principal = Authenticate(request);
   if (!principal) {
@@ -451,13 +456,13 @@ void Api::Impl::Route(const Request& request, const Principal& principal, Respon
   if (resource == "orders") {
     return HandleOrders(request, principal, parts, std::move(respond));
   }
-  respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  respond(RouteNotFound(request));
 }
 
 void Api::Impl::HandleCatalog(const Request& request, const std::vector<std::string>& parts,
                               Responder respond) {
   if (request.method != "GET") {
-    return respond(MethodNotAllowed(request));
+    return respond(MethodNotAllowed(request, "GET"));
   }
   const domain::Catalog& catalog = *deps.context->catalog;
   if (parts[1] == "carriers" && parts.size() == 2) {
@@ -486,7 +491,7 @@ void Api::Impl::HandleCatalog(const Request& request, const std::vector<std::str
     }
     return respond(JsonResponse(200, EncodePlan(*plan, Now())));
   }
-  respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  respond(RouteNotFound(request));
 }
 
 void Api::Impl::HandleLines(const Request& request, const Principal& principal,
@@ -524,7 +529,7 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
           std::move(respond));
     }
     if (request.method != "GET") {
-      return respond(MethodNotAllowed(request));
+      return respond(MethodNotAllowed(request, "GET, POST"));
     }
     if (!staff && !kiosk) {
       return respond(Problem(Forbidden()));
@@ -585,10 +590,18 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   }
   const LineId line_id{parts[2]};
   const std::string action = parts.size() > 3 ? parts[3] : "";
-  if (parts.size() > 5 || (parts.size() == 5 && action != "esim")) {
-    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  const bool read_route = (parts.size() == 3) ||
+                          (parts.size() == 4 && (action == "status" || action == "orders")) ||
+                          (parts.size() == 5 && action == "esim" && parts[4] == "qr.svg");
+  const bool write_route = parts.size() == 4 && (action == "topups" || action == "renewals" ||
+                                                 action == "plan-change");
+  if (!read_route && !write_route) {
+    return respond(RouteNotFound(request));
   }
-  if (request.method == "GET") {
+  if (request.method != (read_route ? "GET" : "POST")) {
+    return respond(MethodNotAllowed(request, read_route ? "GET" : "POST"));
+  }
+  if (read_route) {
     if (!staff && !kiosk) {
       return respond(Problem(Forbidden()));
     }
@@ -673,15 +686,14 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
           },
           respond);
     }
-    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
-  }
-  if (request.method != "POST" || parts.size() != 4) {
-    return respond(parts.size() == 4 ? MethodNotAllowed(request)
-                                     : Problem(NotFound("route_not_found",
-                                                        "No such endpoint: " + request.path)));
+    return respond(RouteNotFound(request));
   }
   if (!staff && !kiosk) {
     return respond(Problem(Forbidden()));
+  }
+  if (request.Header("idempotency-key").empty()) {
+    return respond(Problem(InvalidArgument(
+        "idempotency_key_required", "This request moves money: send an Idempotency-Key header.")));
   }
   Result<Json> body = ParseObject(request.body);
   if (!body) {
@@ -696,9 +708,6 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
     }
     input->line_id = line_id;
     input->requester = requester;
-    if (Result<void> checked = deps.orders->CheckTopUp(*input); !checked) {
-      return respond(Problem(checked.error()));
-    }
     auto shared = std::make_shared<app::TopUpInput>(std::move(*input));
     return Write(
         request, principal, /*key_required=*/true,
@@ -720,9 +729,6 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
     }
     input->line_id = line_id;
     input->requester = requester;
-    if (Result<void> checked = deps.orders->CheckRenewal(*input); !checked) {
-      return respond(Problem(checked.error()));
-    }
     auto shared = std::make_shared<app::RenewalInput>(std::move(*input));
     return Write(
         request, principal, /*key_required=*/true,
@@ -759,16 +765,16 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
         },
         std::move(respond));
   }
-  respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+  respond(RouteNotFound(request));
 }
 
 void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
                              const std::vector<std::string>& parts, Responder respond) {
   if (parts.size() < 3 || parts.size() > 4 || (parts.size() == 4 && parts[3] != "receipt")) {
-    return respond(Problem(NotFound("route_not_found", "No such endpoint: " + request.path)));
+    return respond(RouteNotFound(request));
   }
   if (request.method != "GET") {
-    return respond(MethodNotAllowed(request));
+    return respond(MethodNotAllowed(request, "GET"));
   }
   if (!IsStaff(principal) && principal.role != "kiosk") {
     return respond(Problem(Forbidden()));

@@ -225,9 +225,9 @@ Response TransportProblem(int status, const std::string& code, const std::string
   Response response;
   response.status = status;
   response.content_type = "application/problem+json";
-  response.body = "{\"type\":\"about:blank\",\"title\":\"" + code + "\",\"status\":" +
-                  std::to_string(status) + ",\"detail\":\"" + detail + "\",\"code\":\"" + code +
-                  "\"}";
+  response.body = "{\"type\":\"urn:simkeep:problem:" + code + "\",\"title\":\"" + code +
+                  "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail +
+                  "\",\"code\":\"" + code + "\",\"errors\":[]}";
   return response;
 }
 
