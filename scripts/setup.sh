@@ -9,7 +9,8 @@ packages=(build-essential cmake ninja-build pkg-config git
           libcli11-dev libssl-dev libsodium-dev libqrencode-dev libtomlplusplus-dev
           curl jq)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-jsonschema)
+  packages+=(libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-jsonschema
+            clang-format-14)
 fi
 
 missing=()

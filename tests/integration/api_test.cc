@@ -1,10 +1,10 @@
 // API integration tests: the real server on a loopback port, a temporary SQLite database, the
 // sandbox payment provider and a fake clock.
 
-#include <gtest/gtest.h>
-
 #include <thread>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include "test_server.h"
 
@@ -20,12 +20,14 @@ class ApiTest : public ::testing::Test {
   }
 
   std::string NewLine(const std::string& carrier = "au") {
-    return server_.ProvisionLine(admin_, {{"iccid", TestServer::NextIccid()}, {"carrier", carrier}});
+    return server_.ProvisionLine(admin_,
+                                 {{"iccid", TestServer::NextIccid()}, {"carrier", carrier}});
   }
 
   // A plan on `carrier` of `kind` with a positive price and a data allowance.
   Json FindPlan(const std::string& carrier, const std::string& kind) {
-    HttpResult plans = server_.Call(admin_, "GET", "/v1/plans?carrier=" + carrier + "&kind=" + kind);
+    HttpResult plans =
+        server_.Call(admin_, "GET", "/v1/plans?carrier=" + carrier + "&kind=" + kind);
     for (const Json& plan : plans.json["data"]) {
       if (plan["price_jpy"].is_number() && plan["price_jpy"].get<int64_t>() > 0 &&
           !plan["bundles"].empty() && plan["bundles"][0]["kind"] == "data") {
@@ -46,10 +48,11 @@ class ApiTest : public ::testing::Test {
     return {{"amount_jpy", amount}, {"payment", {{"method", "cash"}}}};
   }
   static Json Card(int64_t amount, const std::string& number) {
-    return {{"amount_jpy", amount},
-            {"payment",
-             {{"method", "card"},
-              {"card", {{"number", number}, {"exp_month", 12}, {"exp_year", 2030}, {"cvc", "123"}}}}}};
+    return {
+        {"amount_jpy", amount},
+        {"payment",
+         {{"method", "card"},
+          {"card", {{"number", number}, {"exp_month", 12}, {"exp_year", 2030}, {"cvc", "123"}}}}}};
   }
 
   int64_t Balance(const std::string& line) {
@@ -109,8 +112,8 @@ TEST_F(ApiTest, ProvisionsAndFindsALine) {
   HttpResult kiosk_view = server_.Call(kiosk_, "GET", "/v1/lines?msisdn=09012345678");
   EXPECT_EQ(kiosk_view.json["data"][0]["msisdn"], "+819*****5678");
   EXPECT_TRUE(kiosk_view.json["data"][0]["iccid"].is_null());
-  HttpResult again = server_.Call(admin_, "POST", "/v1/lines",
-                                  {{"iccid", iccid}, {"carrier", "softbank"}});
+  HttpResult again =
+      server_.Call(admin_, "POST", "/v1/lines", {{"iccid", iccid}, {"carrier", "softbank"}});
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(again.json["code"], "iccid_taken");
 }
@@ -132,7 +135,8 @@ TEST_F(ApiTest, ProvisionRejectsBadInputWithStableCodes) {
            {{{"iccid", iccid}, {"carrier", "ntt"}}, 400, "carrier_unknown"},
            {{{"iccid", iccid}}, 400, "field_required"},
            {{{"iccid", 8981}, {"carrier", "au"}}, 400, "field_invalid"},
-           {{{"iccid", iccid}, {"carrier", "au"}, {"form_factor", "esim"}}, 400,
+           {{{"iccid", iccid}, {"carrier", "au"}, {"form_factor", "esim"}},
+            400,
             "activation_code_required"},
            {{{"iccid", iccid}, {"carrier", "au"}, {"plan_id", "nope"}}, 400, "plan_id_invalid"},
            {{{"iccid", "1"}, {"carrier", "x"}}, 400, "validation_failed"}}) {
@@ -150,10 +154,10 @@ TEST_F(ApiTest, MalformedBodiesGetClearErrors) {
             "json_malformed");
   EXPECT_EQ(Send(server_.port(), "POST", "/v1/lines", "[1,2]", auth).json["code"],
             "json_not_object");
-  EXPECT_EQ(Send(server_.port(), "POST", "/v1/lines", std::string(100, '[') + std::string(100, ']'),
-                 auth)
-                .json["code"],
-            "json_too_deep");
+  EXPECT_EQ(
+      Send(server_.port(), "POST", "/v1/lines", std::string(100, '[') + std::string(100, ']'), auth)
+          .json["code"],
+      "json_too_deep");
   HttpResult huge = Send(server_.port(), "POST", "/v1/lines", std::string(2 << 20, ' '), auth);
   EXPECT_EQ(huge.status, 413);
   EXPECT_EQ(huge.json["code"], "body_too_large");
@@ -162,8 +166,9 @@ TEST_F(ApiTest, MalformedBodiesGetClearErrors) {
 
 TEST_F(ApiTest, RolesAreEnforced) {
   const std::string line = NewLine();
-  EXPECT_EQ(server_.Call(clerk_, "POST", "/v1/lines",
-                         {{"iccid", TestServer::NextIccid()}, {"carrier", "au"}})
+  EXPECT_EQ(server_
+                .Call(clerk_, "POST", "/v1/lines",
+                      {{"iccid", TestServer::NextIccid()}, {"carrier", "au"}})
                 .status,
             403);
   const std::string partner = server_.Token("partner");
@@ -221,9 +226,8 @@ TEST_F(ApiTest, BadAmountsAreRefusedAndNothingIsWritten) {
     const char* code;
   };
   for (const Case& c : {Case{0, "amount_not_positive"}, Case{-5, "amount_not_positive"},
-                        Case{100'001, "amount_too_large"},
-                        Case{Json(1e30), "field_invalid"}, Case{Json(10.5), "field_invalid"},
-                        Case{Json("1000"), "field_invalid"},
+                        Case{100'001, "amount_too_large"}, Case{Json(1e30), "field_invalid"},
+                        Case{Json(10.5), "field_invalid"}, Case{Json("1000"), "field_invalid"},
                         Case{Json(18446744073709551615ULL), "field_invalid"}}) {
     Json body = Cash(1);
     body["amount_jpy"] = c.amount;
@@ -231,8 +235,8 @@ TEST_F(ApiTest, BadAmountsAreRefusedAndNothingIsWritten) {
     EXPECT_EQ(result.status, 400) << c.amount.dump();
     EXPECT_EQ(result.json["code"], c.code) << c.amount.dump();
   }
-  HttpResult unknown_method = TopUp(line, {{"amount_jpy", 100}, {"payment", {{"method", "gold"}}}},
-                                    "k-gold");
+  HttpResult unknown_method =
+      TopUp(line, {{"amount_jpy", 100}, {"payment", {{"method", "gold"}}}}, "k-gold");
   EXPECT_EQ(unknown_method.json["code"], "payment_method_invalid");
   EXPECT_EQ(TopUp("ln_missing", Cash(100), "k-missing").json["code"], "line_not_found");
   EXPECT_EQ(Balance(line), 0);
@@ -292,9 +296,9 @@ TEST_F(ApiTest, RenewalFromBalanceExtendsValidityWithAQualifiedInvoice) {
 
 TEST_F(ApiTest, RenewingAnOpenEndedBasePlanActivatesWithoutExpiry) {
   const std::string line = NewLine("au");
-  HttpResult renewed = server_.Call(
-      clerk_, "POST", "/v1/lines/" + line + "/renewals",
-      {{"plan_id", "sample-au-base"}, {"payment", {{"method", "balance"}}}}, "base-1");
+  HttpResult renewed =
+      server_.Call(clerk_, "POST", "/v1/lines/" + line + "/renewals",
+                   {{"plan_id", "sample-au-base"}, {"payment", {{"method", "balance"}}}}, "base-1");
   ASSERT_EQ(renewed.status, 201) << renewed.body;
   EXPECT_EQ(renewed.json["amount_jpy"], 0);
   HttpResult status = server_.Call(admin_, "GET", "/v1/lines/" + line + "/status");
@@ -332,13 +336,12 @@ TEST_F(ApiTest, ReceiptNumbersAreSequential) {
 }
 
 TEST_F(ApiTest, EsimLineServesItsQrCode) {
-  HttpResult created = server_.Call(
-      admin_, "POST", "/v1/lines",
-      {{"iccid", TestServer::NextIccid()},
-       {"carrier", "au"},
-       {"form_factor", "esim"},
-       {"activation_code", "LPA:1$smdp.example.com$ABC-123$$1"},
-       {"confirmation_code", "4711"}});
+  HttpResult created = server_.Call(admin_, "POST", "/v1/lines",
+                                    {{"iccid", TestServer::NextIccid()},
+                                     {"carrier", "au"},
+                                     {"form_factor", "esim"},
+                                     {"activation_code", "LPA:1$smdp.example.com$ABC-123$$1"},
+                                     {"confirmation_code", "4711"}});
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.json["esim"]["activation_code"], "LPA:1$smdp.example.com$ABC-123$$1");
   EXPECT_EQ(created.body.find("4711"), std::string::npos);

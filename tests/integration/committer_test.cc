@@ -3,13 +3,13 @@
 
 #include "simkeep/app/committer.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <filesystem>
 #include <future>
 #include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "simkeep/ledger/account.h"
 #include "simkeep/storage/sqlite/sqlite_database.h"
@@ -97,9 +97,8 @@ TEST_F(CommitterTest, ARejectedCommandDoesNotSpoilItsBatch) {
 TEST_F(CommitterTest, AThrowingCommandIsRefusedNotFatal) {
   Committer committer(*database_, 64);
   ASSERT_TRUE(committer.Start());
-  Result<void> thrown = committer.RunAndWait([](Transaction&) -> Result<void> {
-    throw std::runtime_error("boom");
-  });
+  Result<void> thrown =
+      committer.RunAndWait([](Transaction&) -> Result<void> { throw std::runtime_error("boom"); });
   ASSERT_FALSE(thrown);
   EXPECT_EQ(thrown.error().code, ErrorCode::kInternal);
   EXPECT_TRUE(committer.RunAndWait(InsertAccount("after")));
@@ -120,11 +119,10 @@ TEST_F(CommitterTest, StopAnswersEveryQueuedCommandAndRefusesNewOnes) {
   ASSERT_TRUE(committer.Start());
   std::atomic<int> answered{0};
   for (int i = 0; i < 100; ++i) {
-    committer.Submit(InsertAccount("q-" + std::to_string(i)),
-                     [&answered](Result<void> outcome) {
-                       EXPECT_TRUE(outcome);
-                       answered.fetch_add(1);
-                     });
+    committer.Submit(InsertAccount("q-" + std::to_string(i)), [&answered](Result<void> outcome) {
+      EXPECT_TRUE(outcome);
+      answered.fetch_add(1);
+    });
   }
   committer.Stop();
   EXPECT_EQ(answered.load(), 100);

@@ -1,6 +1,9 @@
 #include "test_server.h"
 
 // Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <utility>
 
 #include <boost/asio.hpp>
@@ -8,10 +11,6 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 #include <unistd.h>
-
-#include <atomic>
-#include <cstdio>
-#include <filesystem>
 
 #include "simkeep/base/time.h"
 #include "simkeep/domain/identifiers.h"
@@ -83,16 +82,16 @@ TestServer::TestServer() : path_(TempPath()) {
     std::abort();
   }
   runtime_ = std::move(*runtime);
-  api_ = std::make_unique<http::Api>(http::ApiDependencies{
-      runtime_->committer.get(), runtime_->reads.get(), &runtime_->context,
-      runtime_->lines.get(), runtime_->orders.get(), "test"});
+  api_ = std::make_unique<http::Api>(
+      http::ApiDependencies{runtime_->committer.get(), runtime_->reads.get(), &runtime_->context,
+                            runtime_->lines.get(), runtime_->orders.get(), "test"});
   http::ServerOptions server_options;
   server_options.port = 0;
   server_options.threads = 4;
-  server_ = std::make_unique<http::Server>(
-      server_options, [this](http::Request request, http::Responder respond) {
-        api_->Handle(std::move(request), std::move(respond));
-      });
+  server_ = std::make_unique<http::Server>(server_options,
+                                           [this](http::Request request, http::Responder respond) {
+                                             api_->Handle(std::move(request), std::move(respond));
+                                           });
   Result<uint16_t> port = server_->Start();
   if (!port) {
     ADD_FAILURE() << port.error().message;

@@ -4,12 +4,12 @@
 // A real simkeep server for integration tests: a temporary SQLite database, the sandbox payment
 // provider, a fake clock, the HTTP server on a free loopback port, and a small HTTP client.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "simkeep/base/clock.h"
 #include "simkeep/cli/runtime.h"

@@ -110,8 +110,8 @@ void Committer::ApplyBatch(std::deque<Command>& batch) {
       break;
     }
     command.outcome = ApplyGuarded(command.apply, session_->transaction());
-    Result<void> end = command.outcome ? session_->ReleaseSavepoint()
-                                       : session_->RollbackToSavepoint();
+    Result<void> end =
+        command.outcome ? session_->ReleaseSavepoint() : session_->RollbackToSavepoint();
     if (!command.outcome) {
       ++rejected;
     }
@@ -135,8 +135,8 @@ void Committer::ApplyBatch(std::deque<Command>& batch) {
     if (batch_outcome) {
       command.done(std::move(command.outcome));
     } else {
-      command.done(Unavailable("db_unavailable", "The database could not commit: " +
-                                                     batch_outcome.error().message));
+      command.done(Unavailable("db_unavailable",
+                               "The database could not commit: " + batch_outcome.error().message));
     }
   }
 }

@@ -36,8 +36,8 @@ Result<void> EnsureAccount(Transaction& transaction, const AccountId& id,
   return transaction.InsertAccount(ledger::MakeAccount(id, kind));
 }
 
-Result<void> PostTransfers(Transaction& transaction,
-                           const std::vector<ledger::Transfer>& transfers, Timestamp now) {
+Result<void> PostTransfers(Transaction& transaction, const std::vector<ledger::Transfer>& transfers,
+                           Timestamp now) {
   // Apply everything to copies first, so that a rejection part-way writes nothing.
   std::map<std::string, ledger::Account> accounts;
   auto load = [&](const AccountId& id) -> Result<ledger::Account*> {

@@ -33,8 +33,8 @@ Result<void> EnsureAccount(Transaction& transaction, const AccountId& id, ledger
 // written together with the new balances. On the first rejection nothing is written and its
 // error is returned ("insufficient_balance", "amount_not_positive", ...; see ledger/journal.h);
 // an unknown account is kNotFound "account_not_found".
-Result<void> PostTransfers(Transaction& transaction,
-                           const std::vector<ledger::Transfer>& transfers, Timestamp now);
+Result<void> PostTransfers(Transaction& transaction, const std::vector<ledger::Transfer>& transfers,
+                           Timestamp now);
 
 // The wallet's spendable balance: credits posted minus debits posted and held.
 Result<int64_t> WalletBalance(Transaction& transaction, const AccountId& wallet);

@@ -40,14 +40,15 @@ std::optional<Timestamp> ParseOptionalTime(const std::string& text, const std::s
   }
   std::optional<Timestamp> parsed = ParseRfc3339(text);
   if (!parsed) {
-    problems.Add(field, "time_invalid", field + " must be an RFC 3339 time, e.g. "
-                                                "2026-12-31T23:59:59+09:00.");
+    problems.Add(field, "time_invalid",
+                 field +
+                     " must be an RFC 3339 time, e.g. "
+                     "2026-12-31T23:59:59+09:00.");
   }
   return parsed;
 }
 
-void ValidateIdentifiers(const ProvisionRequest& request, domain::Line& line,
-                         Problems& problems) {
+void ValidateIdentifiers(const ProvisionRequest& request, domain::Line& line, Problems& problems) {
   if (request.iccid.empty()) {
     problems.Add("iccid", "iccid_invalid", "iccid is required.");
   } else if (Result<domain::Iccid> iccid = domain::ParseIccid(request.iccid, request.iccid_source);
@@ -169,8 +170,7 @@ Result<ValidProvision> LineService::Validate(const ProvisionRequest& request) co
   return provision;
 }
 
-Result<domain::Line> LineService::Insert(Transaction& transaction,
-                                         ValidProvision provision) const {
+Result<domain::Line> LineService::Insert(Transaction& transaction, ValidProvision provision) const {
   domain::Line& line = provision.line;
   const Timestamp now = context_.clock->Now();
   line.id = LineId{context_.ids->Next("ln")};
@@ -180,16 +180,22 @@ Result<domain::Line> LineService::Insert(Transaction& transaction,
   if (line.esim && !provision.confirmation_code.empty()) {
     line.esim->confirmation_code_sealed = context_.sealer->Seal(provision.confirmation_code);
   }
-  if (Result<void> wallet = EnsureAccount(transaction, line.wallet_account_id,
-                                          ledger::AccountKind::kCustomerWallet);
+  if (Result<void> wallet =
+          EnsureAccount(transaction, line.wallet_account_id, ledger::AccountKind::kCustomerWallet);
       !wallet) {
     return wallet.error();
   }
   if (Result<void> inserted = transaction.InsertLine(line); !inserted) {
     return inserted.error();
   }
-  domain::LineEvent event{EventId{context_.ids->Next("ev")}, line.id, "provisioned",
-                          std::nullopt, line.state, "provisioned", OrderId{}, now};
+  domain::LineEvent event{EventId{context_.ids->Next("ev")},
+                          line.id,
+                          "provisioned",
+                          std::nullopt,
+                          line.state,
+                          "provisioned",
+                          OrderId{},
+                          now};
   if (Result<void> logged = transaction.InsertLineEvent(event); !logged) {
     return logged.error();
   }
@@ -229,8 +235,7 @@ Result<LineStatus> LineService::Status(Transaction& transaction, const LineId& i
       status.buckets.push_back(std::move(bucket));
     }
   }
-  Result<std::vector<domain::LineEvent>> events =
-      transaction.ListLineEvents(id, /*limit=*/20);
+  Result<std::vector<domain::LineEvent>> events = transaction.ListLineEvents(id, /*limit=*/20);
   if (!events) {
     return events.error();
   }

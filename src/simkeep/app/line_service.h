@@ -42,8 +42,8 @@ struct ValidProvision {
 struct LineStatus {
   domain::Line line;
   int64_t balance_jpy = 0;
-  std::vector<domain::Bucket> buckets;  // Current: started, not expired, units left.
-  std::optional<int> speed_kbps;        // nullopt at full speed.
+  std::vector<domain::Bucket> buckets;    // Current: started, not expired, units left.
+  std::optional<int> speed_kbps;          // nullopt at full speed.
   std::vector<domain::LineEvent> events;  // Newest first.
 };
 

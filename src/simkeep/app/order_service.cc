@@ -29,9 +29,9 @@ Result<void> CheckAmount(int64_t amount_jpy) {
     return InvalidArgument("amount_not_positive", "amount_jpy must be at least 1 yen.");
   }
   if (amount_jpy > kTopUpAmountJpyMax) {
-    return InvalidArgument("amount_too_large", "amount_jpy must be at most " +
-                                                   std::to_string(kTopUpAmountJpyMax) +
-                                                   " yen per top-up.");
+    return InvalidArgument(
+        "amount_too_large",
+        "amount_jpy must be at most " + std::to_string(kTopUpAmountJpyMax) + " yen per top-up.");
   }
   return Ok();
 }
@@ -54,8 +54,14 @@ ledger::Transfer MakeTransfer(IdGenerator& ids, const AccountId& debit, const Ac
 Result<void> RecordEvent(Transaction& transaction, IdGenerator& ids, const domain::Line& line,
                          std::string kind, std::optional<domain::LineState> from,
                          std::string reason, const OrderId& order, Timestamp now) {
-  domain::LineEvent event{EventId{ids.Next("ev")}, line.id, std::move(kind), from, line.state,
-                          std::move(reason), order, now};
+  domain::LineEvent event{EventId{ids.Next("ev")},
+                          line.id,
+                          std::move(kind),
+                          from,
+                          line.state,
+                          std::move(reason),
+                          order,
+                          now};
   return transaction.InsertLineEvent(event);
 }
 
@@ -128,18 +134,18 @@ Result<OrderView> OrderService::PlaceTopUp(Transaction& transaction,
     return line.error();
   }
   if (!domain::AcceptsTopUp(line->state)) {
-    return FailedPrecondition("line_not_rechargeable",
-                              std::string("The line is ") + domain::LineStateName(line->state) +
-                                  " and cannot be topped up.");
+    return FailedPrecondition("line_not_rechargeable", std::string("The line is ") +
+                                                           domain::LineStateName(line->state) +
+                                                           " and cannot be topped up.");
   }
   Result<int64_t> balance = WalletBalance(transaction, line->wallet_account_id);
   if (!balance) {
     return balance.error();
   }
   if (*balance + input.amount_jpy > kWalletBalanceJpyMax) {
-    return FailedPrecondition("balance_limit_exceeded",
-                              "A wallet may hold at most " +
-                                  std::to_string(kWalletBalanceJpyMax) + " yen.");
+    return FailedPrecondition(
+        "balance_limit_exceeded",
+        "A wallet may hold at most " + std::to_string(kWalletBalanceJpyMax) + " yen.");
   }
   domain::Order order;
   order.line_id = line->id;
@@ -170,9 +176,9 @@ Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
                               "Plan " + plan.id.value + " is a top-up product, not a renewal.");
   }
   if (!domain::AcceptsRenewal(line->state)) {
-    return FailedPrecondition("line_not_renewable",
-                              std::string("The line is ") + domain::LineStateName(line->state) +
-                                  " and cannot be renewed.");
+    return FailedPrecondition("line_not_renewable", std::string("The line is ") +
+                                                        domain::LineStateName(line->state) +
+                                                        " and cannot be renewed.");
   }
   const Timestamp now = context_.clock->Now();
   Result<Money> price = domain::PriceAt(plan, now);
@@ -187,8 +193,7 @@ Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
     if (*balance < price->minor) {
       return FailedPrecondition("insufficient_balance",
                                 "The balance is " + std::to_string(*balance) +
-                                    " yen and this renewal costs " +
-                                    std::to_string(price->minor) +
+                                    " yen and this renewal costs " + std::to_string(price->minor) +
                                     " yen: top up first, or pay another way.");
     }
   }
@@ -204,8 +209,7 @@ Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
 }
 
 Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order order,
-                                      domain::PaymentMethod method,
-                                      const CardDetails& card) const {
+                                      domain::PaymentMethod method, const CardDetails& card) const {
   const Timestamp now = context_.clock->Now();
   order.id = OrderId{context_.ids->Next("ord")};
   order.status = domain::OrderStatus::kPending;
@@ -219,8 +223,8 @@ Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order or
   payment.created_at = now;
   payment.updated_at = now;
   const bool through_provider = method == domain::PaymentMethod::kCard;
-  payment.provider = through_provider ? std::string(card_provider_.name())
-                                      : std::string(kInternalProvider);
+  payment.provider =
+      through_provider ? std::string(card_provider_.name()) : std::string(kInternalProvider);
   if (through_provider) {
     // Only the brand and last four digits are ever stored.
     const std::string& number = card.number;
@@ -241,8 +245,7 @@ Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order or
   return OrderView{std::move(order), std::move(payment)};
 }
 
-ChargeOutcome OrderService::Charge(const domain::Payment& payment,
-                                   const CardDetails& card) const {
+ChargeOutcome OrderService::Charge(const domain::Payment& payment, const CardDetails& card) const {
   ChargeRequest request;
   request.payment_id = payment.id;
   request.method = payment.method;
@@ -272,7 +275,8 @@ Result<OrderView> OrderService::ApplyChargeOutcome(Transaction& transaction,
     return order.error();
   }
   SIMKEEP_ASSERT(order->has_value());  // Payments reference orders by foreign key.
-  if (payment.status != domain::PaymentStatus::kPending || outcome.status == ChargeStatus::kUnknown) {
+  if (payment.status != domain::PaymentStatus::kPending ||
+      outcome.status == ChargeStatus::kUnknown) {
     return OrderView{std::move(**order), std::move(payment)};
   }
   payment.provider_reference = outcome.provider_reference;
@@ -308,7 +312,7 @@ Result<OrderView> OrderService::ApplyChargeOutcome(Transaction& transaction,
 }
 
 Result<void> OrderService::Complete(Transaction& transaction, domain::Order& order,
-                                   domain::Payment& payment) const {
+                                    domain::Payment& payment) const {
   Result<domain::Line> line = LoadLine(transaction, order.line_id);
   if (!line) {
     return line.error();
@@ -389,8 +393,8 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
   }
   std::vector<ledger::Transfer> transfers;
   if (order.amount_jpy - tax > 0) {
-    transfers.push_back(MakeTransfer(*context_.ids, source, kRevenueAccount,
-                                     order.amount_jpy - tax, "renewal", order.id, now));
+    transfers.push_back(MakeTransfer(*context_.ids, source, kRevenueAccount, order.amount_jpy - tax,
+                                     "renewal", order.id, now));
   }
   if (tax > 0) {
     transfers.push_back(
@@ -405,9 +409,14 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
     outcome = domain::ApplyRenewal(line.expires_at, *plan, now);
   }
   for (const domain::GrantedBucket& granted : outcome.buckets) {
-    domain::Bucket bucket{BucketId{context_.ids->Next("bk")}, line.id, granted.kind,
-                          granted.quantity, granted.quantity, granted.starts_at,
-                          granted.expires_at, order.id};
+    domain::Bucket bucket{BucketId{context_.ids->Next("bk")},
+                          line.id,
+                          granted.kind,
+                          granted.quantity,
+                          granted.quantity,
+                          granted.starts_at,
+                          granted.expires_at,
+                          order.id};
     if (Result<void> inserted = transaction.InsertBucket(bucket); !inserted) {
       return inserted;
     }
@@ -434,8 +443,7 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
                      order.id, now);
 }
 
-Result<std::string> OrderService::IssueReceipt(Transaction& transaction,
-                                               const domain::Order& order,
+Result<std::string> OrderService::IssueReceipt(Transaction& transaction, const domain::Order& order,
                                                const domain::Payment& payment,
                                                const domain::ReceiptLine& item) const {
   Result<domain::InvoiceTotals> totals = domain::ComputeInvoiceTotals({item});
@@ -450,8 +458,8 @@ Result<std::string> OrderService::IssueReceipt(Transaction& transaction,
   receipt.number = ReceiptNumber(*sequence);
   receipt.order_id = order.id;
   receipt.line_id = order.line_id;
-  receipt.kind = item.taxable ? domain::ReceiptKind::kQualifiedInvoice
-                              : domain::ReceiptKind::kNonTaxable;
+  receipt.kind =
+      item.taxable ? domain::ReceiptKind::kQualifiedInvoice : domain::ReceiptKind::kNonTaxable;
   receipt.issuer_name = context_.issuer.name;
   if (item.taxable) {
     receipt.invoice_registration_number = context_.issuer.invoice_registration_number;

@@ -130,8 +130,7 @@ class Transaction {
   virtual Result<void> InsertIdempotency(const IdempotencyRecord& record) = 0;
   // Marks the key completed with its response. kNotFound "idempotency_key_not_found".
   virtual Result<void> CompleteIdempotency(std::string_view principal, std::string_view key,
-                                           int response_status,
-                                           std::string_view response_body) = 0;
+                                           int response_status, std::string_view response_body) = 0;
   // Deletes completed keys created before `cutoff`; returns how many.
   virtual Result<int64_t> DeleteIdempotencyBefore(Timestamp cutoff) = 0;
 

@@ -10,11 +10,11 @@ namespace simkeep::internal {
 [[noreturn]] void AssertFail(const char* condition, const char* file, int line);
 }  // namespace simkeep::internal
 
-#define SIMKEEP_ASSERT(cond)                                       \
-  do {                                                             \
-    if (!(cond)) [[unlikely]] {                                    \
-      ::simkeep::internal::AssertFail(#cond, __FILE__, __LINE__);  \
-    }                                                              \
+#define SIMKEEP_ASSERT(cond)                                      \
+  do {                                                            \
+    if (!(cond)) [[unlikely]] {                                   \
+      ::simkeep::internal::AssertFail(#cond, __FILE__, __LINE__); \
+    }                                                             \
   } while (false)
 
 // SIMKEEP_UNREACHABLE() marks a point control never reaches (after an exhaustive switch); it

@@ -11,9 +11,7 @@ namespace simkeep {
 using Timestamp = std::chrono::sys_time<std::chrono::microseconds>;
 
 inline int64_t ToMicros(Timestamp t) { return t.time_since_epoch().count(); }
-inline Timestamp FromMicros(int64_t micros) {
-  return Timestamp(std::chrono::microseconds(micros));
-}
+inline Timestamp FromMicros(int64_t micros) { return Timestamp(std::chrono::microseconds(micros)); }
 
 // The only way simkeep code reads the time. Implementations are thread-safe.
 class Clock {

@@ -19,7 +19,7 @@ class [[nodiscard]] Result {
  public:
   static_assert(!std::is_same_v<T, Error>, "Result<Error> is ambiguous");
 
-  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}      // NOLINT
   Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool has_value() const { return storage_.index() == 0; }

@@ -1,14 +1,14 @@
 #include "simkeep/cli/commands.h"
 
-#include <CLI/CLI.hpp>
-#include <signal.h>
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "simkeep/app/audit_service.h"
 #include "simkeep/base/time.h"
@@ -173,8 +173,7 @@ int Import(const Global& global, const std::string& file, bool skip_invalid) {
         const int filled = percent / 5;
         std::fprintf(stderr, "%s[%-20s] %3d%% %lld/%lld lines%s", tty ? "\r" : "",
                      std::string(static_cast<size_t>(filled), '#').c_str(), percent,
-                     static_cast<long long>(done), static_cast<long long>(total),
-                     tty ? "" : "\n");
+                     static_cast<long long>(done), static_cast<long long>(total), tty ? "" : "\n");
       });
   if (!report) {
     return Fail(report.error());
@@ -183,13 +182,14 @@ int Import(const Global& global, const std::string& file, bool skip_invalid) {
     std::fprintf(stderr, "\n");
   }
   for (const RowProblem& problem : report->problems) {
-    std::printf("line %lld: %s: %s\n", static_cast<long long>(problem.row),
-                problem.reason.c_str(), problem.message.c_str());
+    std::printf("line %lld: %s: %s\n", static_cast<long long>(problem.row), problem.reason.c_str(),
+                problem.message.c_str());
   }
   if (!report->committed) {
-    std::printf("import: %zu of %lld rows are invalid; nothing was imported "
-                "(fix them, or pass --skip-invalid to import the rest)\n",
-                report->problems.size(), static_cast<long long>(report->rows));
+    std::printf(
+        "import: %zu of %lld rows are invalid; nothing was imported "
+        "(fix them, or pass --skip-invalid to import the rest)\n",
+        report->problems.size(), static_cast<long long>(report->rows));
     return 1;
   }
   std::printf("import: %lld lines imported, %zu rows skipped\n",
@@ -350,9 +350,9 @@ int Main(int argc, char** argv) {
   Result<void> read = rt.reads->Read([&](app::Transaction& transaction) -> Result<void> {
     LineId id{line_id};
     if (!msisdn.empty() || !iccid.empty()) {
-      Result<std::optional<domain::Line>> found =
-          msisdn.empty() ? transaction.FindLineByIccid(iccid)
-                         : transaction.FindLineByMsisdn(msisdn);
+      Result<std::optional<domain::Line>> found = msisdn.empty()
+                                                      ? transaction.FindLineByIccid(iccid)
+                                                      : transaction.FindLineByMsisdn(msisdn);
       if (!found) {
         return found.error();
       }

@@ -81,8 +81,7 @@ Result<void> SeedDemoLines(Runtime& runtime) {
   for (const domain::Line& line : lines) {
     std::printf("  %s  %-8s %-4s iccid %s%s%s\n", line.id.value.c_str(),
                 domain::CarrierCodeName(line.carrier), domain::FormFactorName(line.form_factor),
-                line.iccid.c_str(), line.msisdn.empty() ? "" : "  msisdn ",
-                line.msisdn.c_str());
+                line.iccid.c_str(), line.msisdn.empty() ? "" : "  msisdn ", line.msisdn.c_str());
   }
   return Ok();
 }

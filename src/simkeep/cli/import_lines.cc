@@ -102,9 +102,8 @@ Result<ImportReport> ImportLines(app::Session& session, const app::LineService& 
     app::ProvisionRequest request;
     request.iccid_source = domain::IccidSource::kUpstream;
     if (!SplitCsv(text, fields) || fields.size() != setters.size()) {
-      report.problems.push_back(RowProblem{row, "csv_row_malformed",
-                                           "Expected " + std::to_string(setters.size()) +
-                                               " fields."});
+      report.problems.push_back(RowProblem{
+          row, "csv_row_malformed", "Expected " + std::to_string(setters.size()) + " fields."});
       continue;
     }
     for (size_t i = 0; i < setters.size(); ++i) {

@@ -126,8 +126,8 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->context.clock = runtime->clock.get();
   runtime->context.ids = runtime->ids.get();
   runtime->context.catalog = std::move(*catalog);
-  runtime->context.issuer = app::IssuerInfo{options.issuer_name,
-                                            options.invoice_registration_number};
+  runtime->context.issuer =
+      app::IssuerInfo{options.issuer_name, options.invoice_registration_number};
   runtime->context.sealer = runtime->sealer.get();
   runtime->lines = std::make_unique<app::LineService>(runtime->context);
   runtime->orders = std::make_unique<app::OrderService>(runtime->context, *runtime->card_provider);
@@ -145,8 +145,12 @@ Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,
                            "role must be one of admin, operator, clerk, agent, kiosk, partner.");
   }
   const std::string token = "sk_" + RandomHex(24);
-  app::ApiKey key{ApiKeyId{runtime.ids->Next("key")}, role, name, http::Sha256Hex(token),
-                  runtime.clock->Now(), std::nullopt};
+  app::ApiKey key{ApiKeyId{runtime.ids->Next("key")},
+                  role,
+                  name,
+                  http::Sha256Hex(token),
+                  runtime.clock->Now(),
+                  std::nullopt};
   Result<void> stored = runtime.committer->RunAndWait(
       [&](app::Transaction& transaction) { return transaction.InsertApiKey(key); });
   if (!stored) {

@@ -1,11 +1,11 @@
 #include "simkeep/cli/sodium_sealer.h"
 
-#include <sodium.h>
-#include <sys/stat.h>
-
 #include <fstream>
 #include <memory>
 #include <vector>
+
+#include <sodium.h>
+#include <sys/stat.h>
 
 namespace simkeep::cli {
 namespace {
@@ -81,8 +81,7 @@ Result<std::string> SodiumSealer::Open(std::string_view sealed) {
       box.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
     return FailedPrecondition("secret_unreadable", "The sealed secret is malformed.");
   }
-  std::string plaintext(box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES,
-                        '\0');
+  std::string plaintext(box.size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plaintext.data()),
                                  box.data() + crypto_secretbox_NONCEBYTES,
                                  box.size() - crypto_secretbox_NONCEBYTES, box.data(),

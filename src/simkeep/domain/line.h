@@ -30,8 +30,8 @@ struct EsimProfile {
 // One SIM or eSIM subscription. Value type; owned by whoever loaded it.
 struct Line {
   LineId id;
-  std::string iccid;   // Normalised: 19-20 digits, no F padding.
-  std::string msisdn;  // E.164, empty for data-only lines without a number.
+  std::string iccid;         // Normalised: 19-20 digits, no F padding.
+  std::string msisdn;        // E.164, empty for data-only lines without a number.
   std::string number_class;  // "voice_mobile", "m2m_020", ... or empty.
   std::string imsi;
   std::string eid;

@@ -22,8 +22,8 @@ constexpr std::array<const char*, 2> kFormFactorNames = {"sim", "esim"};
 constexpr std::array<const char*, 3> kOrderKindNames = {"topup", "renewal", "plan_change"};
 constexpr std::array<const char*, 5> kOrderStatusNames = {"pending", "completed", "failed",
                                                           "expired", "canceled"};
-constexpr std::array<const char*, 8> kChannelNames = {"api",     "web",     "app",     "kiosk",
-                                                      "store",   "partner", "support", "cli"};
+constexpr std::array<const char*, 8> kChannelNames = {"api",   "web",     "app",     "kiosk",
+                                                      "store", "partner", "support", "cli"};
 constexpr std::array<const char*, 3> kPaymentMethodNames = {"balance", "cash", "card"};
 constexpr std::array<const char*, 6> kPaymentStatusNames = {
     "pending", "requires_action", "succeeded", "failed", "canceled", "refunded"};

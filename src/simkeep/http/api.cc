@@ -1,6 +1,10 @@
 #include "simkeep/http/api.h"
 
 // Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
+#include <atomic>
+#include <initializer_list>
+#include <mutex>
+#include <unordered_map>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -8,17 +12,12 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <initializer_list>
-#include <mutex>
-#include <unordered_map>
-
 #include "simkeep/app/limits.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/activation_code.h"
 #include "simkeep/http/json_codec.h"
-#include "simkeep/http/receipt_html.h"
 #include "simkeep/http/qr_svg.h"
+#include "simkeep/http/receipt_html.h"
 
 namespace simkeep::http {
 namespace {
@@ -66,8 +65,10 @@ std::string PaymentFailureMessage(const std::string& reason) {
 Response OrderResponse(const app::OrderView& view) {
   const Json order = EncodeOrder(view);
   if (view.order.status == domain::OrderStatus::kFailed) {
-    Error error{ErrorCode::kFailedPrecondition, view.order.failure_reason,
-                PaymentFailureMessage(view.order.failure_reason), {}};
+    Error error{ErrorCode::kFailedPrecondition,
+                view.order.failure_reason,
+                PaymentFailureMessage(view.order.failure_reason),
+                {}};
     Json problem = EncodeProblem(error);
     problem["status"] = 402;
     problem["order"] = order;
@@ -206,7 +207,7 @@ struct Api::Impl {
 
   Responder Counting(Responder respond) {
     return [this, respond = std::move(respond)](Response response) {
-      (response.status >= 500 ? responses_5xx
+      (response.status >= 500   ? responses_5xx
        : response.status >= 400 ? responses_4xx
                                 : responses_2xx)
           .fetch_add(1);
@@ -324,7 +325,8 @@ void Api::Impl::Write(const Request& request, const Principal& principal, bool k
                                     "This Idempotency-Key was used for a different request.");
         }
         if (!record.completed) {
-          return Error{ErrorCode::kAborted, "idempotency_key_in_use",
+          return Error{ErrorCode::kAborted,
+                       "idempotency_key_in_use",
                        "A request with this Idempotency-Key is still in progress; retry later.",
                        {}};
         }
@@ -337,8 +339,9 @@ void Api::Impl::Write(const Request& request, const Principal& principal, bool k
       return placed.error();
     }
     if (!key.empty()) {
-      app::IdempotencyRecord record{principal.api_key_id, key, hash, !placed->to_charge,
-                                    placed->response.status, placed->response.body, now};
+      app::IdempotencyRecord record{
+          principal.api_key_id,  key, hash, !placed->to_charge, placed->response.status,
+          placed->response.body, now};
       if (Result<void> stored = transaction.InsertIdempotency(record); !stored) {
         return stored;
       }
@@ -547,8 +550,8 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
         [&](app::Transaction& transaction) -> Result<Response> {
           std::vector<domain::Line> found;
           if (!msisdn.empty() || !iccid.empty()) {
-            Result<std::optional<domain::Line>> line = Result<std::optional<domain::Line>>(
-                std::optional<domain::Line>());
+            Result<std::optional<domain::Line>> line =
+                Result<std::optional<domain::Line>>(std::optional<domain::Line>());
             if (!msisdn.empty()) {
               Result<domain::Msisdn> parsed = domain::ParseMsisdn(msisdn);
               if (!parsed) {
@@ -580,11 +583,11 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
           for (const domain::Line& line : found) {
             data.push_back(EncodeLine(line, kiosk));
           }
-          const bool more = msisdn.empty() && iccid.empty() &&
-                            static_cast<int>(found.size()) == page->limit;
-          return JsonResponse(200, Json{{"data", data},
-                                        {"next_cursor", more ? Json(found.back().id.value)
-                                                             : Json(nullptr)}});
+          const bool more =
+              msisdn.empty() && iccid.empty() && static_cast<int>(found.size()) == page->limit;
+          return JsonResponse(
+              200, Json{{"data", data},
+                        {"next_cursor", more ? Json(found.back().id.value) : Json(nullptr)}});
         },
         respond);
   }
@@ -593,8 +596,8 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   const bool read_route = (parts.size() == 3) ||
                           (parts.size() == 4 && (action == "status" || action == "orders")) ||
                           (parts.size() == 5 && action == "esim" && parts[4] == "qr.svg");
-  const bool write_route = parts.size() == 4 && (action == "topups" || action == "renewals" ||
-                                                 action == "plan-change");
+  const bool write_route =
+      parts.size() == 4 && (action == "topups" || action == "renewals" || action == "plan-change");
   if (!read_route && !write_route) {
     return respond(RouteNotFound(request));
   }
@@ -655,9 +658,9 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
               data.push_back(EncodeOrder(app::OrderView{order, std::move(*payment)}));
             }
             const bool more = static_cast<int>(orders->size()) == page->limit;
-            return JsonResponse(200, Json{{"data", data},
-                                          {"next_cursor", more ? Json(orders->back().id.value)
-                                                               : Json(nullptr)}});
+            return JsonResponse(
+                200, Json{{"data", data},
+                          {"next_cursor", more ? Json(orders->back().id.value) : Json(nullptr)}});
           },
           respond);
     }
@@ -792,12 +795,11 @@ void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
         respond);
   }
   const std::string format = request.Query("format");
-  const bool html = format == "html" ||
-                    (format.empty() && request.Header("accept").find("text/html") !=
-                                           std::string::npos);
+  const bool html =
+      format == "html" ||
+      (format.empty() && request.Header("accept").find("text/html") != std::string::npos);
   if (!format.empty() && format != "html" && format != "json") {
-    return respond(Problem(InvalidArgument("format_unsupported",
-                                           "format must be json or html.")));
+    return respond(Problem(InvalidArgument("format_unsupported", "format must be json or html.")));
   }
   Read(
       [&](app::Transaction& transaction) -> Result<Response> {
@@ -816,8 +818,7 @@ void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
       respond);
 }
 
-Api::Api(ApiDependencies dependencies)
-    : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
+Api::Api(ApiDependencies dependencies) : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
 
 Api::~Api() { impl_->provider_pool.join(); }
 
@@ -845,8 +846,8 @@ Result<int> Api::RecoverPendingPayments() {
     if (outcome.status == app::ChargeStatus::kUnknown) {
       continue;
     }
-    Result<void> applied = impl_->deps.committer->RunAndWait(
-        [&](app::Transaction& transaction) -> Result<void> {
+    Result<void> applied =
+        impl_->deps.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
           Result<app::OrderView> view =
               impl_->deps.orders->ApplyChargeOutcome(transaction, payment.id, outcome);
           if (!view) {

@@ -58,8 +58,8 @@ class Fields {
     auto it = object_.find(name);
     if (it == object_.end() || it->is_null()) {
       if (required) {
-        errors_.push_back(FieldError{prefix_ + name, "field_required", prefix_ + name +
-                                                                           " is required."});
+        errors_.push_back(
+            FieldError{prefix_ + name, "field_required", prefix_ + name + " is required."});
       }
       return nullptr;
     }
@@ -67,7 +67,8 @@ class Fields {
   }
 
   void Invalid(const char* name, const std::string& what) {
-    errors_.push_back(FieldError{prefix_ + name, "field_invalid", prefix_ + name + " " + what + "."});
+    errors_.push_back(
+        FieldError{prefix_ + name, "field_invalid", prefix_ + name + " " + what + "."});
   }
 
   const Json& object_;
@@ -79,10 +80,10 @@ Result<void> Finish(std::vector<FieldError>& errors) {
   if (errors.empty()) {
     return Ok();
   }
-  Error error = InvalidArgument(errors.size() == 1 ? errors[0].reason : "validation_failed",
-                                errors.size() == 1 ? errors[0].message
-                                                   : std::to_string(errors.size()) +
-                                                         " fields are invalid.");
+  Error error =
+      InvalidArgument(errors.size() == 1 ? errors[0].reason : "validation_failed",
+                      errors.size() == 1 ? errors[0].message
+                                         : std::to_string(errors.size()) + " fields are invalid.");
   error.errors = errors;
   return error;
 }
@@ -98,10 +99,10 @@ app::PaymentInput DecodePayment(Fields& fields) {
   if (const Json* card = inner.Object("card", payment.method == "card"); card != nullptr) {
     Fields card_fields(*card, "payment.card.");
     payment.card.number = card_fields.String("number", true);
-    payment.card.exp_month = static_cast<int>(std::clamp<int64_t>(
-        card_fields.Integer("exp_month", true), -1, 10000));
-    payment.card.exp_year = static_cast<int>(std::clamp<int64_t>(
-        card_fields.Integer("exp_year", true), -1, 100000));
+    payment.card.exp_month =
+        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_month", true), -1, 10000));
+    payment.card.exp_year =
+        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_year", true), -1, 100000));
     payment.card.cvc = card_fields.String("cvc", false);
     for (FieldError& e : card_fields.errors()) {
       inner.errors().push_back(std::move(e));
@@ -275,18 +276,18 @@ Json EncodePlan(const domain::Plan& plan, Timestamp now) {
 }
 
 Json EncodeLine(const domain::Line& line, bool mask_personal) {
-  Json json{{"line_id", line.id.value},
-            {"iccid", mask_personal ? Json(nullptr) : Json(line.iccid)},
-            {"msisdn", line.msisdn.empty() ? Json(nullptr)
-                                           : Json(mask_personal ? MaskMsisdn(line.msisdn)
-                                                                : line.msisdn)},
-            {"number_class", OptionalString(line.number_class)},
-            {"carrier", domain::CarrierCodeName(line.carrier)},
-            {"form_factor", domain::FormFactorName(line.form_factor)},
-            {"service", domain::ServiceKindName(line.service)},
-            {"state", domain::LineStateName(line.state)},
-            {"expires_at", OptionalTime(line.expires_at)},
-            {"plan_id", OptionalString(line.plan_id.value)}};
+  Json json{
+      {"line_id", line.id.value},
+      {"iccid", mask_personal ? Json(nullptr) : Json(line.iccid)},
+      {"msisdn", line.msisdn.empty() ? Json(nullptr)
+                                     : Json(mask_personal ? MaskMsisdn(line.msisdn) : line.msisdn)},
+      {"number_class", OptionalString(line.number_class)},
+      {"carrier", domain::CarrierCodeName(line.carrier)},
+      {"form_factor", domain::FormFactorName(line.form_factor)},
+      {"service", domain::ServiceKindName(line.service)},
+      {"state", domain::LineStateName(line.state)},
+      {"expires_at", OptionalTime(line.expires_at)},
+      {"plan_id", OptionalString(line.plan_id.value)}};
   if (mask_personal) {
     return json;
   }
@@ -308,15 +309,15 @@ Json EncodeLine(const domain::Line& line, bool mask_personal) {
 }
 
 Json EncodeEvent(const domain::LineEvent& event) {
-  return Json{{"event_id", event.id.value},
-              {"kind", event.kind},
-              {"from_state", event.from_state ? Json(domain::LineStateName(*event.from_state))
-                                              : Json(nullptr)},
-              {"to_state",
-               event.to_state ? Json(domain::LineStateName(*event.to_state)) : Json(nullptr)},
-              {"reason", event.reason},
-              {"order_id", OptionalString(event.order_id.value)},
-              {"at", FormatRfc3339Jst(event.at)}};
+  return Json{
+      {"event_id", event.id.value},
+      {"kind", event.kind},
+      {"from_state",
+       event.from_state ? Json(domain::LineStateName(*event.from_state)) : Json(nullptr)},
+      {"to_state", event.to_state ? Json(domain::LineStateName(*event.to_state)) : Json(nullptr)},
+      {"reason", event.reason},
+      {"order_id", OptionalString(event.order_id.value)},
+      {"at", FormatRfc3339Jst(event.at)}};
 }
 
 Json EncodeStatus(const app::LineStatus& status, bool mask_personal) {
@@ -380,12 +381,13 @@ Json EncodeOrder(const app::OrderView& view) {
 Json EncodeReceipt(const domain::Receipt& receipt) {
   Json lines = Json::array();
   for (const domain::ReceiptLine& line : receipt.lines) {
-    lines.push_back({{"description", line.description},
-                     {"quantity", line.quantity},
-                     {"unit_price_jpy", line.unit_price_jpy},
-                     {"amount_jpy", line.unit_price_jpy * line.quantity},
-                     {"tax_rate_percent", line.taxable ? Json(line.tax_rate_percent) : Json(nullptr)},
-                     {"taxable", line.taxable}});
+    lines.push_back(
+        {{"description", line.description},
+         {"quantity", line.quantity},
+         {"unit_price_jpy", line.unit_price_jpy},
+         {"amount_jpy", line.unit_price_jpy * line.quantity},
+         {"tax_rate_percent", line.taxable ? Json(line.tax_rate_percent) : Json(nullptr)},
+         {"taxable", line.taxable}});
   }
   Json by_rate = Json::array();
   for (const domain::RateTotal& rate : receipt.totals.by_rate) {
@@ -394,22 +396,22 @@ Json EncodeReceipt(const domain::Receipt& receipt) {
                        {"tax_jpy", rate.tax_jpy},
                        {"total_excluding_tax_jpy", rate.total_excluding_tax_jpy}});
   }
-  return Json{{"receipt_number", receipt.number},
-              {"order_id", receipt.order_id.value},
-              {"line_id", receipt.line_id.value},
-              {"kind", domain::ReceiptKindName(receipt.kind)},
-              {"issuer",
-               {{"name", receipt.issuer_name},
-                {"invoice_registration_number",
-                 OptionalString(receipt.invoice_registration_number)}}},
-              {"issued_at", FormatRfc3339Jst(receipt.issued_at)},
-              {"channel", receipt.channel},
-              {"payment_method", receipt.payment_method},
-              {"lines", lines},
-              {"totals",
-               {{"by_rate", by_rate},
-                {"non_taxable_jpy", receipt.totals.non_taxable_jpy},
-                {"total_jpy", receipt.totals.total_jpy}}}};
+  return Json{
+      {"receipt_number", receipt.number},
+      {"order_id", receipt.order_id.value},
+      {"line_id", receipt.line_id.value},
+      {"kind", domain::ReceiptKindName(receipt.kind)},
+      {"issuer",
+       {{"name", receipt.issuer_name},
+        {"invoice_registration_number", OptionalString(receipt.invoice_registration_number)}}},
+      {"issued_at", FormatRfc3339Jst(receipt.issued_at)},
+      {"channel", receipt.channel},
+      {"payment_method", receipt.payment_method},
+      {"lines", lines},
+      {"totals",
+       {{"by_rate", by_rate},
+        {"non_taxable_jpy", receipt.totals.non_taxable_jpy},
+        {"total_jpy", receipt.totals.total_jpy}}}};
 }
 
 int HttpStatusFor(const Error& error) {
@@ -446,13 +448,13 @@ Json EncodeProblem(const Error& error) {
     errors.push_back({{"field", field.field}, {"code", field.reason}, {"detail", field.message}});
   }
   const bool internal = error.code == ErrorCode::kInternal;
-  return Json{{"type", "urn:simkeep:problem:" + error.reason},
-              {"title", internal ? std::string("internal") : error.reason},
-              {"status", status},
-              {"detail", internal ? std::string("The server hit an internal error.")
-                                  : error.message},
-              {"code", error.reason},
-              {"errors", errors}};
+  return Json{
+      {"type", "urn:simkeep:problem:" + error.reason},
+      {"title", internal ? std::string("internal") : error.reason},
+      {"status", status},
+      {"detail", internal ? std::string("The server hit an internal error.") : error.message},
+      {"code", error.reason},
+      {"errors", errors}};
 }
 
 }  // namespace simkeep::http

@@ -4,10 +4,10 @@
 // Converts between the API's JSON and the app's types. The only place that knows the field
 // names of DESIGN.md §4; domain types carry no serialization.
 
-#include <nlohmann/json.hpp>
-
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/order_service.h"

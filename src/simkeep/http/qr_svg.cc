@@ -1,8 +1,8 @@
 #include "simkeep/http/qr_svg.h"
 
-#include <qrencode.h>
-
 #include <memory>
+
+#include <qrencode.h>
 
 namespace simkeep::http {
 

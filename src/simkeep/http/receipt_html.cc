@@ -51,7 +51,9 @@ std::string RenderReceiptHtml(const domain::Receipt& receipt) {
   std::string html =
       "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width\">"
-      "<title>Receipt " + HtmlEscape(receipt.number) + "</title><style>"
+      "<title>Receipt " +
+      HtmlEscape(receipt.number) +
+      "</title><style>"
       "body{font-family:sans-serif;max-width:80mm;margin:0 auto;padding:4mm;font-size:12px}"
       "h1{font-size:16px;text-align:center}table{width:100%;border-collapse:collapse}"
       "td{padding:2px 0}td.n{text-align:right}.t{border-top:1px solid #000}"

@@ -1,19 +1,18 @@
 #include "simkeep/http/server.h"
 
 // Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
-#include <utility>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <atomic>
 #include <cctype>
 #include <exception>
 #include <optional>
 #include <string_view>
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
 
 namespace simkeep::http {
 namespace {
@@ -42,7 +41,8 @@ std::string PercentDecode(std::string_view text, bool plus_is_space) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+        HexValue(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
       i += 2;
     } else if (plus_is_space && text[i] == '+') {
@@ -66,9 +66,9 @@ void ParseTarget(std::string_view target, Request& request) {
     std::string_view pair = query.substr(0, amp);
     const size_t eq = pair.find('=');
     if (!pair.empty()) {
-      request.query.emplace(PercentDecode(pair.substr(0, eq), true),
-                            eq == std::string_view::npos ? ""
-                                                         : PercentDecode(pair.substr(eq + 1), true));
+      request.query.emplace(
+          PercentDecode(pair.substr(0, eq), true),
+          eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1), true));
     }
     if (amp == std::string_view::npos) {
       break;
@@ -142,8 +142,9 @@ class Session : public std::enable_shared_from_this<Session> {
       if (answered->exchange(true)) {
         return;  // A handler answered twice; the first answer stands.
       }
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->Write(std::move(response)); });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Write(std::move(response));
+      });
     };
     try {
       handler_(std::move(request), respond);
@@ -166,10 +167,9 @@ class Session : public std::enable_shared_from_this<Session> {
     message->body() = std::move(response.body);
     message->keep_alive(keep_alive_);
     message->prepare_payload();
-    bhttp::async_write(stream_, *message,
-                       [self = shared_from_this(), message](beast::error_code ec, size_t) {
-                         self->OnWrite(ec);
-                       });
+    bhttp::async_write(
+        stream_, *message,
+        [self = shared_from_this(), message](beast::error_code ec, size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {

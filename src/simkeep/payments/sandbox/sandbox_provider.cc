@@ -68,8 +68,8 @@ Result<void> SandboxProvider::ValidateCharge(const app::ChargeRequest& request,
   const auto today = JstDate(now);
   const int year = static_cast<int>(today.year());
   const int month = static_cast<int>(static_cast<unsigned>(today.month()));
-  const int exp_year = request.card.exp_year < 100 ? 2000 + request.card.exp_year
-                                                    : request.card.exp_year;
+  const int exp_year =
+      request.card.exp_year < 100 ? 2000 + request.card.exp_year : request.card.exp_year;
   if (request.card.exp_month < 1 || request.card.exp_month > 12 || exp_year > year + 30) {
     return InvalidArgument("card_expiry_invalid", "The card's expiry month or year is invalid.");
   }

@@ -25,16 +25,15 @@ TEST(SandboxProviderTest, TestCardsGiveTheirOutcomes) {
     const char* reason;
     const char* brand;
   };
-  for (const Case& c : {Case{"4242424242424242", app::ChargeStatus::kSucceeded, "", "visa"},
-                        Case{"5555555555554444", app::ChargeStatus::kSucceeded, "", "mastercard"},
-                        Case{"3530111333300000", app::ChargeStatus::kSucceeded, "", "jcb"},
-                        Case{"378282246310005", app::ChargeStatus::kSucceeded, "", "amex"},
-                        Case{"4000000000000002", app::ChargeStatus::kFailed, "card_declined", "visa"},
-                        Case{"4000000000009995", app::ChargeStatus::kFailed, "insufficient_funds",
-                             "visa"},
-                        Case{"4000000000000069", app::ChargeStatus::kFailed, "expired_card", "visa"},
-                        Case{"4000000000000127", app::ChargeStatus::kFailed, "limit_exceeded",
-                             "visa"}}) {
+  for (const Case& c :
+       {Case{"4242424242424242", app::ChargeStatus::kSucceeded, "", "visa"},
+        Case{"5555555555554444", app::ChargeStatus::kSucceeded, "", "mastercard"},
+        Case{"3530111333300000", app::ChargeStatus::kSucceeded, "", "jcb"},
+        Case{"378282246310005", app::ChargeStatus::kSucceeded, "", "amex"},
+        Case{"4000000000000002", app::ChargeStatus::kFailed, "card_declined", "visa"},
+        Case{"4000000000009995", app::ChargeStatus::kFailed, "insufficient_funds", "visa"},
+        Case{"4000000000000069", app::ChargeStatus::kFailed, "expired_card", "visa"},
+        Case{"4000000000000127", app::ChargeStatus::kFailed, "limit_exceeded", "visa"}}) {
     ASSERT_TRUE(provider.ValidateCharge(Card(c.number), kNow)) << c.number;
     app::ChargeOutcome outcome = provider.Charge(Card(c.number), kNow);
     EXPECT_EQ(outcome.status, c.status) << c.number;

@@ -186,9 +186,9 @@ Result<void> InsertLine(Connection& connection, const domain::Line& line) {
   Result<void> inserted = statement->Run();
   // SQLite names one violated unique index, not necessarily the most telling one: a taken
   // ICCID is the clash a person needs to hear about first.
-  inserted = PreferPrimaryKeyClash(connection, std::move(inserted),
-                                   "SELECT 1 FROM lines WHERE iccid = ?", line.iccid,
-                                   "iccid_taken");
+  inserted =
+      PreferPrimaryKeyClash(connection, std::move(inserted), "SELECT 1 FROM lines WHERE iccid = ?",
+                            line.iccid, "iccid_taken");
   return PreferPrimaryKeyClash(connection, std::move(inserted),
                                "SELECT 1 FROM lines WHERE line_id = ?", line.id.value,
                                "line_exists");
