@@ -15,6 +15,7 @@
 #include "simkeep/cli/demo.h"
 #include "simkeep/cli/import_lines.h"
 #include "simkeep/cli/runtime.h"
+#include "simkeep/domain/identifiers.h"
 #include "simkeep/http/api.h"
 #include "simkeep/http/json_codec.h"
 #include "simkeep/http/server.h"
@@ -114,7 +115,10 @@ int Serve(const Global& global, const ServeOptions& options) {
               static_cast<unsigned>(*port), global.runtime.database.c_str());
   std::fflush(stdout);
   if (!options.port_file.empty()) {
-    std::ofstream(options.port_file) << *port << "\n";
+    // Written whole and renamed into place, so a reader never sees a half-written file.
+    const std::string partial = options.port_file + ".partial";
+    std::ofstream(partial) << *port << "\n";
+    std::rename(partial.c_str(), options.port_file.c_str());
   }
   WaitForSignal(signals);
   server.Stop();
@@ -350,9 +354,22 @@ int Main(int argc, char** argv) {
   Result<void> read = rt.reads->Read([&](app::Transaction& transaction) -> Result<void> {
     LineId id{line_id};
     if (!msisdn.empty() || !iccid.empty()) {
-      Result<std::optional<domain::Line>> found = msisdn.empty()
-                                                      ? transaction.FindLineByIccid(iccid)
-                                                      : transaction.FindLineByMsisdn(msisdn);
+      std::string key;
+      if (!msisdn.empty()) {
+        Result<domain::Msisdn> parsed = domain::ParseMsisdn(msisdn);
+        if (!parsed) {
+          return parsed.error();
+        }
+        key = parsed->e164;
+      } else {
+        Result<domain::Iccid> parsed = domain::ParseIccid(iccid, domain::IccidSource::kUpstream);
+        if (!parsed) {
+          return parsed.error();
+        }
+        key = parsed->digits;
+      }
+      Result<std::optional<domain::Line>> found =
+          msisdn.empty() ? transaction.FindLineByIccid(key) : transaction.FindLineByMsisdn(key);
       if (!found) {
         return found.error();
       }
