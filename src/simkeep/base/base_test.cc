@@ -50,12 +50,25 @@ TEST(MoneyTest, CheckedArithmeticStopsAtTheBound) {
 }
 
 TEST(IdsTest, RandomIdsHavePrefixAndDiffer) {
-  RandomIdGenerator generator;
+  FakeClock clock(*ParseRfc3339("2026-11-22T12:00:00Z"));
+  RandomIdGenerator generator(clock);
   const std::string a = generator.Next("ln");
   const std::string b = generator.Next("ln");
   EXPECT_EQ(a.size(), 23U);
   EXPECT_EQ(a.substr(0, 3), "ln_");
   EXPECT_NE(a, b);
+}
+
+TEST(IdsTest, RandomIdsSortByTime) {
+  FakeClock clock(*ParseRfc3339("2026-11-22T12:00:00Z"));
+  RandomIdGenerator generator(clock);
+  std::string previous = generator.Next("ord");
+  for (int i = 0; i < 100; ++i) {
+    clock.Advance(std::chrono::milliseconds(1));
+    const std::string next = generator.Next("ord");
+    EXPECT_LT(previous, next);
+    previous = next;
+  }
 }
 
 TEST(IdsTest, SequentialIdsAreDeterministic) {

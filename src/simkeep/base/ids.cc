@@ -14,14 +14,15 @@ constexpr std::string_view kBase32 = "0123456789abcdefghjkmnpqrstvwxyz";  // Cro
 std::string RandomIdGenerator::Next(std::string_view prefix) {
   // std::random_device reads the kernel's random source (getrandom) on Linux.
   thread_local std::random_device device;
+  const auto millis = static_cast<uint64_t>(ToMicros(clock_.Now()) / 1000);
   std::string id(prefix);
   id.push_back('_');
-  for (int word = 0; word < 4; ++word) {
-    uint32_t bits = device();
-    for (int i = 0; i < 5; ++i) {  // 4 words x 5 characters x 5 bits = 100 bits.
-      id.push_back(kBase32[bits & 31U]);
-      bits >>= 5;
-    }
+  for (int shift = 40; shift >= 0; shift -= 5) {  // 9 characters, most significant first.
+    id.push_back(kBase32[(millis >> shift) & 31U]);
+  }
+  const uint64_t random = (static_cast<uint64_t>(device()) << 32) | device();
+  for (int i = 0; i < 11; ++i) {  // 55 bits.
+    id.push_back(kBase32[(random >> (5 * i)) & 31U]);
   }
   return id;
 }

@@ -94,7 +94,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<IdGenerator> ids) {
   auto runtime = std::make_unique<Runtime>();
   runtime->clock = clock ? std::move(clock) : std::make_unique<SystemClock>();
-  runtime->ids = ids ? std::move(ids) : std::make_unique<RandomIdGenerator>();
+  runtime->ids = ids ? std::move(ids) : std::make_unique<RandomIdGenerator>(*runtime->clock);
   Result<std::unique_ptr<app::Database>> database = OpenDatabase(options.database);
   if (!database) {
     return database.error();

@@ -324,6 +324,8 @@ Result<void> Connection::Configure() {
   return Execute(
       "PRAGMA foreign_keys = ON;"
       "PRAGMA synchronous = FULL;"
+      "PRAGMA cache_size = -32768;"  // 32 MiB of page cache per connection.
+      "PRAGMA temp_store = MEMORY;"
       "PRAGMA trusted_schema = OFF;");
 }
 
