@@ -203,6 +203,10 @@ Result<domain::Line> LineService::Insert(Transaction& transaction, ValidProvisio
 }
 
 Result<domain::Line> LineService::Get(Transaction& transaction, const LineId& id) const {
+  return LoadLine(transaction, id);
+}
+
+Result<domain::Line> LoadLine(Transaction& transaction, const LineId& id) {
   Result<std::optional<domain::Line>> found = transaction.FindLine(id);
   if (!found) {
     return found.error();

@@ -74,6 +74,9 @@ class LineService {
   const ServiceContext& context_;
 };
 
+// Reads a line within `transaction`; kNotFound "line_not_found" when there is none.
+Result<domain::Line> LoadLine(Transaction& transaction, const LineId& id);
+
 // The speed a line runs at given its current buckets and plan: nullopt at full speed, the first
 // throttle step when no data is left, the lowest step in grace. Pure.
 std::optional<int> CurrentSpeedKbps(const domain::Line& line, const domain::Plan* plan,

@@ -5,6 +5,7 @@
 
 #include "simkeep/app/ledger_writer.h"
 #include "simkeep/app/limits.h"
+#include "simkeep/app/line_service.h"
 #include "simkeep/domain/renewal_policy.h"
 #include "simkeep/domain/tax.h"
 
@@ -12,17 +13,6 @@ namespace simkeep::app {
 namespace {
 
 constexpr std::string_view kInternalProvider = "internal";
-
-Result<domain::Line> LoadLine(Transaction& transaction, const LineId& id) {
-  Result<std::optional<domain::Line>> found = transaction.FindLine(id);
-  if (!found) {
-    return found.error();
-  }
-  if (!found->has_value()) {
-    return NotFound("line_not_found", "No line " + id.value + " exists.");
-  }
-  return std::move(**found);
-}
 
 Result<void> CheckAmount(int64_t amount_jpy) {
   if (amount_jpy < kTopUpAmountJpyMin) {

@@ -232,6 +232,39 @@ struct Api::Impl {
   void ChargeAndFinish(domain::Payment payment, app::CardDetails card, std::string principal,
                        std::string key, Responder respond);
 
+  // Places a decoded order request (top-up, renewal, plan change) on `line_id` through the
+  // committer under the request's Idempotency-Key; a card payment is then charged and recorded.
+  template <typename Input>
+  void PlaceOrder(const Request& request, const Principal& principal, Result<Input> input,
+                  const LineId& line_id, const app::Requester& requester,
+                  Result<app::OrderView> (app::OrderService::*place)(app::Transaction&,
+                                                                     const Input&) const,
+                  Responder respond) {
+    if (!input) {
+      return respond(Problem(input.error()));
+    }
+    input->line_id = line_id;
+    input->requester = requester;
+    auto shared = std::make_shared<Input>(std::move(*input));
+    Write(
+        request, principal, /*key_required=*/true,
+        [this, shared, place](app::Transaction& transaction) -> Result<Placed> {
+          Result<app::OrderView> view = (deps.orders->*place)(transaction, *shared);
+          if (!view) {
+            return view.error();
+          }
+          Placed placed{OrderResponse(*view), std::nullopt, {}};
+          if (view->order.status == domain::OrderStatus::kPending) {
+            placed.to_charge = view->payment;
+            if constexpr (requires { shared->payment.card; }) {
+              placed.card = shared->payment.card;
+            }
+          }
+          return placed;
+        },
+        std::move(respond));
+  }
+
   void Handle(Request request, Responder respond);
   void HandleLines(const Request& request, const Principal& principal,
                    const std::vector<std::string>& parts, Responder respond);
@@ -705,70 +738,18 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   const app::Requester requester{principal.role, ChannelFor(principal),
                                  principal.api_key_id + ":" + request.Header("idempotency-key")};
   if (action == "topups") {
-    Result<app::TopUpInput> input = DecodeTopUp(*body);
-    if (!input) {
-      return respond(Problem(input.error()));
-    }
-    input->line_id = line_id;
-    input->requester = requester;
-    auto shared = std::make_shared<app::TopUpInput>(std::move(*input));
-    return Write(
-        request, principal, /*key_required=*/true,
-        [this, shared](app::Transaction& transaction) -> Result<Placed> {
-          Result<app::OrderView> view = deps.orders->PlaceTopUp(transaction, *shared);
-          if (!view) {
-            return view.error();
-          }
-          const bool pending = view->order.status == domain::OrderStatus::kPending;
-          return Placed{OrderResponse(*view), pending ? view->payment : std::nullopt,
-                        shared->payment.card};
-        },
-        std::move(respond));
+    return PlaceOrder(request, principal, DecodeTopUp(*body), line_id, requester,
+                      &app::OrderService::PlaceTopUp, std::move(respond));
   }
   if (action == "renewals") {
-    Result<app::RenewalInput> input = DecodeRenewal(*body);
-    if (!input) {
-      return respond(Problem(input.error()));
-    }
-    input->line_id = line_id;
-    input->requester = requester;
-    auto shared = std::make_shared<app::RenewalInput>(std::move(*input));
-    return Write(
-        request, principal, /*key_required=*/true,
-        [this, shared](app::Transaction& transaction) -> Result<Placed> {
-          Result<app::OrderView> view = deps.orders->PlaceRenewal(transaction, *shared);
-          if (!view) {
-            return view.error();
-          }
-          const bool pending = view->order.status == domain::OrderStatus::kPending;
-          return Placed{OrderResponse(*view), pending ? view->payment : std::nullopt,
-                        shared->payment.card};
-        },
-        std::move(respond));
+    return PlaceOrder(request, principal, DecodeRenewal(*body), line_id, requester,
+                      &app::OrderService::PlaceRenewal, std::move(respond));
   }
-  if (action == "plan-change") {
-    if (kiosk) {
-      return respond(Problem(Forbidden()));
-    }
-    Result<app::PlanChangeInput> input = DecodePlanChange(*body);
-    if (!input) {
-      return respond(Problem(input.error()));
-    }
-    input->line_id = line_id;
-    input->requester = requester;
-    auto shared = std::make_shared<app::PlanChangeInput>(std::move(*input));
-    return Write(
-        request, principal, /*key_required=*/true,
-        [this, shared](app::Transaction& transaction) -> Result<Placed> {
-          Result<app::OrderView> view = deps.orders->ChangePlan(transaction, *shared);
-          if (!view) {
-            return view.error();
-          }
-          return Placed{OrderResponse(*view), std::nullopt, {}};
-        },
-        std::move(respond));
+  if (kiosk) {
+    return respond(Problem(Forbidden()));  // A kiosk never changes a line's plan.
   }
-  respond(RouteNotFound(request));
+  PlaceOrder(request, principal, DecodePlanChange(*body), line_id, requester,
+             &app::OrderService::ChangePlan, std::move(respond));
 }
 
 void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
