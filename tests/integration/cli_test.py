@@ -256,8 +256,8 @@ class CliTest(unittest.TestCase):
         healthy = self.simkeep("audit")
         self.assert_ok(healthy)
         self.assertNotIn("VIOLATION", healthy.stdout)
-        self.assertRegex(healthy.stdout, r"audit: \d+ accounts, 3 transfers, 0 open holds, "
-                                         r"0 violations - ledger OK")
+        self.assertRegex(healthy.stdout, r"audit: \d+ accounts, 3 transfers, 3 orders, "
+                                         r"0 open holds, 0 violations - ledger OK")
 
         wallet = self.sql("SELECT wallet_account_id FROM lines WHERE line_id = '%s'" % line_id)
         self.assertEqual(self.sql("SELECT credits_posted FROM ledger_accounts "
@@ -292,6 +292,24 @@ class CliTest(unittest.TestCase):
                       if line.startswith("VIOLATION ")]
         self.assertTrue(any(wallet in line for line in violations), tampered.stdout)
         self.assertTrue(any(clearing in line for line in violations), tampered.stdout)
+
+    def test_audit_flags_an_order_whose_money_does_not_add_up(self):
+        # Balances and transfers agree, but an order claims another amount than its transfers
+        # moved (or a failed order kept money): only the order check can tell.
+        line_id = self.provision_one("au", "898130", 9)
+        self.assert_ok(self.simkeep("topup", line_id, "--amount", "700"))
+        self.assert_ok(self.simkeep("topup", line_id, "--amount", "300"))
+        self.assert_ok(self.simkeep("audit"))
+        first, second = self.sql("SELECT order_id FROM orders ORDER BY order_id").split()
+        self.sql("UPDATE orders SET amount_jpy = 701 WHERE order_id = '%s'" % first)
+        self.sql("UPDATE orders SET status = 'failed' WHERE order_id = '%s'" % second)
+        tampered = self.simkeep("audit")
+        self.assertEqual(tampered.returncode, 1, tampered.stdout)
+        violations = [line for line in tampered.stdout.splitlines()
+                      if line.startswith("VIOLATION order_money_mismatch")]
+        self.assertEqual(len(violations), 2, tampered.stdout)
+        self.assertTrue(any(first in line and "701" in line for line in violations))
+        self.assertTrue(any(second in line and "failed" in line for line in violations))
 
     # apikey create -----------------------------------------------------------------------------
 

@@ -1,9 +1,41 @@
 #include "simkeep/app/audit_service.h"
 
-namespace simkeep::app {
+#include <unordered_map>
 
-Result<ledger::AuditReport> AuditLedger(Transaction& transaction,
-                                        const std::function<void(int64_t)>& progress) {
+namespace simkeep::app {
+namespace {
+
+constexpr size_t kOrderViolationsMax = 1000;
+
+void Report(DatabaseAudit& audit, std::string violation) {
+  if (audit.order_violations.size() < kOrderViolationsMax) {
+    audit.order_violations.push_back(std::move(violation));
+  }
+}
+
+// Checks one order against the money its transfers moved.
+void CheckOrder(const domain::Order& order, int64_t moved_jpy, DatabaseAudit& audit) {
+  const bool moves_money = order.kind != domain::OrderKind::kPlanChange;
+  if (order.status == domain::OrderStatus::kCompleted && moves_money) {
+    if (moved_jpy != order.amount_jpy) {
+      Report(audit, "order_money_mismatch: order " + order.id.value + " is completed for " +
+                        std::to_string(order.amount_jpy) + " yen but its transfers moved " +
+                        std::to_string(moved_jpy));
+    }
+    if (!order.receipt_number) {
+      Report(audit, "order_without_receipt: order " + order.id.value + " is completed");
+    }
+  } else if (moved_jpy != 0) {
+    Report(audit, std::string("order_money_mismatch: order ") + order.id.value + " is " +
+                      domain::OrderStatusName(order.status) + " but its transfers moved " +
+                      std::to_string(moved_jpy) + " yen");
+  }
+}
+
+}  // namespace
+
+Result<DatabaseAudit> AuditDatabase(Transaction& transaction,
+                                    const std::function<void(int64_t)>& progress) {
   ledger::Auditor auditor;
   Result<void> accounts = transaction.ForEachAccount([&](const ledger::Account& account) {
     auditor.AddAccount(account);
@@ -12,9 +44,14 @@ Result<ledger::AuditReport> AuditLedger(Transaction& transaction,
   if (!accounts) {
     return accounts.error();
   }
+  std::unordered_map<std::string, int64_t> moved_by_order;
   int64_t seen = 0;
   Result<void> transfers = transaction.ForEachTransfer([&](const ledger::Transfer& transfer) {
     auditor.AddTransfer(transfer);
+    if (transfer.kind == ledger::TransferKind::kPosted ||
+        transfer.kind == ledger::TransferKind::kPostPending) {
+      moved_by_order[transfer.reference] += transfer.amount.minor;
+    }
     if (++seen % 100'000 == 0 && progress) {
       progress(seen);
     }
@@ -23,7 +60,25 @@ Result<ledger::AuditReport> AuditLedger(Transaction& transaction,
   if (!transfers) {
     return transfers.error();
   }
-  return auditor.Finish();
+  DatabaseAudit audit;
+  audit.ledger = auditor.Finish();
+  Result<void> orders = transaction.ForEachOrder([&](const domain::Order& order) {
+    ++audit.orders;
+    auto it = moved_by_order.find(order.id.value);
+    CheckOrder(order, it == moved_by_order.end() ? 0 : it->second, audit);
+    if (it != moved_by_order.end()) {
+      moved_by_order.erase(it);
+    }
+    return Ok();
+  });
+  if (!orders) {
+    return orders.error();
+  }
+  for (const auto& [reference, amount] : moved_by_order) {
+    Report(audit, "transfer_without_order: transfers referencing '" + reference + "' moved " +
+                      std::to_string(amount) + " yen but no such order exists");
+  }
+  return audit;
 }
 
 }  // namespace simkeep::app

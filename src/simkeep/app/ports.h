@@ -107,6 +107,9 @@ class Transaction {
   virtual Result<void> InsertOrder(const domain::Order& order) = 0;
   virtual Result<void> UpdateOrder(const domain::Order& order) = 0;
   virtual Result<std::optional<domain::Order>> FindOrder(const OrderId& id) = 0;
+  // Streams every order (for the audit), by id; stops at the callback's first error.
+  virtual Result<void> ForEachOrder(
+      const std::function<Result<void>(const domain::Order&)>& callback) = 0;
   // Newest first (by created_at, then id); `page.after_id` is the last order id of the previous
   // page.
   virtual Result<std::vector<domain::Order>> ListOrders(const LineId& line_id,

@@ -131,9 +131,9 @@ int Audit(const Global& global) {
   if (!runtime) {
     return Fail(runtime.error());
   }
-  std::optional<ledger::AuditReport> report;
+  std::optional<app::DatabaseAudit> report;
   Result<void> read = (*runtime)->reads->Read([&](app::Transaction& transaction) -> Result<void> {
-    Result<ledger::AuditReport> audited = app::AuditLedger(transaction, [](int64_t seen) {
+    Result<app::DatabaseAudit> audited = app::AuditDatabase(transaction, [](int64_t seen) {
       std::fprintf(stderr, "\raudited %lld transfers", static_cast<long long>(seen));
     });
     if (!audited) {
@@ -146,15 +146,21 @@ int Audit(const Global& global) {
     return Fail(read.error());
   }
   std::fprintf(stderr, "\r");
-  for (const std::string& violation : report->violations) {
+  for (const std::string& violation : report->ledger.violations) {
     std::printf("VIOLATION %s\n", violation.c_str());
   }
-  std::printf("audit: %lld accounts, %lld transfers, %lld open holds, %zu violations%s\n",
-              static_cast<long long>(report->accounts), static_cast<long long>(report->transfers),
-              static_cast<long long>(report->holds_open),
-              report->violations.size() + static_cast<size_t>(report->violations_omitted),
-              report->violations.empty() ? " - ledger OK" : "");
-  return report->violations.empty() ? 0 : 1;
+  for (const std::string& violation : report->order_violations) {
+    std::printf("VIOLATION %s\n", violation.c_str());
+  }
+  const ledger::AuditReport& ledger = report->ledger;
+  std::printf(
+      "audit: %lld accounts, %lld transfers, %lld orders, %lld open holds, %zu violations%s\n",
+      static_cast<long long>(ledger.accounts), static_cast<long long>(ledger.transfers),
+      static_cast<long long>(report->orders), static_cast<long long>(ledger.holds_open),
+      ledger.violations.size() + static_cast<size_t>(ledger.violations_omitted) +
+          report->order_violations.size(),
+      report->ok() ? " - ledger OK" : "");
+  return report->ok() ? 0 : 1;
 }
 
 int Import(const Global& global, const std::string& file, bool skip_invalid) {

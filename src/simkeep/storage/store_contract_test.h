@@ -925,6 +925,12 @@ TEST_P(StoreContractTest, PaymentsRoundTripByIdAndOrderAndListPendingOldestFirst
     ASSERT_TRUE(IsOk(pending));
     ASSERT_EQ(pending->size(), 1u);
     EXPECT_EQ((*pending)[0].id.value, "pa_1");
+    std::vector<std::string> streamed;
+    ASSERT_TRUE(IsOk(transaction.ForEachOrder([&](const domain::Order& order) {
+      streamed.push_back(order.id.value);
+      return Ok();
+    })));
+    EXPECT_EQ(streamed, (std::vector<std::string>{"or_1", "or_2", "or_3"}));
   });
   ASSERT_TRUE(IsOk(session_->Begin(false)));
   app::Transaction& transaction = session_->transaction();

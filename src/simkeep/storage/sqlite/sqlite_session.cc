@@ -191,6 +191,11 @@ Result<void> SqliteTransaction::ForEachTransfer(
   return internal::ForEachTransfer(connection_, callback);
 }
 
+Result<void> SqliteTransaction::ForEachOrder(
+    const std::function<Result<void>(const domain::Order&)>& callback) {
+  return internal::ForEachOrder(connection_, callback);
+}
+
 Result<void> SqliteTransaction::InsertOrder(const domain::Order& order) {
   return internal::InsertOrder(connection_, order);
 }

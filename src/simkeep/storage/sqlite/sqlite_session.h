@@ -72,6 +72,8 @@ class SqliteTransaction final : public app::Transaction {
   Result<void> InsertOrder(const domain::Order& order) override;
   Result<void> UpdateOrder(const domain::Order& order) override;
   Result<std::optional<domain::Order>> FindOrder(const OrderId& id) override;
+  Result<void> ForEachOrder(
+      const std::function<Result<void>(const domain::Order&)>& callback) override;
   Result<std::vector<domain::Order>> ListOrders(const LineId& line_id,
                                                 const app::PageRequest& page) override;
   Result<void> InsertPayment(const domain::Payment& payment) override;

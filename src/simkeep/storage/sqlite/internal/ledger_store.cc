@@ -44,30 +44,6 @@ Result<ledger::Transfer> ReadTransfer(Statement& row) {
   return transfer;
 }
 
-// Steps through every row of `statement`, decoding each with `read` and handing it to
-// `callback`; stops at the first error of either.
-template <typename T, typename Reader>
-Result<void> Stream(Statement& statement, Reader read,
-                    const std::function<Result<void>(const T&)>& callback) {
-  while (true) {
-    Result<bool> row = statement.Step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return Ok();
-    }
-    Result<T> value = read(statement);
-    if (!value) {
-      return value.error();
-    }
-    Result<void> handled = callback(*value);
-    if (!handled) {
-      return handled;
-    }
-  }
-}
-
 constexpr const char* kSelectTransfer =
     "SELECT transfer_id, debit_account_id, credit_account_id, amount, currency, kind, "
     "pending_id, timeout_at, created_at, code, reference FROM ledger_transfers";

@@ -127,6 +127,16 @@ Result<std::optional<domain::Order>> FindOrder(Connection& connection, const Ord
   return ReadOptional<domain::Order>(*statement, ReadOrder);
 }
 
+Result<void> ForEachOrder(Connection& connection,
+                          const std::function<Result<void>(const domain::Order&)>& callback) {
+  static const std::string sql = std::string(kSelectOrder) + " ORDER BY order_id";
+  Result<Statement> statement = connection.Prepare(sql.c_str());
+  if (!statement) {
+    return statement.error();
+  }
+  return Stream<domain::Order>(*statement, ReadOrder, callback);
+}
+
 Result<std::vector<domain::Order>> ListOrders(Connection& connection, const LineId& line_id,
                                               const app::PageRequest& page) {
   // Keyset pagination on (created_at, order_id), both descending. The row value comparison

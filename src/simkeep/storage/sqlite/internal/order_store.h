@@ -8,6 +8,7 @@
 // returns kUnavailable "db_unavailable"), and is as thread-safe as that connection: not at all.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,8 @@ Result<void> InsertOrder(Connection& connection, const domain::Order& order);
 // idempotency key, created_at) is fixed at insert. kNotFound "order_not_found".
 Result<void> UpdateOrder(Connection& connection, const domain::Order& order);
 Result<std::optional<domain::Order>> FindOrder(Connection& connection, const OrderId& id);
+Result<void> ForEachOrder(Connection& connection,
+                          const std::function<Result<void>(const domain::Order&)>& callback);
 // A cursor naming no order of any line yields an empty page.
 Result<std::vector<domain::Order>> ListOrders(Connection& connection, const LineId& line_id,
                                               const app::PageRequest& page);

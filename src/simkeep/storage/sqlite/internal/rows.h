@@ -4,6 +4,7 @@
 // Small helpers shared by the table stores: enum names the domain headers have no parser for,
 // limits on list sizes, and the "exactly one row changed" check of every update.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,6 +54,30 @@ Result<std::vector<T>> ReadAll(Statement& statement, Reader read) {
       return value.error();
     }
     rows.push_back(std::move(*value));
+  }
+}
+
+// Steps through every row of `statement`, decoding each with `read` and handing it to
+// `callback`; stops at the first error of either.
+template <typename T, typename Reader>
+Result<void> Stream(Statement& statement, Reader read,
+                    const std::function<Result<void>(const T&)>& callback) {
+  while (true) {
+    Result<bool> row = statement.Step();
+    if (!row) {
+      return row.error();
+    }
+    if (!*row) {
+      return Ok();
+    }
+    Result<T> value = read(statement);
+    if (!value) {
+      return value.error();
+    }
+    Result<void> handled = callback(*value);
+    if (!handled) {
+      return handled;
+    }
   }
 }
 
