@@ -36,6 +36,9 @@ std::optional<FormFactor> ParseFormFactor(std::string_view text) {
   return ParseByName<FormFactor>(kFormFactorNames, text);
 }
 const char* OrderKindName(OrderKind v) { return kOrderKindNames[static_cast<size_t>(v)]; }
+std::optional<OrderKind> ParseOrderKind(std::string_view text) {
+  return ParseByName<OrderKind>(kOrderKindNames, text);
+}
 const char* OrderStatusName(OrderStatus v) { return kOrderStatusNames[static_cast<size_t>(v)]; }
 std::optional<OrderStatus> ParseOrderStatus(std::string_view text) {
   return ParseByName<OrderStatus>(kOrderStatusNames, text);
@@ -57,5 +60,8 @@ std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text) {
   return ParseByName<PaymentStatus>(kPaymentStatusNames, text);
 }
 const char* ReceiptKindName(ReceiptKind v) { return kReceiptKindNames[static_cast<size_t>(v)]; }
+std::optional<ReceiptKind> ParseReceiptKind(std::string_view text) {
+  return ParseByName<ReceiptKind>(kReceiptKindNames, text);
+}
 
 }  // namespace simkeep::domain

@@ -14,6 +14,7 @@ namespace simkeep::domain {
 
 enum class OrderKind { kTopUp, kRenewal, kPlanChange };
 const char* OrderKindName(OrderKind kind);  // "topup", "renewal", "plan_change"
+std::optional<OrderKind> ParseOrderKind(std::string_view text);
 
 enum class OrderStatus { kPending, kCompleted, kFailed, kExpired, kCanceled };
 const char* OrderStatusName(OrderStatus status);
@@ -66,6 +67,7 @@ struct Order {
 
 enum class ReceiptKind { kQualifiedInvoice, kNonTaxable };
 const char* ReceiptKindName(ReceiptKind kind);  // "qualified_invoice", "non_taxable"
+std::optional<ReceiptKind> ParseReceiptKind(std::string_view text);
 
 // An issued receipt. Immutable once stored: corrections are new documents. Per-rate totals are
 // computed once at issue (DOMAIN.md §4.3) and stored, never recomputed.

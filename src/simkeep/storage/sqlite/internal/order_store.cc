@@ -22,7 +22,7 @@ Result<domain::Order> ReadOrder(Statement& row) {
   domain::Order order;
   order.id.value = row.ReadText();
   order.line_id.value = row.ReadText();
-  order.kind = row.ReadEnum<domain::OrderKind>(ParseOrderKind);
+  order.kind = row.ReadEnum<domain::OrderKind>(domain::ParseOrderKind);
   order.status = row.ReadEnum<domain::OrderStatus>(domain::ParseOrderStatus);
   order.plan_id.value = row.ReadText();
   order.amount_jpy = row.ReadInt64();

@@ -80,7 +80,7 @@ Result<domain::Receipt> ReadReceiptHeader(Statement& row) {
   receipt.number = row.ReadText();
   receipt.order_id.value = row.ReadText();
   receipt.line_id.value = row.ReadText();
-  receipt.kind = row.ReadEnum<domain::ReceiptKind>(ParseReceiptKind);
+  receipt.kind = row.ReadEnum<domain::ReceiptKind>(domain::ParseReceiptKind);
   receipt.issuer_name = row.ReadText();
   receipt.invoice_registration_number = row.ReadText();
   receipt.channel = row.ReadText();

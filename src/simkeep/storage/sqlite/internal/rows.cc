@@ -5,16 +5,6 @@
 
 namespace simkeep::storage::sqlite::internal {
 
-std::optional<domain::OrderKind> ParseOrderKind(std::string_view text) {
-  return ParseByName<domain::OrderKind>(text, domain::OrderKindName,
-                                        static_cast<int>(domain::OrderKind::kPlanChange) + 1);
-}
-
-std::optional<domain::ReceiptKind> ParseReceiptKind(std::string_view text) {
-  return ParseByName<domain::ReceiptKind>(text, domain::ReceiptKindName,
-                                          static_cast<int>(domain::ReceiptKind::kNonTaxable) + 1);
-}
-
 const char* CurrencyName(Currency currency) {
   switch (currency) {
     case Currency::kJpy:

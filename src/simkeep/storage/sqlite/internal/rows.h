@@ -18,21 +18,6 @@
 
 namespace simkeep::storage::sqlite::internal {
 
-// The enumerator of `Enum` (values 0 .. count-1) whose name(value) equals `text`.
-template <typename Enum, typename NameFunction>
-std::optional<Enum> ParseByName(std::string_view text, NameFunction name, int count) {
-  for (int i = 0; i < count; ++i) {
-    const Enum value = static_cast<Enum>(i);
-    if (text == std::string_view(name(value))) {
-      return value;
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<domain::OrderKind> ParseOrderKind(std::string_view text);
-std::optional<domain::ReceiptKind> ParseReceiptKind(std::string_view text);
-
 // "JPY": how a Currency is stored.
 const char* CurrencyName(Currency currency);
 std::optional<Currency> ParseCurrency(std::string_view text);
