@@ -60,7 +60,12 @@ struct PageRequest {
 // Error conventions shared by every adapter:
 //  - a unique-key clash on insert returns kAlreadyExists with a reason naming the key
 //    ("line_exists", "iccid_taken", "msisdn_taken", "transfer_exists", "order_exists",
-//    "idempotency_key_exists", "receipt_exists", "account_exists");
+//    "payment_exists", "bucket_exists", "event_exists", "api_key_exists",
+//    "idempotency_key_exists", "receipt_exists", "account_exists", and
+//    "pending_transfer_settled" for a second post or void of one hold) and a message a person
+//    understands;
+//  - another constraint (a check, a foreign key) returns kFailedPrecondition
+//    "constraint_violation";
 //  - an update of a row that does not exist returns kNotFound ("<thing>_not_found");
 //  - a database failure (I/O, busy, full disk) returns kUnavailable "db_unavailable".
 // Lookups return std::nullopt, not an error, when nothing matches.
