@@ -390,6 +390,52 @@ TEST_F(ApiTest, ARetryReplaysEvenWhenTheRequestWouldNowBeRefused) {
   EXPECT_EQ(Balance(line), 1500);
 }
 
+TEST_F(ApiTest, PaymentsLeftPendingByAStopAreResolvedWithoutChargingAgain) {
+  const std::string line = NewLine();
+  cli::Runtime& runtime = server_.runtime();
+  // Only the first transaction of two card top-ups, as if the server stopped before it recorded
+  // the provider's answers: one card succeeds, the other is declined.
+  std::vector<std::string> orders;
+  for (const char* number : {"4242424242424242", "4000000000000002"}) {
+    app::TopUpInput input{
+        LineId{line}, 2500, app::PaymentInput{"card", {number, 12, 2030, "1"}},
+        app::Requester{"admin", domain::Channel::kApi, std::string("key_test:pending-") + number}};
+    ASSERT_TRUE(runtime.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
+      Result<app::OrderView> view = runtime.orders->PlaceTopUp(transaction, input);
+      if (!view) {
+        return view.error();
+      }
+      EXPECT_EQ(view->order.status, domain::OrderStatus::kPending);
+      orders.push_back(view->order.id.value);
+      return transaction.InsertIdempotency(
+          app::IdempotencyRecord{"key_test", std::string("pending-") + number, "hash", false, 0, "",
+                                 server_.clock().Now()});
+    }));
+  }
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/orders/" + orders[0]).json["status"], "pending");
+  http::Api restarted(http::ApiDependencies{runtime.committer.get(), runtime.reads.get(),
+                                            &runtime.context, runtime.lines.get(),
+                                            runtime.orders.get(), "test"});
+  Result<int> resolved = restarted.RecoverPendingPayments();
+  ASSERT_TRUE(resolved);
+  EXPECT_EQ(*resolved, 2);
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/orders/" + orders[0]).json["status"], "completed");
+  HttpResult declined = server_.Call(admin_, "GET", "/v1/orders/" + orders[1]);
+  EXPECT_EQ(declined.json["status"], "failed");
+  EXPECT_EQ(declined.json["failure_reason"], "card_declined");
+  EXPECT_EQ(Balance(line), 2500);
+  Result<int> again = restarted.RecoverPendingPayments();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, 0);
+  EXPECT_EQ(Balance(line), 2500);
+  ASSERT_TRUE(runtime.reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<app::IdempotencyRecord>> key =
+        transaction.FindIdempotency("key_test", "pending-4242424242424242");
+    EXPECT_TRUE(key && key->has_value() && (*key)->completed && (*key)->response_status == 201);
+    return Ok();
+  }));
+}
+
 TEST_F(ApiTest, UnknownRoutesAndMethods) {
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/nothing").json["code"], "route_not_found");
   EXPECT_EQ(server_.Call(admin_, "DELETE", "/v1/plans").status, 405);
