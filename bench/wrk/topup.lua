@@ -1,36 +1,7 @@
--- Cash top-ups over keep-alive connections, each with a unique Idempotency-Key.
--- Reads the line ids from the file named by the LINES environment variable and the clerk
--- token from TOKEN.
-local lines = {}
-local counter = 0
-local thread_id = 0
-local threads = {}
+-- Cash top-ups of 100 yen on random lines, one unique Idempotency-Key per request.
+dofile(os.getenv("BENCH_WRK") .. "/common.lua")
 
-function setup(thread)
-  thread:set("thread_id", #threads + 1)
-  table.insert(threads, thread)
-end
-
-function init(args)
-  for line in io.lines(os.getenv("LINES")) do
-    table.insert(lines, line)
-  end
-  wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.method = "POST"
-  wrk.body = '{"amount_jpy":100,"payment":{"method":"cash"}}'
-  math.randomseed(thread_id * 7919 + os.time())
-end
-
+local body = '{"amount_jpy":100,"payment":{"method":"cash"}}'
 function request()
-  counter = counter + 1
-  local line = lines[math.random(#lines)]
-  wrk.headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", os.getenv("RUN") or "0", thread_id, counter)
-  return wrk.format(nil, "/v1/lines/" .. line .. "/topups")
-end
-
-function done(summary, latency, requests)
-  io.write(string.format("topup p50_ms=%.2f p99_ms=%.2f non2xx=%d\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.status))
+  return post_json("/v1/lines/" .. random_line() .. "/topups", next_key("topup"), body)
 end
