@@ -25,8 +25,6 @@ CREATE TABLE ledger_transfers (
   CONSTRAINT ledger_transfers_timeout_on_hold CHECK (kind = 'pending' OR timeout_at IS NULL)
 );
 
-CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account_id);
-CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account_id);
 
 -- What happened to a line, newest last by seq. Append-only.
 CREATE TABLE line_events (
