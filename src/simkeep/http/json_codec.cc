@@ -228,7 +228,7 @@ Json EncodeCarrier(const domain::Carrier& carrier) {
                 {"grace_days", carrier.keep.grace_days},
                 {"suspension_to_termination_days", carrier.keep.suspension_to_termination_days},
                 {"number_quarantine_days", carrier.keep.number_quarantine_days},
-                {"activity_usage_charge_jpy_min", carrier.keep.activity_usage_charge_jpy_min}}},
+                {"activity_usage_charge_min_jpy", carrier.keep.activity_usage_charge_jpy_min}}},
               {"bands", carrier.bands}};
 }
 
@@ -270,8 +270,11 @@ Json EncodePlan(const domain::Plan& plan, Timestamp now) {
       {"throttle", throttle},
       {"daily_cap_bytes", plan.daily_cap_bytes ? Json(*plan.daily_cap_bytes) : Json(nullptr)},
       {"auto_renewable", plan.auto_renewable},
-      {"voice_jpy_per_30s", plan.voice_jpy_per_30s},
-      {"sms_jpy_tenths", plan.sms_jpy_tenths},
+      {"voice_per_30s_jpy", plan.voice_jpy_per_30s},
+      // Integer yen per 10 messages, since an SMS costs fractions of a yen (¥3.3 = 33 per 10).
+      {"sms_per_10_messages_jpy", plan.sms_jpy_tenths},
+      {"free_call_length_seconds", plan.free_call_length_seconds},
+      {"activate_within_days", plan.activate_within_days},
       {"kyc_required", plan.kyc_required}};
 }
 
