@@ -36,6 +36,24 @@ Result<void> EnsureAccount(Transaction& transaction, const AccountId& id,
   return transaction.InsertAccount(ledger::MakeAccount(id, kind));
 }
 
+Result<void> EnsureSystemAccounts(Transaction& transaction,
+                                  const std::vector<std::string_view>& providers) {
+  std::vector<std::pair<AccountId, ledger::AccountKind>> accounts = {
+      {kRevenueAccount, ledger::AccountKind::kRevenue},
+      {kTaxPayableAccount, ledger::AccountKind::kTaxPayable},
+      {kCashClearingAccount, ledger::AccountKind::kProviderClearing}};
+  for (std::string_view provider : providers) {
+    accounts.emplace_back(ProviderClearingAccount(provider),
+                          ledger::AccountKind::kProviderClearing);
+  }
+  for (const auto& [id, kind] : accounts) {
+    if (Result<void> ensured = EnsureAccount(transaction, id, kind); !ensured) {
+      return ensured;
+    }
+  }
+  return Ok();
+}
+
 Result<void> PostTransfers(Transaction& transaction, const std::vector<ledger::Transfer>& transfers,
                            Timestamp now) {
   // Apply everything to copies first, so that a rejection part-way writes nothing.

@@ -28,6 +28,12 @@ AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
 // Creates `id` with the flags of `kind` if it does not exist yet.
 Result<void> EnsureAccount(Transaction& transaction, const AccountId& id, ledger::AccountKind kind);
 
+// Creates the operator's own accounts (revenue, tax payable, the cash drawer, and the clearing
+// account of each provider in `providers`) if missing. Run once at start-up, so that no order
+// has to look for them.
+Result<void> EnsureSystemAccounts(Transaction& transaction,
+                                  const std::vector<std::string_view>& providers);
+
 // Writes posted transfers atomically within the caller's transaction: every transfer is
 // validated by the pure ledger rules against the current balances, applied, re-checked, and
 // written together with the new balances. On the first rejection nothing is written and its

@@ -329,11 +329,6 @@ Result<void> OrderService::CompleteTopUp(Transaction& transaction, domain::Order
                                          const domain::Line& line) const {
   const Timestamp now = context_.clock->Now();
   const AccountId source = SourceAccount(payment.method, payment.provider, line.wallet_account_id);
-  if (Result<void> ensured =
-          EnsureAccount(transaction, source, ledger::AccountKind::kProviderClearing);
-      !ensured) {
-    return ensured;
-  }
   std::vector<ledger::Transfer> transfers = {MakeTransfer(
       *context_.ids, source, line.wallet_account_id, order.amount_jpy, "topup", order.id, now)};
   if (Result<void> posted = PostTransfers(transaction, transfers, now); !posted) {
@@ -368,19 +363,6 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
   }
   const int64_t tax = totals->by_rate.empty() ? 0 : totals->by_rate.front().tax_jpy;
   const AccountId source = SourceAccount(payment.method, payment.provider, line.wallet_account_id);
-  if (payment.method != domain::PaymentMethod::kBalance) {
-    if (Result<void> ensured =
-            EnsureAccount(transaction, source, ledger::AccountKind::kProviderClearing);
-        !ensured) {
-      return ensured;
-    }
-  }
-  for (const auto& [id, kind] : {std::pair{kRevenueAccount, ledger::AccountKind::kRevenue},
-                                 std::pair{kTaxPayableAccount, ledger::AccountKind::kTaxPayable}}) {
-    if (Result<void> ensured = EnsureAccount(transaction, id, kind); !ensured) {
-      return ensured;
-    }
-  }
   std::vector<ledger::Transfer> transfers;
   if (order.amount_jpy - tax > 0) {
     transfers.push_back(MakeTransfer(*context_.ids, source, kRevenueAccount, order.amount_jpy - tax,

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "simkeep/app/ledger_writer.h"
 #include "simkeep/app/limits.h"
 #include "simkeep/cli/sodium_sealer.h"
 #include "simkeep/config/catalog_file.h"
@@ -117,6 +118,12 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
       std::make_unique<app::Committer>(*runtime->database, app::kCommitBatchSizeMax);
   if (Result<void> started = runtime->committer->Start(); !started) {
     return started.error();
+  }
+  Result<void> accounts = runtime->committer->RunAndWait([&](app::Transaction& transaction) {
+    return app::EnsureSystemAccounts(transaction, {runtime->card_provider->name()});
+  });
+  if (!accounts) {
+    return accounts.error();
   }
   Result<std::shared_ptr<const domain::Catalog>> catalog =
       LoadCatalog(*runtime, options.catalog_file);
