@@ -17,7 +17,6 @@ inline constexpr int kPageLimitDefault = 50;
 inline constexpr int kLineEventsInStatus = 20;
 inline constexpr size_t kCommitBatchSizeMax = 1024;
 inline constexpr size_t kImportRowsMax = 10'000'000;
-inline constexpr size_t kImportBatchRows = 5'000;
 
 }  // namespace simkeep::app
 

@@ -1,6 +1,7 @@
 #include "simkeep/app/line_service.h"
 
 #include "simkeep/app/ledger_writer.h"
+#include "simkeep/app/limits.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/activation_code.h"
 
@@ -239,7 +240,8 @@ Result<LineStatus> LineService::Status(Transaction& transaction, const LineId& i
       status.buckets.push_back(std::move(bucket));
     }
   }
-  Result<std::vector<domain::LineEvent>> events = transaction.ListLineEvents(id, /*limit=*/20);
+  Result<std::vector<domain::LineEvent>> events =
+      transaction.ListLineEvents(id, kLineEventsInStatus);
   if (!events) {
     return events.error();
   }
