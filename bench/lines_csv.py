@@ -1,21 +1,13 @@
 """Writes an import CSV of N au data lines with valid (Luhn) ICCIDs: lines_csv.py N > FILE."""
+import os
 import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+from simkeep_ids import luhn_check_digit  # noqa: E402
 
-
-def luhn(digits):
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
 
 
 out = sys.stdout
 out.write("iccid,carrier\n")
 for i in range(int(sys.argv[1])):
     p = "898110%013d" % i
-    out.write(p + luhn(p) + ",au\n")
+    out.write(p + luhn_check_digit(p) + ",au\n")

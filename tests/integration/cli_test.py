@@ -16,6 +16,9 @@ import sys
 import tempfile
 import time
 import unittest
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from simkeep_ids import luhn_check_digit  # noqa: E402
+
 
 BINARY = None  # Set from the command line.
 TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata")
@@ -43,18 +46,6 @@ MIXED_BAD = {
 }
 
 
-
-
-def luhn_check_digit(payload):
-    total = 0
-    for index, char in enumerate(reversed(payload)):
-        digit = int(char)
-        if index % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
 
 
 def iccid(prefix, serial):

@@ -31,6 +31,9 @@ import sys
 import tempfile
 import threading
 import time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from simkeep_ids import luhn_check_digit  # noqa: E402
+
 
 LINE_COUNT = 20
 THREAD_COUNT = 16
@@ -60,18 +63,6 @@ def remaining_seconds():
     left = DEADLINE_SECONDS - (time.monotonic() - STARTED_AT)
     check(left > 0, "the test ran past its %.0f s deadline" % DEADLINE_SECONDS)
     return left
-
-
-def luhn_check_digit(payload):
-    total = 0
-    for index, char in enumerate(reversed(payload)):
-        digit = int(char)
-        if index % 2 == 0:
-            digit *= 2
-            if digit > 9:
-                digit -= 9
-        total += digit
-    return str((10 - total % 10) % 10)
 
 
 def iccid(serial):
