@@ -227,8 +227,9 @@ struct Api::Impl {
     app::CardDetails card;
   };
   using Place = std::function<Result<Placed>(app::Transaction&)>;
-  void Write(const Request& request, const Principal& principal, bool key_required, Place place,
-             Responder respond);
+  // Runs `place` in the committer under the request's Idempotency-Key, if it has one (routes
+  // that require a key check for it before decoding the body).
+  void Write(const Request& request, const Principal& principal, Place place, Responder respond);
   void ChargeAndFinish(domain::Payment payment, app::CardDetails card, std::string principal,
                        std::string key, Responder respond);
 
@@ -247,7 +248,7 @@ struct Api::Impl {
     input->requester = requester;
     auto shared = std::make_shared<Input>(std::move(*input));
     Write(
-        request, principal, /*key_required=*/true,
+        request, principal,
         [this, shared, place](app::Transaction& transaction) -> Result<Placed> {
           Result<app::OrderView> view = (deps.orders->*place)(transaction, *shared);
           if (!view) {
@@ -325,13 +326,9 @@ void Api::Impl::Read(const std::function<Result<Response>(app::Transaction&)>& w
   respond(read ? std::move(*response) : Problem(read.error()));
 }
 
-void Api::Impl::Write(const Request& request, const Principal& principal, bool key_required,
-                      Place place, Responder respond) {
+void Api::Impl::Write(const Request& request, const Principal& principal, Place place,
+                      Responder respond) {
   const std::string& key = request.Header("idempotency-key");
-  if (key.empty() && key_required) {
-    return respond(Problem(InvalidArgument(
-        "idempotency_key_required", "This request moves money: send an Idempotency-Key header.")));
-  }
   if (key.size() > kIdempotencyKeyLengthMax) {
     return respond(Problem(InvalidArgument("idempotency_key_invalid",
                                            "An Idempotency-Key is at most 255 characters.")));
@@ -554,7 +551,7 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
       }
       auto provision = std::make_shared<app::ValidProvision>(std::move(*valid));
       return Write(
-          request, principal, /*key_required=*/false,
+          request, principal,
           [this, provision](app::Transaction& transaction) -> Result<Placed> {
             Result<domain::Line> line = deps.lines->Insert(transaction, *provision);
             if (!line) {
