@@ -2,6 +2,7 @@
 #define SIMKEEP_STORAGE_SQLITE_LIMITS_H_
 
 #include <cstddef>
+#include <cstdint>
 
 namespace simkeep::storage::sqlite {
 
@@ -19,6 +20,18 @@ inline constexpr int kListRowsMax = 1000;
 
 // Deepest savepoint nesting a session accepts. The committer uses one level.
 inline constexpr int kSavepointDepthMax = 32;
+
+// The background checkpointer (internal/checkpointer.h) starts a PASSIVE checkpoint once a commit
+// leaves at least this many pages in the write-ahead log (SQLite's own default threshold), and
+// waits at least kCheckpointIntervalMinMs between two of them.
+inline constexpr int64_t kCheckpointLogPages = 1000;
+inline constexpr int kCheckpointIntervalMinMs = 20;
+// A writer that never pauses keeps passive checkpoints from ever finishing (SQLite reuses the log
+// from its start only when a write transaction begins with every page copied back), so the log
+// would grow without end. Once a commit leaves it at this many pages (about 40 MB of 4 KiB
+// pages), the writer runs a RESTART checkpoint before its next transaction: it copies the pages
+// committed since the last passive pass, syncs the database file and starts the log over.
+inline constexpr int64_t kCheckpointRestartLogPages = 10000;
 
 }  // namespace simkeep::storage::sqlite
 

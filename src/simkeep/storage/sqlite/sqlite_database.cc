@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "simkeep/base/clock.h"
+#include "simkeep/storage/sqlite/internal/checkpointer.h"
 #include "simkeep/storage/sqlite/internal/connection.h"
 #include "simkeep/storage/sqlite/internal/embedded_migrations.h"
 #include "simkeep/storage/sqlite/sqlite_session.h"
@@ -137,28 +138,43 @@ Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& 
     return InvalidArgument("database_path_invalid",
                            "a SQLite database needs a file path; in-memory is not supported");
   }
-  Result<std::unique_ptr<Connection>> connection = Connection::Open(path);
-  if (!connection) {
-    return connection.error();
+  {
+    // The statement and its connection end here: switching to WAL holds a lock until then.
+    Result<std::unique_ptr<Connection>> connection = Connection::Open(path, nullptr);
+    if (!connection) {
+      return connection.error();
+    }
+    Result<Statement> statement = (*connection)->Prepare("PRAGMA journal_mode = WAL");
+    if (!statement) {
+      return statement.error();
+    }
+    Result<bool> row = statement->Step();
+    if (!row) {
+      return row.error();
+    }
+    const std::string mode = *row ? statement->ReadText() : std::string();
+    if (mode != "wal") {
+      return Unavailable(
+          "db_unavailable",
+          "open " + path + ": WAL journal mode is not available (got '" + mode + "')");
+    }
   }
-  Result<Statement> statement = (*connection)->Prepare("PRAGMA journal_mode = WAL");
-  if (!statement) {
-    return statement.error();
+  Result<std::unique_ptr<internal::Checkpointer>> checkpointer =
+      internal::Checkpointer::Start(path);
+  if (!checkpointer) {
+    return checkpointer.error();
   }
-  Result<bool> row = statement->Step();
-  if (!row) {
-    return row.error();
-  }
-  const std::string mode = *row ? statement->ReadText() : std::string();
-  if (mode != "wal") {
-    return Unavailable("db_unavailable",
-                       "open " + path + ": WAL journal mode is not available (got '" + mode + "')");
-  }
-  return std::make_unique<SqliteDatabase>(path);
+  return std::make_unique<SqliteDatabase>(path, std::move(*checkpointer));
 }
 
+SqliteDatabase::SqliteDatabase(std::string path,
+                               std::unique_ptr<internal::Checkpointer> checkpointer)
+    : path_(std::move(path)), checkpointer_(std::move(checkpointer)) {}
+
+SqliteDatabase::~SqliteDatabase() = default;
+
 Result<std::unique_ptr<app::Session>> SqliteDatabase::Connect() {
-  Result<std::unique_ptr<Connection>> connection = Connection::Open(path_);
+  Result<std::unique_ptr<Connection>> connection = Connection::Open(path_, checkpointer_->signal());
   if (!connection) {
     return connection.error();
   }
@@ -166,7 +182,7 @@ Result<std::unique_ptr<app::Session>> SqliteDatabase::Connect() {
 }
 
 Result<int> SqliteDatabase::Migrate() {
-  Result<std::unique_ptr<Connection>> connection = Connection::Open(path_);
+  Result<std::unique_ptr<Connection>> connection = Connection::Open(path_, checkpointer_->signal());
   if (!connection) {
     return connection.error();
   }

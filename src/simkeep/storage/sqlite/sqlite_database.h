@@ -13,6 +13,10 @@
 
 namespace simkeep::storage::sqlite {
 
+namespace internal {
+class Checkpointer;
+}  // namespace internal
+
 // The embedded default backend: app::Database over one SQLite file in WAL mode. Each Connect()
 // opens a new connection to the file, so sessions on different threads read concurrently while
 // SQLite serialises writers (BEGIN IMMEDIATE waits up to kBusyTimeoutMs for the write lock).
@@ -21,7 +25,9 @@ namespace simkeep::storage::sqlite {
 //
 // Settings of every connection: journal_mode=WAL (set once, stored in the file),
 // synchronous=FULL (a commit is synced before it is acknowledged), foreign_keys=ON,
-// busy_timeout, extended result codes, and double-quoted string literals refused.
+// busy_timeout, extended result codes, and double-quoted string literals refused. Checkpoints
+// run on a background thread with its own connection (internal/checkpointer.h), never on the
+// connection that commits.
 //
 // Ownership: created by Open() and owned by the caller (main or a test). Sessions hold their own
 // connections and may outlive it. Thread-safe: Connect() and Migrate() may be called from any
@@ -57,10 +63,12 @@ class SqliteDatabase final : public app::Database {
   static std::span<const Migration> Migrations();
 
   // The constructor is public for std::make_unique; use Open().
-  explicit SqliteDatabase(std::string path) : path_(std::move(path)) {}
+  SqliteDatabase(std::string path, std::unique_ptr<internal::Checkpointer> checkpointer);
+  ~SqliteDatabase() override;
 
  private:
   const std::string path_;
+  std::unique_ptr<internal::Checkpointer> checkpointer_;
 };
 
 }  // namespace simkeep::storage::sqlite

@@ -109,6 +109,7 @@ Result<void> SqliteSession::Commit() {
     }
     return committed;
   }
+  connection_->RestartLogIfLong();
   return Ok();
 }
 

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -145,7 +146,7 @@ TEST(SqliteConnectionTest, UsesWalFullSyncAndForeignKeys) {
   TempDatabaseFile file;
   ASSERT_TRUE(IsOk(SqliteDatabase::Open(file.path())));
   Result<std::unique_ptr<internal::Connection>> connection =
-      internal::Connection::Open(file.path());
+      internal::Connection::Open(file.path(), nullptr);
   ASSERT_TRUE(IsOk(connection));
   EXPECT_EQ(QueryText(**connection, "PRAGMA journal_mode"), "wal");
   EXPECT_EQ(QueryText(**connection, "PRAGMA synchronous"), "2");  // FULL
@@ -274,6 +275,33 @@ TEST_F(SqliteStoreTest, AnAbandonedTransactionIsRolledBackWhenTheSessionCloses) 
   ASSERT_TRUE(IsOk(value));
   EXPECT_EQ(*value, 1);
   ASSERT_TRUE(IsOk((*session)->Rollback()));
+}
+
+// A writer that never pauses: the background checkpointer copies the log back into the database
+// file, and the writer starts the log over once it is long, so the log stays bounded.
+TEST_F(SqliteStoreTest, TheLogStaysBoundedUnderAWriterThatNeverPauses) {
+  constexpr int64_t kPageBytes = 4096;
+  constexpr int kCommits = 60;  // About 200 pages each: 12,000 pages, past the restart bound.
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  ASSERT_TRUE(IsOk(sqlite_session().ExecuteForTest("CREATE TABLE filler (body BLOB)")));
+  ASSERT_TRUE(IsOk(session_->Commit()));
+  int64_t log_bytes_max = 0;
+  for (int i = 0; i < kCommits; ++i) {
+    ASSERT_TRUE(IsOk(session_->Begin(false)));
+    ASSERT_TRUE(IsOk(
+        sqlite_session().ExecuteForTest("INSERT INTO filler (body) VALUES (randomblob(800000))")));
+    ASSERT_TRUE(IsOk(session_->Commit()));
+    std::error_code error;
+    const auto log_bytes = std::filesystem::file_size(file_.path() + "-wal", error);
+    ASSERT_FALSE(error) << error.message();
+    log_bytes_max = std::max(log_bytes_max, static_cast<int64_t>(log_bytes));
+  }
+  // A log frame is a page plus a 24-byte header; one commit may pass the bound before the
+  // restart.
+  EXPECT_LE(log_bytes_max, (kCheckpointRestartLogPages + 250) * (kPageBytes + 24));
+  // Everything written before the restart was copied into the database file.
+  EXPECT_GE(static_cast<int64_t>(std::filesystem::file_size(file_.path())),
+            kCheckpointRestartLogPages * kPageBytes);
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 
 #include <array>
 #include <limits>
+#include <mutex>
 #include <utility>
 
+#include "simkeep/storage/sqlite/internal/checkpointer.h"
 #include "simkeep/storage/sqlite/limits.h"
 
 namespace simkeep::storage::sqlite::internal {
@@ -68,7 +70,33 @@ std::string Describe(sqlite3* db, int rc, std::string_view context) {
   return message;
 }
 
+// Process-wide settings, made before the first connection opens (sqlite3_config refuses them
+// once the library is initialised, which is harmless: they only save time). Memory statistics
+// take a global mutex on every allocation SQLite makes; nothing here reads them.
+void ConfigureLibraryOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
+
+int Connection::ReportCommit(void* connection, sqlite3* /*db*/, const char* /*schema*/,
+                             int frames) {
+  auto* self = static_cast<Connection*>(connection);
+  self->log_pages_ = frames;
+  self->wal_signal_->NoteCommit(frames);
+  return SQLITE_OK;
+}
+
+void Connection::RestartLogIfLong() {
+  if (log_pages_ < kCheckpointRestartLogPages) {
+    return;
+  }
+  log_pages_ = 0;
+  sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+}
+
+namespace {}  // namespace
 
 std::string UniqueClashReason(std::string_view message) {
   constexpr std::string_view kMarker = "constraint failed: ";
@@ -281,7 +309,9 @@ Connection::~Connection() {
   cache_.clear();
 }
 
-Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                     std::shared_ptr<WalSignal> wal_signal) {
+  ConfigureLibraryOnce();
   sqlite3* raw = nullptr;
   const int flags =
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
@@ -298,6 +328,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path) {
   Result<void> configured = connection->Configure();
   if (!configured) {
     return configured.error();
+  }
+  if (wal_signal != nullptr) {
+    // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
+    connection->wal_signal_ = std::move(wal_signal);
+    sqlite3_wal_hook(connection->handle(), &Connection::ReportCommit, connection.get());
   }
   return connection;
 }
@@ -326,6 +361,8 @@ Result<void> Connection::Configure() {
       "PRAGMA synchronous = FULL;"
       "PRAGMA cache_size = -32768;"  // 32 MiB of page cache per connection.
       "PRAGMA temp_store = MEMORY;"
+      // When the log starts over, its file is cut back to 64 MiB if a burst made it longer.
+      "PRAGMA journal_size_limit = 67108864;"
       "PRAGMA trusted_schema = OFF;");
 }
 

@@ -50,6 +50,7 @@ std::string UniqueClashReason(std::string_view message);
 std::string ClashMessage(std::string_view reason);
 
 class Connection;
+class WalSignal;
 
 // A lease on one prepared statement of a Connection. Parameters are bound in order (each Bind*
 // call binds the next `?`), rows are stepped with Step(), and columns of the current row are
@@ -137,9 +138,12 @@ class Statement {
 // thread at a time.
 class Connection {
  public:
-  // Opens (creating if needed) the database file at `path`.
+  // Opens (creating if needed) the database file at `path`. With a `wal_signal`, the connection
+  // reports every commit to it and never checkpoints by itself (a Checkpointer does); without
+  // one, SQLite's automatic checkpoint stays on.
   // Errors: kUnavailable "db_unavailable" when the file cannot be opened or configured.
-  static Result<std::unique_ptr<Connection>> Open(const std::string& path);
+  static Result<std::unique_ptr<Connection>> Open(const std::string& path,
+                                                  std::shared_ptr<WalSignal> wal_signal);
   // Takes an open handle as it is; Open() is the way to get a configured connection.
   explicit Connection(DatabaseHandle db);
 
@@ -167,6 +171,14 @@ class Connection {
 
   sqlite3* handle() const { return db_.get(); }
 
+  // Pages in the write-ahead log after this connection's last commit (0 before any).
+  int64_t log_pages() const { return log_pages_; }
+  // After a commit that left the log at kCheckpointRestartLogPages or more: copies what the
+  // background checkpointer has not copied yet and starts the log over (a RESTART checkpoint).
+  // Called by the writer between transactions, because only a pause in writing lets the log be
+  // reused. A failure (a reader still on old pages) is left for the next commit to retry.
+  void RestartLogIfLong();
+
  private:
   struct CachedStatement {
     StatementHandle statement;
@@ -178,11 +190,16 @@ class Connection {
   };
 
   Result<void> Configure();
+  // The WAL hook: records the log size and tells the checkpointer.
+  static int ReportCommit(void* connection, sqlite3* db, const char* schema, int frames);
 
+  // Declared before the handle, so that it outlives the WAL hook that points at it.
+  std::shared_ptr<WalSignal> wal_signal_;
   // Declared before the cache so that it is destroyed after every statement is finalized.
   DatabaseHandle db_;
   std::unordered_map<std::string, CachedStatement, StringHash, std::equal_to<>> cache_;
   bool transaction_required_ = false;
+  int64_t log_pages_ = 0;
 };
 
 }  // namespace simkeep::storage::sqlite::internal
