@@ -143,8 +143,8 @@ Result<OrderView> OrderService::PlaceTopUp(Transaction& transaction,
   order.amount_jpy = input.amount_jpy;
   order.channel = input.requester.channel;
   order.idempotency_key = input.requester.idempotency_key;
-  return Place(transaction, std::move(order), *domain::ParsePaymentMethod(input.payment.method),
-               input.payment.card);
+  return Place(transaction, std::move(order), *line,
+               *domain::ParsePaymentMethod(input.payment.method), input.payment.card);
 }
 
 Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
@@ -194,12 +194,13 @@ Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
   order.amount_jpy = price->minor;
   order.channel = input.requester.channel;
   order.idempotency_key = input.requester.idempotency_key;
-  return Place(transaction, std::move(order), *domain::ParsePaymentMethod(input.payment.method),
-               input.payment.card);
+  return Place(transaction, std::move(order), *line,
+               *domain::ParsePaymentMethod(input.payment.method), input.payment.card);
 }
 
 Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order order,
-                                      domain::PaymentMethod method, const CardDetails& card) const {
+                                      domain::Line& line, domain::PaymentMethod method,
+                                      const CardDetails& card) const {
   const Timestamp now = context_.clock->Now();
   order.id = OrderId{context_.ids->Next("ord")};
   order.status = domain::OrderStatus::kPending;
@@ -215,22 +216,23 @@ Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order or
   const bool through_provider = method == domain::PaymentMethod::kCard;
   payment.provider =
       through_provider ? std::string(card_provider_.name()) : std::string(kInternalProvider);
-  if (through_provider) {
-    // Only the brand and last four digits are ever stored.
-    const std::string& number = card.number;
-    payment.card_last4 = number.size() >= 4 ? number.substr(number.size() - 4) : number;
+  if (!through_provider) {
+    // Cash and balance settle in this command: the order and its payment are written once, in
+    // their final state.
+    if (Result<void> completed = Complete(transaction, order, payment, line, Stored::kNotYet);
+        !completed) {
+      return completed.error();
+    }
+    return OrderView{std::move(order), std::move(payment)};
   }
+  // Only the brand and last four digits are ever stored.
+  const std::string& number = card.number;
+  payment.card_last4 = number.size() >= 4 ? number.substr(number.size() - 4) : number;
   if (Result<void> inserted = transaction.InsertOrder(order); !inserted) {
     return inserted.error();
   }
   if (Result<void> inserted = transaction.InsertPayment(payment); !inserted) {
     return inserted.error();
-  }
-  if (!through_provider) {
-    payment.status = domain::PaymentStatus::kSucceeded;
-    if (Result<void> completed = Complete(transaction, order, payment); !completed) {
-      return completed.error();
-    }
   }
   return OrderView{std::move(order), std::move(payment)};
 }
@@ -276,8 +278,12 @@ Result<OrderView> OrderService::ApplyChargeOutcome(Transaction& transaction,
   }
   domain::Order& placed = **order;
   if (outcome.status == ChargeStatus::kSucceeded) {
-    payment.status = domain::PaymentStatus::kSucceeded;
-    if (Result<void> completed = Complete(transaction, placed, payment); !completed) {
+    Result<domain::Line> line = LoadLine(transaction, placed.line_id);
+    if (!line) {
+      return line.error();
+    }
+    if (Result<void> completed = Complete(transaction, placed, payment, *line, Stored::kPending);
+        !completed) {
       return completed.error();
     }
   } else {
@@ -302,52 +308,69 @@ Result<OrderView> OrderService::ApplyChargeOutcome(Transaction& transaction,
 }
 
 Result<void> OrderService::Complete(Transaction& transaction, domain::Order& order,
-                                    domain::Payment& payment) const {
-  Result<domain::Line> line = LoadLine(transaction, order.line_id);
-  if (!line) {
-    return line.error();
-  }
-  Result<void> applied = order.kind == domain::OrderKind::kTopUp
-                             ? CompleteTopUp(transaction, order, payment, *line)
-                             : CompleteRenewal(transaction, order, payment, *line);
-  if (!applied) {
-    return applied;
-  }
+                                    domain::Payment& payment, domain::Line& line,
+                                    Stored stored) const {
   const Timestamp now = context_.clock->Now();
-  payment.status = domain::PaymentStatus::kSucceeded;
-  payment.updated_at = now;
+  // The receipt number is taken first, so that the order is written once with it; the
+  // command's savepoint gives it back if anything below fails.
+  Result<int64_t> sequence = transaction.NextSequenceValue("receipt");
+  if (!sequence) {
+    return sequence.error();
+  }
+  order.receipt_number = ReceiptNumber(*sequence);
   order.status = domain::OrderStatus::kCompleted;
   order.completed_at = now;
-  if (Result<void> updated = transaction.UpdatePayment(payment); !updated) {
-    return updated;
+  payment.status = domain::PaymentStatus::kSucceeded;
+  payment.updated_at = now;
+  if (stored == Stored::kNotYet) {
+    if (Result<void> inserted = transaction.InsertOrder(order); !inserted) {
+      return inserted;
+    }
+    if (Result<void> inserted = transaction.InsertPayment(payment); !inserted) {
+      return inserted;
+    }
+  } else {
+    if (Result<void> updated = transaction.UpdatePayment(payment); !updated) {
+      return updated;
+    }
+    if (Result<void> updated = transaction.UpdateOrder(order); !updated) {
+      return updated;
+    }
   }
-  return transaction.UpdateOrder(order);
+  const domain::LineState before = line.state;
+  const bool top_up = order.kind == domain::OrderKind::kTopUp;
+  Result<domain::ReceiptLine> item = top_up ? ApplyTopUp(transaction, order, payment, line)
+                                            : ApplyRenewal(transaction, order, payment, line);
+  if (!item) {
+    return item.error();
+  }
+  if (Result<void> issued = IssueReceipt(transaction, order, payment, *item); !issued) {
+    return issued;
+  }
+  std::string kind = top_up ? "topped_up" : (before == line.state ? "renewed" : "state_changed");
+  return RecordEvent(transaction, *context_.ids, line, std::move(kind), before,
+                     top_up ? "topup" : "renewal", order.id, now);
 }
 
-Result<void> OrderService::CompleteTopUp(Transaction& transaction, domain::Order& order,
-                                         const domain::Payment& payment,
-                                         const domain::Line& line) const {
+Result<domain::ReceiptLine> OrderService::ApplyTopUp(Transaction& transaction,
+                                                     const domain::Order& order,
+                                                     const domain::Payment& payment,
+                                                     const domain::Line& line) const {
   const Timestamp now = context_.clock->Now();
   const AccountId source = SourceAccount(payment.method, payment.provider, line.wallet_account_id);
   std::vector<ledger::Transfer> transfers = {MakeTransfer(
       *context_.ids, source, line.wallet_account_id, order.amount_jpy, "topup", order.id, now)};
   if (Result<void> posted = PostTransfers(transaction, transfers, now); !posted) {
-    return posted;
+    return posted.error();
   }
   // Selling prepaid value is not a taxable supply (DOMAIN.md §4.2): a non-taxable receipt.
-  domain::ReceiptLine item{"Prepaid balance top-up", 1, order.amount_jpy, 0, false};
-  Result<std::string> receipt = IssueReceipt(transaction, order, payment, item);
-  if (!receipt) {
-    return receipt.error();
-  }
-  order.receipt_number = *receipt;
-  return RecordEvent(transaction, *context_.ids, line, "topped_up", line.state, "topup", order.id,
-                     now);
+  return domain::ReceiptLine{"Prepaid balance top-up", 1, order.amount_jpy, 0, false};
 }
 
-Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Order& order,
-                                           const domain::Payment& payment,
-                                           domain::Line& line) const {
+Result<domain::ReceiptLine> OrderService::ApplyRenewal(Transaction& transaction,
+                                                       const domain::Order& order,
+                                                       const domain::Payment& payment,
+                                                       domain::Line& line) const {
   const domain::Plan* plan = context_.catalog->FindPlan(order.plan_id);
   if (plan == nullptr) {
     return NotFound("plan_not_found", "No plan " + order.plan_id.value + " exists.");
@@ -373,7 +396,7 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
         MakeTransfer(*context_.ids, source, kTaxPayableAccount, tax, "tax", order.id, now));
   }
   if (Result<void> posted = PostTransfers(transaction, transfers, now); !posted) {
-    return posted;
+    return posted.error();
   }
   // An open-ended plan (a ¥0 base plan) sets the line's plan and grants nothing with an expiry.
   domain::RenewalOutcome outcome{line.expires_at.value_or(now), {}, 0, false};
@@ -390,10 +413,9 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
                           granted.expires_at,
                           order.id};
     if (Result<void> inserted = transaction.InsertBucket(bucket); !inserted) {
-      return inserted;
+      return inserted.error();
     }
   }
-  const domain::LineState before = line.state;
   if (!domain::IsOpenEnded(plan->validity)) {
     line.expires_at = outcome.line_expires_at;
   }
@@ -403,31 +425,20 @@ Result<void> OrderService::CompleteRenewal(Transaction& transaction, domain::Ord
   }
   line.updated_at = now;
   if (Result<void> updated = transaction.UpdateLine(line); !updated) {
-    return updated;
+    return updated.error();
   }
-  Result<std::string> receipt = IssueReceipt(transaction, order, payment, item);
-  if (!receipt) {
-    return receipt.error();
-  }
-  order.receipt_number = *receipt;
-  return RecordEvent(transaction, *context_.ids, line,
-                     before == line.state ? "renewed" : "state_changed", before, "renewal",
-                     order.id, now);
+  return item;
 }
 
-Result<std::string> OrderService::IssueReceipt(Transaction& transaction, const domain::Order& order,
-                                               const domain::Payment& payment,
-                                               const domain::ReceiptLine& item) const {
+Result<void> OrderService::IssueReceipt(Transaction& transaction, const domain::Order& order,
+                                        const domain::Payment& payment,
+                                        const domain::ReceiptLine& item) const {
   Result<domain::InvoiceTotals> totals = domain::ComputeInvoiceTotals({item});
   if (!totals) {
     return totals.error();
   }
-  Result<int64_t> sequence = transaction.NextSequenceValue("receipt");
-  if (!sequence) {
-    return sequence.error();
-  }
   domain::Receipt receipt;
-  receipt.number = ReceiptNumber(*sequence);
+  receipt.number = *order.receipt_number;
   receipt.order_id = order.id;
   receipt.line_id = order.line_id;
   receipt.kind =
@@ -441,10 +452,7 @@ Result<std::string> OrderService::IssueReceipt(Transaction& transaction, const d
   receipt.lines = {item};
   receipt.totals = std::move(*totals);
   receipt.issued_at = context_.clock->Now();
-  if (Result<void> inserted = transaction.InsertReceipt(receipt); !inserted) {
-    return inserted.error();
-  }
-  return receipt.number;
+  return transaction.InsertReceipt(receipt);
 }
 
 Result<OrderView> OrderService::ChangePlan(Transaction& transaction,

@@ -99,17 +99,27 @@ class OrderService {
  private:
   Result<domain::PaymentMethod> CheckPayment(const PaymentInput& payment, std::string_view role,
                                              bool balance_allowed) const;
-  Result<OrderView> Place(Transaction& transaction, domain::Order order,
+  // Whether Complete finds the order and its payment stored: an internal payment settles in the
+  // command that places the order, so both are inserted once, completed; a provider's payment
+  // was stored pending and is updated.
+  enum class Stored { kNotYet, kPending };
+
+  Result<OrderView> Place(Transaction& transaction, domain::Order order, domain::Line& line,
                           domain::PaymentMethod method, const CardDetails& card) const;
-  Result<void> Complete(Transaction& transaction, domain::Order& order,
-                        domain::Payment& payment) const;
-  Result<void> CompleteTopUp(Transaction& transaction, domain::Order& order,
-                             const domain::Payment& payment, const domain::Line& line) const;
-  Result<void> CompleteRenewal(Transaction& transaction, domain::Order& order,
-                               const domain::Payment& payment, domain::Line& line) const;
-  Result<std::string> IssueReceipt(Transaction& transaction, const domain::Order& order,
-                                   const domain::Payment& payment,
-                                   const domain::ReceiptLine& item) const;
+  // Completes a paid order: takes its receipt number, writes the order and payment completed,
+  // applies the top-up or renewal, issues the receipt and records the line event.
+  Result<void> Complete(Transaction& transaction, domain::Order& order, domain::Payment& payment,
+                        domain::Line& line, Stored stored) const;
+  // The ledger and line effects of a top-up or renewal; return the receipt's line.
+  Result<domain::ReceiptLine> ApplyTopUp(Transaction& transaction, const domain::Order& order,
+                                         const domain::Payment& payment,
+                                         const domain::Line& line) const;
+  Result<domain::ReceiptLine> ApplyRenewal(Transaction& transaction, const domain::Order& order,
+                                           const domain::Payment& payment,
+                                           domain::Line& line) const;
+  // Inserts the receipt numbered order.receipt_number.
+  Result<void> IssueReceipt(Transaction& transaction, const domain::Order& order,
+                            const domain::Payment& payment, const domain::ReceiptLine& item) const;
 
   const ServiceContext& context_;
   PaymentProvider& card_provider_;
