@@ -5,12 +5,12 @@
 set -euo pipefail
 
 packages=(build-essential cmake ninja-build pkg-config git
-          libboost-dev libsqlite3-dev sqlite3 nlohmann-json3-dev libspdlog-dev libfmt-dev
-          libcli11-dev libssl-dev libsodium-dev libqrencode-dev
+          libboost-dev libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+          libcli11-dev libssl-dev libsodium-dev libqrencode-dev libjemalloc-dev
           curl jq)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-jsonschema
-            clang-format-14)
+            clang-format-14 postgresql-15)
 fi
 
 missing=()
