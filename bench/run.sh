@@ -4,14 +4,17 @@
 # the machine's HTTP ceiling; PostgreSQL 15 + pgbench doing the same top-up as one SQL
 # transaction), prints one table and writes it to bench/RESULTS.md.
 #
-# Usage: bench/run.sh [--lines N] [--connections C] [--duration SECONDS] [--wrk-threads T]
-#                     [--server-threads T] [--no-build] [--keep] [--output FILE]
+# Usage: bench/run.sh [--lines N] [--scale N,N,...] [--connections C] [--duration SECONDS]
+#                     [--wrk-threads T] [--server-threads T] [--no-build] [--keep] [--output FILE]
+# --scale repeats the simkeep workloads on fresh databases of each size (default 100000,1000000;
+# "none" skips them); renewals there run on 10,000 pre-funded lines.
 # Everything listens on 127.0.0.1, is started here and stopped on exit; every load run is bounded.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 bench=$root/bench
 lines=10000
+scale=100000,1000000
 connections=64
 duration=10
 wrk_threads=2
@@ -21,10 +24,11 @@ keep=0
 output=$bench/RESULTS.md
 invocation="bench/run.sh${*:+ $*}"
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case $1 in
     --lines) lines=$2; shift 2 ;;
+    --scale) scale=$2; shift 2 ;;
     --connections) connections=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --wrk-threads) wrk_threads=$2; shift 2 ;;
@@ -102,6 +106,7 @@ run_id="$(date +%Y%m%d%H%M%S)-$$"
 commands=()   # The exact load commands, for the report.
 rows=()       # Table rows, in order.
 declare -A rps p50 p99 errors clients tool requests
+lines_file=$work/ids.txt  # The line ids wrk picks from.
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # run_wrk NAME SCRIPT URL [TOKEN]: one bounded wrk run with the shared settings; the script's
@@ -112,8 +117,8 @@ run_wrk() {
   log "$name: wrk -t$wrk_threads -c$connections -d${duration}s $(basename "$script")"
   local command=(wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" --timeout 10s
                  -s "$script" "$url")
-  commands+=("LINES=ids.txt TOKEN=\$TOKEN RUN=$run_id BENCH_WRK=bench/wrk ${command[*]#$root/}")
-  LINES=$work/ids.txt TOKEN=$token RUN=$run_id BENCH_WRK=$bench/wrk RESULT=$work/$name.result \
+  commands+=("LINES=$(basename "$lines_file") TOKEN=\$TOKEN RUN=$run_id BENCH_WRK=bench/wrk ${command[*]#$root/}")
+  LINES=$lines_file TOKEN=$token RUN=$run_id BENCH_WRK=$bench/wrk RESULT=$work/$name.result \
     timeout $((duration + 60)) "${command[@]}" > "$work/$name.wrk.txt"
   local result
   result=$(cat "$work/$name.result")
@@ -209,12 +214,49 @@ db_bytes() {  # The database file plus its WAL.
   for file in "$db" "$db-wal"; do [[ -f $file ]] && total=$(( total + $(stat -c %s "$file") )); done
   echo "$total"
 }
-"$python" "$bench/lines_csv.py" "$lines" > "$work/lines.csv"
-log "import: $lines lines"
-import_start=$(now_ns)
-timeout 1800 "$simkeep" --database "$db" import lines "$work/lines.csv" > "$work/import.log" 2>&1 \
-  || { cat "$work/import.log" >&2; exit 1; }
-import_ns=$(( $(now_ns) - import_start ))
+# import_lines N: a fresh $db with N generated lines, imported through the CLI; sets import_ns.
+import_lines() {
+  rm -f "$db" "$db-wal" "$db-shm" "$db.key"
+  "$python" "$bench/lines_csv.py" "$1" > "$work/lines.csv"
+  log "import: $1 lines"
+  local start
+  start=$(now_ns)
+  timeout 1800 "$simkeep" --database "$db" import lines "$work/lines.csv" > "$work/import.log" 2>&1 \
+    || { cat "$work/import.log" >&2; exit 1; }
+  import_ns=$(( $(now_ns) - start ))
+  rm -f "$work/lines.csv"
+  sqlite3 "$db" "SELECT line_id FROM lines" > "$work/ids.txt"
+  clerk=$("$simkeep" --database "$db" apikey create --role clerk --name bench)
+  admin=$("$simkeep" --database "$db" apikey create --role admin --name bench)
+}
+# start_server: serves $db; sets server_pid, base and startup_ms (process start to /readyz).
+start_server() {
+  server_port=$(free_port)
+  serve_command=(simkeep --database "$db" serve --port "$server_port" --threads "$server_threads")
+  local start
+  start=$(now_ns)
+  "$simkeep" "${serve_command[@]:1}" > "$work/server.log" 2>&1 &
+  server_pid=$!
+  base=http://127.0.0.1:$server_port
+  for _ in $(seq 1000); do
+    curl -sf "$base/readyz" > /dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+    sleep 0.01
+  done
+  startup_ms=$(( ($(now_ns) - start) / 1000000 ))
+  log "serve: ready in $startup_ms ms"
+}
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+# prefund FILE: one 100,000 yen cash top-up through the API for every line in FILE.
+prefund() {
+  log "prefund: one 100,000 yen cash top-up for each of $(wc -l < "$1") lines through the API"
+  local start
+  start=$(now_ns)
+  timeout 1800 "$python" "$bench/prefund.py" "$base" "$clerk" "$1" 100000 8
+  log "prefund: $(calc "%.1f" "$(( $(now_ns) - start )) / 1e9") s"
+}
+
+import_lines "$lines"
 commands+=("simkeep --database \$WORK/simkeep.db import lines \$WORK/lines.csv   # $lines rows")
 name="line import"
 rps[$name]=$(calc "%.1f" "$lines / ($import_ns / 1e9)")
@@ -224,24 +266,8 @@ rows+=("$name")
 log "import: ${rps[$name]} rows/s"
 bytes_after_import=$(db_bytes)
 
-sqlite3 "$db" "SELECT line_id FROM lines" > "$work/ids.txt"
-clerk=$("$simkeep" --database "$db" apikey create --role clerk --name bench)
-admin=$("$simkeep" --database "$db" apikey create --role admin --name bench)
-
-server_port=$(free_port)
-serve_command=(simkeep --database "$db" serve --port "$server_port" --threads "$server_threads")
+start_server
 commands+=("${serve_command[*]//$work\//\$WORK/}")
-serve_start=$(now_ns)
-"$simkeep" "${serve_command[@]:1}" > "$work/server.log" 2>&1 &
-server_pid=$!
-base=http://127.0.0.1:$server_port
-for _ in $(seq 1000); do
-  curl -sf "$base/readyz" > /dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
-  sleep 0.01
-done
-startup_ms=$(( ($(now_ns) - serve_start) / 1000000 ))
-log "serve: ready in $startup_ms ms"
 
 rss_mb() { awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/status"; }
 declare -A rss batch cpu
@@ -265,22 +291,46 @@ run_simkeep() {
 }
 
 run_simkeep "simkeep cash top-up" "$bench/wrk/topup.lua" "$clerk"
-
-log "prefund: one 100,000 yen cash top-up per line through the API"
-prefund_start=$(now_ns)
-timeout 1800 "$python" "$bench/prefund.py" "$base" "$clerk" "$work/ids.txt" 100000 8
-log "prefund: $(calc "%.1f" "$(( $(now_ns) - prefund_start )) / 1e9") s"
+prefund "$work/ids.txt"
 commands+=("python3 bench/prefund.py $base \$TOKEN ids.txt 100000 8")
-
 run_simkeep "simkeep renewal from balance" "$bench/wrk/renewal.lua" "$clerk"
 run_simkeep "simkeep status read" "$bench/wrk/status.lua" "$admin"
 
 peak_rss=$(rss_mb)
 final_rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$server_pid/status")
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+stop_server
 bytes_after_run=$(db_bytes)
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 orders=$(sqlite3 "$db" "SELECT count(*) FROM orders")
+main_rows=("${rows[@]}")
+
+# ---------------------------------------------------------------------------------------------
+# 3b. Scale: the same workloads on fresh databases of each --scale size. Renewals run on the first
+# 10,000 lines, pre-funded.
+scale_rows=()
+declare -A scale_import scale_startup scale_rss scale_bytes
+if [[ $scale != none ]]; then
+  IFS=, read -r -a scale_sizes <<< "$scale"
+  for n in "${scale_sizes[@]}"; do
+    import_lines "$n"
+    scale_import[$n]=$(calc "%.0f" "$n / ($import_ns / 1e9)")
+    scale_bytes[$n]=$(calc "%.0f" "$(db_bytes) / $n")
+    start_server
+    scale_startup[$n]=$startup_ms
+    run_simkeep "top-up at $n lines" "$bench/wrk/topup.lua" "$clerk"
+    head -n 10000 "$work/ids.txt" > "$work/funded.txt"
+    prefund "$work/funded.txt"
+    lines_file=$work/funded.txt
+    run_simkeep "renewal at $n lines" "$bench/wrk/renewal.lua" "$clerk"
+    lines_file=$work/ids.txt
+    run_simkeep "status read at $n lines" "$bench/wrk/status.lua" "$admin"
+    scale_rss[$n]=$(rss_mb)
+    stop_server
+    scale_rows+=("$n")
+  done
+  commands+=("# --scale: the same import, serve, wrk and prefund commands on each size; renewals use the first 10,000 lines")
+fi
+rows=("${main_rows[@]}")
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 # 4. The report.
@@ -330,6 +380,17 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
   echo "- SQLite: WAL, synchronous=FULL (simkeep's settings). Renewals run on lines pre-funded with one"
   echo "  100,000 yen top-up each; top-ups, renewals and reads pick a random line per request."
   echo
+  if [[ ${#scale_rows[@]} -gt 0 ]]; then
+    echo "Scale (fresh database of each size; same wrk settings; requests/s, p99 ms in brackets):"
+    echo
+    echo "| Lines | Import rows/s | Start-up ms | Top-up req/s | Renewal req/s | Status req/s | Peak RSS MB | DB bytes/line after import |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for n in "${scale_rows[@]}"; do
+      t="top-up at $n lines"; r="renewal at $n lines"; st="status read at $n lines"
+      echo "| $n | ${scale_import[$n]} | ${scale_startup[$n]} | ${rps[$t]} (${p99[$t]}) | ${rps[$r]} (${p99[$r]}) | ${rps[$st]} (${p99[$st]}) | ${scale_rss[$n]} | ${scale_bytes[$n]} |"
+    done
+    echo
+  fi
   echo "Targets (issue 3):"
   echo
   t=${rps["simkeep cash top-up"]}
@@ -338,6 +399,10 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
   echo "- top-up p99 ≤ 10 ms at $connections connections: ${p99["simkeep cash top-up"]} ms — $(awk -v a="${p99["simkeep cash top-up"]}" 'BEGIN { print (a <= 10) ? "met" : "**missed**" }')"
   s=${rps["simkeep status read"]}
   echo "- status read ≥ 0.5× nginx: $(ratio "$s" "$nginx_rps") — $(met "$(awk -v a="$s" -v b="$nginx_rps" 'BEGIN { print a / b }')" 0.5)"
+  if [[ -n ${scale_rss[1000000]:-} ]]; then
+    echo "- 1 M lines, peak RSS ≤ 500 MB: ${scale_rss[1000000]} MB — $(awk -v a="${scale_rss[1000000]}" 'BEGIN { print (a <= 500) ? "met" : "**missed**" }')"
+    echo "- 1 M lines, start-up < 1 s: ${scale_startup[1000000]} ms — $(awk -v a="${scale_startup[1000000]}" 'BEGIN { print (a < 1000) ? "met" : "**missed**" }')"
+  fi
   echo
   echo "## Machine"
   echo
