@@ -7,9 +7,11 @@ function(simkeep_add_library name)
   target_link_libraries(simkeep_${name} PUBLIC ${ARG_DEPS} PRIVATE simkeep::warnings)
 endfunction()
 
-# simkeep_add_test(<file.cc> DEPS ... LABELS ...) creates one gtest executable and registers it.
+# simkeep_add_test(<file.cc> DEPS ... LABELS ... [WRAPPER <command> <args>...]) creates one gtest
+# executable and registers it. With WRAPPER, CTest runs `<command> <args>... <test executable>`
+# (e.g. scripts/with_postgres.sh, which provides a throw-away PostgreSQL server).
 function(simkeep_add_test file)
-  cmake_parse_arguments(ARG "" "" "DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEPS;LABELS;WRAPPER" ${ARGN})
   get_filename_component(name ${file} NAME_WE)
   add_executable(${name} ${file})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock
@@ -17,6 +19,10 @@ function(simkeep_add_test file)
   if(NOT ARG_LABELS)
     set(ARG_LABELS unit)
   endif()
-  add_test(NAME ${name} COMMAND ${name})
+  if(ARG_WRAPPER)
+    add_test(NAME ${name} COMMAND ${ARG_WRAPPER} $<TARGET_FILE:${name}>)
+  else()
+    add_test(NAME ${name} COMMAND ${name})
+  endif()
   set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()

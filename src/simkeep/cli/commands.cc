@@ -112,7 +112,7 @@ int Serve(const Global& global, const ServeOptions& options) {
     return Fail(port.error());
   }
   std::printf("simkeep listening on http://%s:%u (database %s)\n", options.address.c_str(),
-              static_cast<unsigned>(*port), global.runtime.database.c_str());
+              static_cast<unsigned>(*port), DatabaseDisplayName(global.runtime.database).c_str());
   std::fflush(stdout);
   if (!options.port_file.empty()) {
     // Written whole and renamed into place, so a reader never sees a half-written file.
@@ -240,9 +240,11 @@ int Main(int argc, char** argv) {
     global.runtime.database = env;
   }
   cli.add_option("--database", global.runtime.database,
-                 "Database: a SQLite file path (default ./simkeep.db, or $SIMKEEP_DATABASE)");
+                 "Database: a SQLite file path or a postgresql:// URL (default ./simkeep.db, or "
+                 "$SIMKEEP_DATABASE)");
   cli.add_option("--secret-key-file", global.runtime.secret_key_file,
-                 "Key for sealed secrets (default: the database path + .key)");
+                 "Key for sealed secrets (default: the database path + .key; required with "
+                 "PostgreSQL)");
   cli.add_option("--catalog", global.runtime.catalog_file, "A catalog JSON file to merge in");
   cli.add_option("--issuer-name", global.runtime.issuer_name, "Issuer name on receipts");
   cli.add_option("--invoice-number", global.runtime.invoice_registration_number,
@@ -306,7 +308,8 @@ int Main(int argc, char** argv) {
     if (!runtime) {
       return Fail(runtime.error());
     }
-    std::printf("migrate: database %s is up to date\n", global.runtime.database.c_str());
+    std::printf("migrate: database %s is up to date\n",
+                DatabaseDisplayName(global.runtime.database).c_str());
     return 0;
   }
   if (apikey_create->parsed()) {

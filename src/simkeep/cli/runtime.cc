@@ -1,5 +1,8 @@
 #include "simkeep/cli/runtime.h"
 
+#include <algorithm>
+#include <string_view>
+
 #include <sys/stat.h>
 
 #include "simkeep/app/ledger_writer.h"
@@ -8,6 +11,7 @@
 #include "simkeep/config/catalog_file.h"
 #include "simkeep/http/api.h"
 #include "simkeep/payments/sandbox/sandbox_provider.h"
+#include "simkeep/storage/postgres/postgres_database.h"
 #include "simkeep/storage/sqlite/sqlite_database.h"
 
 namespace simkeep::cli {
@@ -17,6 +21,24 @@ constexpr const char* kRoles[] = {"admin", "operator", "clerk", "agent", "kiosk"
 
 std::string SqlitePath(const std::string& url) {
   return url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
+}
+
+bool IsPostgresUrl(std::string_view url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+// The sealing key: the given file, or next to a SQLite database. A PostgreSQL database has no
+// file to sit next to, and every process sharing it must seal with the same key.
+Result<std::string> SecretKeyFile(const RuntimeOptions& options) {
+  if (!options.secret_key_file.empty()) {
+    return options.secret_key_file;
+  }
+  if (IsPostgresUrl(options.database)) {
+    return InvalidArgument("secret_key_file_required",
+                           "With a PostgreSQL database, pass --secret-key-file: every simkeep "
+                           "process sharing the database must use the same key file.");
+  }
+  return SqlitePath(options.database) + ".key";
 }
 
 // Loads the stored catalog; stores the sample catalog first when the database has none, and
@@ -74,13 +96,19 @@ Runtime::~Runtime() {
 }
 
 Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url) {
-  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return InvalidArgument("database_url_invalid",
-                           "This build of simkeep has no PostgreSQL backend yet.");
+  if (IsPostgresUrl(url)) {
+    // The URL goes to libpq as it is: any libpq URI, multi-host ones included.
+    Result<std::unique_ptr<storage::postgres::PostgresDatabase>> opened =
+        storage::postgres::PostgresDatabase::Open(url);
+    if (!opened) {
+      return opened.error();
+    }
+    return std::unique_ptr<app::Database>(std::move(*opened));
   }
   if (url.find("://") != std::string::npos) {
     return InvalidArgument("database_url_invalid",
-                           "Unknown database URL " + url + ": use a file path or sqlite:PATH.");
+                           "Unknown database URL " + DatabaseDisplayName(url) +
+                               ": use a file path, sqlite:PATH or postgresql://...");
   }
   Result<std::unique_ptr<storage::sqlite::SqliteDatabase>> opened =
       storage::sqlite::SqliteDatabase::Open(SqlitePath(url));
@@ -93,6 +121,10 @@ Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url) {
 Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<Clock> clock,
                                              std::unique_ptr<IdGenerator> ids) {
+  Result<std::string> key_file = SecretKeyFile(options);
+  if (!key_file) {
+    return key_file.error();
+  }
   auto runtime = std::make_unique<Runtime>();
   runtime->clock = clock ? std::move(clock) : std::make_unique<SystemClock>();
   runtime->ids = ids ? std::move(ids) : std::make_unique<RandomIdGenerator>(*runtime->clock);
@@ -104,10 +136,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   if (Result<int> migrated = runtime->database->Migrate(); !migrated) {
     return migrated.error();
   }
-  const std::string key_file = options.secret_key_file.empty()
-                                   ? SqlitePath(options.database) + ".key"
-                                   : options.secret_key_file;
-  Result<std::unique_ptr<SodiumSealer>> sealer = SodiumSealer::FromKeyFile(key_file);
+  Result<std::unique_ptr<SodiumSealer>> sealer = SodiumSealer::FromKeyFile(*key_file);
   if (!sealer) {
     return sealer.error();
   }
@@ -139,6 +168,43 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->lines = std::make_unique<app::LineService>(runtime->context);
   runtime->orders = std::make_unique<app::OrderService>(runtime->context, *runtime->card_provider);
   return runtime;
+}
+
+std::string DatabaseDisplayName(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    return std::string(url);
+  }
+  std::string shown(url.substr(0, scheme_end + 3));
+  std::string_view rest = url.substr(scheme_end + 3);
+  // user:password@host -> user:***@host. The userinfo ends at the last '@' before the path.
+  const size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
+  const size_t at = rest.substr(0, authority_end).rfind('@');
+  if (at != std::string_view::npos) {
+    const std::string_view userinfo = rest.substr(0, at);
+    const size_t colon = userinfo.find(':');
+    shown += colon == std::string_view::npos ? userinfo : userinfo.substr(0, colon + 1);
+    shown += colon == std::string_view::npos ? "" : "***";
+    rest = rest.substr(at);
+  }
+  // ...?password=secret&... -> ...?password=***&...
+  const size_t query = rest.find('?');
+  shown += rest.substr(0, query);
+  if (query == std::string_view::npos) {
+    return shown;
+  }
+  std::string_view parameters = rest.substr(query + 1);
+  shown += '?';
+  while (true) {
+    const size_t end = std::min(parameters.find('&'), parameters.size());
+    const std::string_view parameter = parameters.substr(0, end);
+    shown += parameter.rfind("password=", 0) == 0 ? std::string_view("password=***") : parameter;
+    if (end == parameters.size()) {
+      return shown;
+    }
+    shown += '&';
+    parameters = parameters.substr(end + 1);
+  }
 }
 
 Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
@@ -16,9 +17,9 @@ namespace simkeep::cli {
 
 // Options every command shares.
 struct RuntimeOptions {
-  std::string database = "./simkeep.db";  // A path, "sqlite:PATH", or later "postgresql://...".
-  std::string secret_key_file;            // Default: the database path + ".key".
-  std::string catalog_file;               // Extra catalog to merge in; empty = none.
+  std::string database = "./simkeep.db";  // A path, "sqlite:PATH", or a postgresql:// URL.
+  std::string secret_key_file;  // Default: the database path + ".key"; required with PostgreSQL.
+  std::string catalog_file;     // Extra catalog to merge in; empty = none.
   std::string issuer_name = "simkeep demo operator (SAMPLE)";
   std::string invoice_registration_number = "T9234567890123";
 };
@@ -43,13 +44,20 @@ struct Runtime {
 
 // Opens the database named in `options`, migrates it, loads (or first stores) the catalog, and
 // starts the committer. `clock` and `ids` default to the system clock and random ids.
+// kInvalidArgument "secret_key_file_required" for a PostgreSQL database without
+// secret_key_file.
 Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<Clock> clock = nullptr,
                                              std::unique_ptr<IdGenerator> ids = nullptr);
 
-// Opens a database by URL or path. kInvalidArgument "database_url_invalid" for a scheme simkeep
-// does not support.
+// Opens a database by URL or path: a SQLite file path or "sqlite:PATH", or a "postgresql://"
+// (or "postgres://") URL, which goes to libpq unchanged. kInvalidArgument
+// "database_url_invalid" for a scheme simkeep does not support or a malformed PostgreSQL URL;
+// kUnavailable "db_unavailable" when the database cannot be opened or reached.
 Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url);
+
+// `url` fit to print: a password in it (user:password@ or ?password=) is replaced by ***.
+std::string DatabaseDisplayName(std::string_view url);
 
 // The sample catalog shipped in data/sample_catalog.json, compiled into the binary.
 std::string_view SampleCatalogJson();

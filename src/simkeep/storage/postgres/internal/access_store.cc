@@ -1,0 +1,130 @@
+#include "simkeep/storage/postgres/internal/access_store.h"
+
+#include <string>
+
+#include "simkeep/storage/postgres/internal/rows.h"
+
+namespace simkeep::storage::postgres::internal {
+namespace {
+
+Result<app::IdempotencyRecord> ReadIdempotency(Statement& row) {
+  app::IdempotencyRecord record;
+  record.principal = row.ReadText();
+  record.key = row.ReadText();
+  record.request_hash = row.ReadText();
+  record.completed = row.ReadBool();
+  record.response_status = row.ReadInt();
+  record.response_body = row.ReadText();
+  record.created_at = row.ReadTime();
+  if (row.RowError()) {
+    return *row.RowError();
+  }
+  return record;
+}
+
+Result<app::ApiKey> ReadApiKey(Statement& row) {
+  app::ApiKey key;
+  key.id.value = row.ReadText();
+  key.role = row.ReadText();
+  key.name = row.ReadText();
+  key.token_hash = row.ReadText();
+  key.created_at = row.ReadTime();
+  key.revoked_at = row.ReadOptionalTime();
+  return key;
+}
+
+}  // namespace
+
+Result<std::optional<app::IdempotencyRecord>> FindIdempotency(Connection& connection,
+                                                              std::string_view principal,
+                                                              std::string_view key) {
+  Result<Statement> statement = connection.Prepare(
+      "SELECT principal, key_value, request_hash, completed, response_status, response_body, "
+      "created_at FROM idempotency_keys WHERE principal = $1 AND key_value = $2");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(principal).BindText(key);
+  return ReadOptional<app::IdempotencyRecord>(*statement, ReadIdempotency);
+}
+
+Result<void> InsertIdempotency(Connection& connection, const app::IdempotencyRecord& record) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "INSERT INTO idempotency_keys (principal, key_value, request_hash, completed, "
+      "response_status, response_body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(record.principal)
+      .BindText(record.key)
+      .BindText(record.request_hash)
+      .BindBool(record.completed)
+      .BindInt64(record.response_status)
+      .BindText(record.response_body)
+      .BindTime(record.created_at);
+  return statement->Run();
+}
+
+Result<void> CompleteIdempotency(Connection& connection, std::string_view principal,
+                                 std::string_view key, int response_status,
+                                 std::string_view response_body) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "UPDATE idempotency_keys SET completed = 1, response_status = $1, response_body = $2 "
+      "WHERE principal = $3 AND key_value = $4");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindInt64(response_status).BindText(response_body).BindText(principal).BindText(key);
+  Result<void> done = statement->Run();
+  if (!done) {
+    return done;
+  }
+  std::string id(principal);
+  id += '/';
+  id += key;
+  return RequireChanged(connection, "idempotency_key_not_found", id);
+}
+
+Result<int64_t> DeleteIdempotencyBefore(Connection& connection, Timestamp cutoff) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "DELETE FROM idempotency_keys WHERE completed = 1 AND created_at < $1");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindTime(cutoff);
+  Result<void> done = statement->Run();
+  if (!done) {
+    return done.error();
+  }
+  return connection.Changes();
+}
+
+Result<void> InsertApiKey(Connection& connection, const app::ApiKey& key) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "INSERT INTO api_keys (api_key_id, role, name, token_hash, created_at, revoked_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(key.id.value)
+      .BindText(key.role)
+      .BindText(key.name)
+      .BindText(key.token_hash)
+      .BindTime(key.created_at)
+      .BindOptionalTime(key.revoked_at);
+  return statement->Run();
+}
+
+Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(Connection& connection,
+                                                         std::string_view token_hash) {
+  Result<Statement> statement = connection.Prepare(
+      "SELECT api_key_id, role, name, token_hash, created_at, revoked_at FROM api_keys "
+      "WHERE token_hash = $1");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(token_hash);
+  return ReadOptional<app::ApiKey>(*statement, ReadApiKey);
+}
+
+}  // namespace simkeep::storage::postgres::internal

@@ -1,0 +1,706 @@
+#include "simkeep/storage/postgres/internal/connection.h"
+
+#include <array>
+#include <charconv>
+#include <limits>
+#include <utility>
+
+#include "simkeep/storage/postgres/limits.h"
+
+namespace simkeep::storage::postgres::internal {
+namespace {
+
+struct UniqueKeyReason {
+  std::string_view constraint;  // As PostgreSQL names it: <table>_pkey, <table>_<column>_key.
+  std::string_view reason;
+};
+
+// Every unique key of the schema that a caller can clash on, and the reason app/ports.h
+// documents for it; the same reasons the SQLite adapter gives. The remaining keys
+// (schema_migrations, sequences, the position keys of catalog children, the seq identities)
+// cannot clash through the port and report "duplicate_key".
+constexpr std::array<UniqueKeyReason, 22> kUniqueKeyReasons{{
+    {"lines_pkey", "line_exists"},
+    {"lines_iccid_key", "iccid_taken"},
+    {"lines_msisdn_key", "msisdn_taken"},
+    {"ledger_accounts_pkey", "account_exists"},
+    {"ledger_transfers_transfer_id_key", "transfer_exists"},
+    {"ledger_transfers_pending_id_key", "pending_transfer_settled"},
+    {"orders_pkey", "order_exists"},
+    {"orders_receipt_number_key", "receipt_exists"},
+    {"payments_pkey", "payment_exists"},
+    {"payments_order_id_key", "payment_exists"},
+    {"receipts_pkey", "receipt_exists"},
+    {"receipts_order_id_key", "receipt_exists"},
+    {"receipt_lines_pkey", "receipt_exists"},
+    {"receipt_rate_totals_pkey", "receipt_exists"},
+    {"idempotency_keys_pkey", "idempotency_key_exists"},
+    {"api_keys_pkey", "api_key_exists"},
+    {"api_keys_token_hash_key", "api_key_exists"},
+    {"buckets_pkey", "bucket_exists"},
+    {"line_events_event_id_key", "event_exists"},
+    {"carriers_pkey", "carrier_exists"},
+    {"plans_pkey", "plan_exists"},
+    {"plan_prices_pkey", "price_version_exists"},
+}};
+
+// The savepoint every kWrite statement runs in. Statements never nest, so one name will do.
+constexpr const char* kStatementSavepoint = "SAVEPOINT simkeep_statement";
+constexpr const char* kStatementRelease = "RELEASE SAVEPOINT simkeep_statement";
+constexpr const char* kStatementUndo =
+    "ROLLBACK TO SAVEPOINT simkeep_statement; RELEASE SAVEPOINT simkeep_statement";
+
+bool IsUnavailable(std::string_view sqlstate) {
+  if (sqlstate.size() != 5) {
+    return true;  // libpq failed on its own side: the connection is gone or unusable.
+  }
+  const std::string_view error_class = sqlstate.substr(0, 2);
+  if (error_class == "08" || error_class == "53" || error_class == "58") {
+    return true;
+  }
+  for (std::string_view code : {"40001", "40P01", "55P03", "57014", "57P01", "57P02", "57P03",
+                                "25006", "25P02", "25P03", "XX001", "XX002"}) {
+    if (sqlstate == code) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The start of a statement's SQL, to say which statement failed without quoting all of it.
+std::string Summary(std::string_view sql) {
+  constexpr size_t kSummaryLengthMax = 72;
+  if (sql.size() <= kSummaryLengthMax) {
+    return std::string(sql);
+  }
+  return std::string(sql.substr(0, kSummaryLengthMax)) + "...";
+}
+
+int64_t CommandRows(const PGresult* result) {
+  const char* text = PQcmdTuples(const_cast<PGresult*>(result));
+  const std::string_view digits = text != nullptr ? text : "";
+  int64_t rows = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), rows);
+  return rows;
+}
+
+bool Succeeded(const PGresult* result) {
+  const ExecStatusType status = PQresultStatus(result);
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+}
+
+// Whether `text` can be stored in a PostgreSQL text column of a UTF8 database: valid UTF-8
+// (no overlong forms, no surrogates, nothing past U+10FFFF) without NUL bytes.
+bool IsStorableText(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead == 0) {
+      return false;
+    }
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    int length = 0;
+    uint32_t code_point = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2;
+      code_point = lead & 0x1F;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3;
+      code_point = lead & 0x0F;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4;
+      code_point = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (text.size() - i < static_cast<size_t>(length)) {
+      return false;
+    }
+    for (int k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + static_cast<size_t>(k)]);
+      if ((next & 0xC0) != 0x80) {
+        return false;
+      }
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF ||
+        (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return false;
+    }
+    i += static_cast<size_t>(length);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Trimmed(const char* text) {
+  std::string message;
+  for (const char* c = text != nullptr ? text : ""; *c != '\0'; ++c) {
+    // libpq continues long messages on indented lines; one line reads better in a log.
+    if (*c == '\n' || *c == '\t') {
+      if (!message.empty() && message.back() != ' ') {
+        message += ' ';
+      }
+    } else {
+      message += *c;
+    }
+  }
+  while (!message.empty() && message.back() == ' ') {
+    message.pop_back();
+  }
+  return message;
+}
+
+std::string UniqueClashReason(std::string_view constraint) {
+  for (const UniqueKeyReason& entry : kUniqueKeyReasons) {
+    if (entry.constraint == constraint) {
+      return std::string(entry.reason);
+    }
+  }
+  return "duplicate_key";
+}
+
+std::vector<std::string_view> KnownUniqueConstraints() {
+  std::vector<std::string_view> names;
+  names.reserve(kUniqueKeyReasons.size());
+  for (const UniqueKeyReason& entry : kUniqueKeyReasons) {
+    names.push_back(entry.constraint);
+  }
+  return names;
+}
+
+std::string ClashMessage(std::string_view reason) {
+  if (reason == "iccid_taken") {
+    return "A line with this ICCID is already provisioned.";
+  }
+  if (reason == "msisdn_taken") {
+    return "A line with this phone number is already provisioned.";
+  }
+  if (reason == "idempotency_key_exists") {
+    return "This Idempotency-Key is already stored.";
+  }
+  return "A record with this key already exists (" + std::string(reason) + ").";
+}
+
+Error ErrorFromSqlState(std::string_view sqlstate, std::string_view constraint,
+                        std::string message) {
+  if (sqlstate == "23505") {
+    std::string reason = UniqueClashReason(constraint);
+    // The statement and the server's text stay out of the message: it is shown to people.
+    return AlreadyExists(reason, ClashMessage(reason));
+  }
+  if (sqlstate.size() == 5 && (sqlstate.substr(0, 2) == "23" || sqlstate.substr(0, 2) == "22")) {
+    return FailedPrecondition("constraint_violation", std::move(message));
+  }
+  if (IsUnavailable(sqlstate)) {
+    return Unavailable("db_unavailable", std::move(message));
+  }
+  return Internal(std::move(message));
+}
+
+// Statement -----------------------------------------------------------------------------------
+
+Statement::Statement(Connection& connection, std::string sql, StatementKind kind)
+    : connection_(&connection), sql_(std::move(sql)), kind_(kind) {}
+
+Statement::Statement(Statement&& other) noexcept
+    : connection_(other.connection_),
+      sql_(std::move(other.sql_)),
+      kind_(other.kind_),
+      parameters_(std::move(other.parameters_)),
+      bind_error_(std::move(other.bind_error_)),
+      unmatchable_(other.unmatchable_),
+      executed_(other.executed_),
+      cursor_(std::exchange(other.cursor_, std::string())),
+      cursor_exhausted_(other.cursor_exhausted_),
+      result_(std::move(other.result_)),
+      row_(other.row_),
+      row_count_(other.row_count_),
+      read_index_(other.read_index_),
+      row_error_(std::move(other.row_error_)) {}
+
+Statement::~Statement() {
+  if (!cursor_.empty()) {
+    connection_->CloseCursor(cursor_);
+  }
+}
+
+Statement& Statement::BindValue(std::optional<std::string> value) {
+  if (value && !IsStorableText(*value)) {
+    if (kind_ == StatementKind::kWrite) {
+      if (!bind_error_) {
+        bind_error_ = FailedPrecondition("constraint_violation",
+                                         "parameter $" + std::to_string(parameters_.size() + 1) +
+                                             " holds a NUL byte or invalid UTF-8, which PostgreSQL "
+                                             "cannot store");
+      }
+    } else {
+      unmatchable_ = true;
+    }
+    value.reset();
+  }
+  parameters_.push_back(std::move(value));
+  return *this;
+}
+
+Statement& Statement::BindText(std::string_view value) { return BindValue(std::string(value)); }
+
+Statement& Statement::BindTextOrNull(std::string_view value) {
+  return value.empty() ? BindNull() : BindText(value);
+}
+
+Statement& Statement::BindInt64(int64_t value) { return BindValue(std::to_string(value)); }
+
+Statement& Statement::BindBool(bool value) { return BindInt64(value ? 1 : 0); }
+
+Statement& Statement::BindTime(Timestamp value) { return BindInt64(ToMicros(value)); }
+
+Statement& Statement::BindOptionalTime(const std::optional<Timestamp>& value) {
+  return value ? BindTime(*value) : BindNull();
+}
+
+Statement& Statement::BindOptionalInt64(const std::optional<int64_t>& value) {
+  return value ? BindInt64(*value) : BindNull();
+}
+
+Statement& Statement::BindNull() { return BindValue(std::nullopt); }
+
+Result<void> Statement::Execute() {
+  if (bind_error_) {
+    return *bind_error_;
+  }
+  executed_ = true;
+  row_ = -1;
+  row_count_ = 0;
+  if (unmatchable_) {
+    return Ok();  // No stored row can match; nothing is sent.
+  }
+  Connection::Parameters parameters;
+  parameters.values.reserve(parameters_.size());
+  for (const std::optional<std::string>& value : parameters_) {
+    parameters.values.push_back(value ? value->c_str() : nullptr);
+  }
+  if (kind_ == StatementKind::kStream) {
+    Result<std::string> cursor = connection_->OpenCursor(sql_, parameters);
+    if (!cursor) {
+      return cursor.error();
+    }
+    cursor_ = std::move(*cursor);
+    return FetchBatch();
+  }
+  Result<ResultHandle> result = kind_ == StatementKind::kWrite
+                                    ? connection_->RunInSavepoint(sql_, parameters)
+                                    : connection_->Run(sql_, parameters);
+  if (!result) {
+    return result.error();
+  }
+  result_ = std::move(*result);
+  row_count_ = PQntuples(result_.get());
+  return Ok();
+}
+
+Result<void> Statement::FetchBatch() {
+  Result<ResultHandle> batch = connection_->FetchFromCursor(cursor_);
+  if (!batch) {
+    return batch.error();
+  }
+  result_ = std::move(*batch);
+  row_ = -1;
+  row_count_ = PQntuples(result_.get());
+  if (row_count_ < kStreamBatchRows) {
+    // The last batch: the cursor has nothing more to give and is closed now, not at commit.
+    connection_->CloseCursor(cursor_);
+    cursor_.clear();
+  }
+  return Ok();
+}
+
+Result<bool> Statement::Step() {
+  if (!executed_) {
+    Result<void> executed = Execute();
+    if (!executed) {
+      return executed.error();
+    }
+  }
+  read_index_ = 0;
+  row_error_.reset();
+  if (row_ + 1 >= row_count_ && !cursor_.empty()) {
+    Result<void> fetched = FetchBatch();
+    if (!fetched) {
+      return fetched.error();
+    }
+  }
+  if (row_ + 1 >= row_count_) {
+    row_ = row_count_;
+    return false;
+  }
+  ++row_;
+  return true;
+}
+
+Result<void> Statement::Run() {
+  if (executed_) {
+    return Ok();
+  }
+  return Execute();
+}
+
+const char* Statement::Value(int column) const {
+  if (result_ == nullptr || row_ < 0 || row_ >= row_count_ || column < 0 ||
+      column >= PQnfields(result_.get()) || PQgetisnull(result_.get(), row_, column) != 0) {
+    return nullptr;
+  }
+  return PQgetvalue(result_.get(), row_, column);
+}
+
+std::string Statement::ReadText() {
+  const char* text = Value(read_index_++);
+  if (text == nullptr) {
+    return std::string();
+  }
+  return std::string(text, static_cast<size_t>(PQgetlength(result_.get(), row_, read_index_ - 1)));
+}
+
+int64_t Statement::ReadInt64() {
+  const char* text = Value(read_index_++);
+  if (text == nullptr) {
+    return 0;
+  }
+  const std::string_view digits(text);
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (error != std::errc() || end != digits.data() + digits.size()) {
+    NoteUnknownValue(digits);
+    return 0;
+  }
+  return value;
+}
+
+int Statement::ReadInt() {
+  const int64_t value = ReadInt64();
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+    NoteUnknownValue(std::to_string(value));
+    return 0;
+  }
+  return static_cast<int>(value);
+}
+
+bool Statement::ReadBool() { return ReadInt64() != 0; }
+
+Timestamp Statement::ReadTime() { return FromMicros(ReadInt64()); }
+
+std::optional<Timestamp> Statement::ReadOptionalTime() {
+  if (NextIsNull()) {
+    Skip();
+    return std::nullopt;
+  }
+  return ReadTime();
+}
+
+std::optional<int64_t> Statement::ReadOptionalInt64() {
+  if (NextIsNull()) {
+    Skip();
+    return std::nullopt;
+  }
+  return ReadInt64();
+}
+
+bool Statement::NextIsNull() const { return Value(read_index_) == nullptr; }
+
+void Statement::NoteUnknownValue(std::string_view text) {
+  if (row_error_) {
+    return;
+  }
+  const char* name = result_ != nullptr ? PQfname(result_.get(), read_index_ - 1) : nullptr;
+  std::string message = "stored value '";
+  message += text;
+  message += "' of column ";
+  message += name != nullptr ? name : "?";
+  message += " is not understood";
+  row_error_ = Internal(std::move(message));
+}
+
+// Connection ----------------------------------------------------------------------------------
+
+Connection::Connection(ConnectionHandle handle) : handle_(std::move(handle)) {}
+
+Connection::~Connection() = default;
+
+Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo) {
+  // The connection string is expanded from "dbname" (expand_dbname = 1) exactly as libpq reads
+  // it. Keywords before it are defaults the string may override; the one after it is not.
+  const std::string connect_timeout = std::to_string(kConnectTimeoutSeconds);
+  const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
+                                  "client_encoding", nullptr};
+  const char* const values[] = {connect_timeout.c_str(), "simkeep", conninfo.c_str(), "UTF8",
+                                nullptr};
+  ConnectionHandle handle(PQconnectdbParams(keywords, values, 1));
+  if (handle == nullptr) {
+    return Unavailable("db_unavailable", "connect: libpq could not allocate a connection");
+  }
+  if (PQstatus(handle.get()) != CONNECTION_OK) {
+    return Unavailable("db_unavailable", "connect: " + Trimmed(PQerrorMessage(handle.get())));
+  }
+  auto connection = std::make_unique<Connection>(std::move(handle));
+  Result<void> configured = connection->Configure();
+  if (!configured) {
+    return configured.error();
+  }
+  return connection;
+}
+
+Result<void> Connection::Configure() {
+  // synchronous_commit = on whatever the server's default: an acknowledged commit survives a
+  // crash of the server (DESIGN.md §3, invariant 3).
+  const std::string settings =
+      "SET synchronous_commit = on; SET lock_timeout = " + std::to_string(kLockTimeoutMs) +
+      "; SET client_min_messages = warning";
+  return Execute(settings.c_str());
+}
+
+Error Connection::LastError(const PGresult* result, std::string_view context) const {
+  std::string sqlstate;
+  std::string constraint;
+  std::string detail;
+  if (result != nullptr) {
+    const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+    const char* name = PQresultErrorField(result, PG_DIAG_CONSTRAINT_NAME);
+    const char* primary = PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY);
+    sqlstate = state != nullptr ? state : "";
+    constraint = name != nullptr ? name : "";
+    detail = primary != nullptr ? primary : Trimmed(PQresultErrorMessage(result));
+  }
+  if (detail.empty()) {
+    detail = Trimmed(PQerrorMessage(handle_.get()));
+  }
+  if (IsBroken()) {
+    sqlstate.clear();  // Whatever the last statement said, the connection is gone.
+  }
+  std::string message(context);
+  message += ": ";
+  message += detail;
+  return ErrorFromSqlState(sqlstate, constraint, std::move(message));
+}
+
+Result<void> Connection::Execute(const char* sql) {
+  ResultHandle result(PQexec(handle_.get(), sql));
+  if (!Succeeded(result.get())) {
+    return LastError(result.get(), Summary(sql));
+  }
+  return Ok();
+}
+
+Result<std::string> Connection::ExecuteCommand(const char* sql) {
+  ResultHandle result(PQexec(handle_.get(), sql));
+  if (!Succeeded(result.get())) {
+    return LastError(result.get(), Summary(sql));
+  }
+  return std::string(PQcmdStatus(result.get()));
+}
+
+Result<void> Connection::CheckTransaction() const {
+  if (transaction_required_ && !InTransaction()) {
+    return Unavailable("db_unavailable",
+                       "no open transaction: none was begun, or the connection was lost");
+  }
+  return Ok();
+}
+
+Result<Statement> Connection::Prepare(const char* sql, StatementKind kind) {
+  Result<void> in_transaction = CheckTransaction();
+  if (!in_transaction) {
+    return in_transaction.error();
+  }
+  return Statement(*this, sql, kind);
+}
+
+bool Connection::InTransaction() const {
+  switch (PQtransactionStatus(handle_.get())) {
+    case PQTRANS_INTRANS:
+    case PQTRANS_INERROR:
+    case PQTRANS_ACTIVE:
+      return true;
+    case PQTRANS_IDLE:
+    case PQTRANS_UNKNOWN:
+      return false;
+  }
+  return false;
+}
+
+bool Connection::TransactionFailed() const {
+  return PQtransactionStatus(handle_.get()) == PQTRANS_INERROR;
+}
+
+bool Connection::IsBroken() const { return PQstatus(handle_.get()) != CONNECTION_OK; }
+
+Result<void> Connection::Reset() {
+  PQreset(handle_.get());
+  prepared_.clear();
+  if (IsBroken()) {
+    return Unavailable("db_unavailable", "reconnect: " + Trimmed(PQerrorMessage(handle_.get())));
+  }
+  return Configure();
+}
+
+Result<std::string> Connection::PreparedName(const std::string& sql) {
+  auto found = prepared_.find(sql);
+  if (found != prepared_.end()) {
+    return found->second;
+  }
+  if (prepared_.size() >= kStatementCacheSizeMax) {
+    return std::string();
+  }
+  std::string name = "simkeep_" + std::to_string(prepared_.size() + 1);
+  ResultHandle result(PQprepare(handle_.get(), name.c_str(), sql.c_str(), 0, nullptr));
+  if (!Succeeded(result.get())) {
+    return LastError(result.get(), "prepare " + Summary(sql));
+  }
+  prepared_.emplace(sql, name);
+  return name;
+}
+
+Result<ResultHandle> Connection::Run(const std::string& sql, const Parameters& parameters) {
+  Result<std::string> name = PreparedName(sql);
+  if (!name) {
+    return name.error();
+  }
+  ResultHandle result(name->empty()
+                          ? PQexecParams(handle_.get(), sql.c_str(), parameters.count(), nullptr,
+                                         parameters.values.data(), nullptr, nullptr, 0)
+                          : PQexecPrepared(handle_.get(), name->c_str(), parameters.count(),
+                                           parameters.values.data(), nullptr, nullptr, 0));
+  if (!Succeeded(result.get())) {
+    return LastError(result.get(), Summary(sql));
+  }
+  changes_ = CommandRows(result.get());
+  return result;
+}
+
+Result<ResultHandle> Connection::RunInSavepoint(const std::string& sql,
+                                                const Parameters& parameters) {
+  // Prepared first, synchronously: PQprepare is not allowed in pipeline mode.
+  Result<std::string> name = PreparedName(sql);
+  if (!name) {
+    return name.error();
+  }
+  PGconn* connection = handle_.get();
+  if (PQenterPipelineMode(connection) != 1) {
+    return LastError(nullptr, "enter pipeline mode");
+  }
+  const bool sent =
+      PQsendQueryParams(connection, kStatementSavepoint, 0, nullptr, nullptr, nullptr, nullptr,
+                        0) == 1 &&
+      (name->empty() ? PQsendQueryParams(connection, sql.c_str(), parameters.count(), nullptr,
+                                         parameters.values.data(), nullptr, nullptr, 0)
+                     : PQsendQueryPrepared(connection, name->c_str(), parameters.count(),
+                                           parameters.values.data(), nullptr, nullptr, 0)) == 1 &&
+      PQsendQueryParams(connection, kStatementRelease, 0, nullptr, nullptr, nullptr, nullptr, 0) ==
+          1 &&
+      PQpipelineSync(connection) == 1;  // Also flushes; without it no result comes back.
+  if (!sent) {
+    Error error = LastError(nullptr, "send " + Summary(sql));
+    if (!IsBroken()) {
+      // libpq could not queue the commands (out of memory): what reached the server is unknown,
+      // so the connection is made anew, and the transaction is lost with the old one.
+      static_cast<void>(Reset());
+    }
+    return Unavailable("db_unavailable", std::move(error.message));
+  }
+  return CollectPipeline(sql);
+}
+
+// Reads the results of the savepoint, the statement and the release sent by RunInSavepoint,
+// then leaves pipeline mode.
+Result<ResultHandle> Connection::CollectPipeline(const std::string& sql) {
+  PGconn* connection = handle_.get();
+  // The first result of each of the three commands. In pipeline mode each command's results end
+  // with a null, and the sync point ends the pipeline.
+  std::array<ResultHandle, 3> results;
+  size_t command = 0;
+  bool synced = false;
+  // Bounded: three commands and a sync make seven calls; a lost connection answers null.
+  for (int call = 0; call < 32 && !synced; ++call) {
+    ResultHandle result(PQgetResult(connection));
+    if (result == nullptr) {
+      if (IsBroken()) {
+        break;
+      }
+      ++command;
+      continue;
+    }
+    if (PQresultStatus(result.get()) == PGRES_PIPELINE_SYNC) {
+      synced = true;
+    } else if (command < results.size() && results[command] == nullptr) {
+      results[command] = std::move(result);
+    }
+  }
+  // Fails only when the connection is lost, and Reset() leaves pipeline mode then.
+  static_cast<void>(PQexitPipelineMode(connection));
+  ResultHandle& savepoint = results[0];
+  ResultHandle& statement = results[1];
+  ResultHandle& release = results[2];
+  if (!synced) {
+    Error error = LastError(statement != nullptr ? statement.get() : savepoint.get(), Summary(sql));
+    if (!IsBroken()) {
+      // No sync point although the connection stands: its state is unknown, so it is made anew
+      // (the transaction is lost with the old one).
+      static_cast<void>(Reset());
+    }
+    return Unavailable("db_unavailable", std::move(error.message));
+  }
+  if (IsBroken()) {
+    return LastError(statement != nullptr ? statement.get() : savepoint.get(), Summary(sql));
+  }
+  if (!Succeeded(savepoint.get())) {
+    // The transaction was aborted before this statement; there is no savepoint to undo.
+    return LastError(savepoint.get(), Summary(sql));
+  }
+  if (!Succeeded(statement.get())) {
+    Error error = LastError(statement.get(), Summary(sql));
+    // Undo the statement alone. Should the undo fail, the transaction stays aborted and the
+    // next statement or the commit reports it.
+    static_cast<void>(Execute(kStatementUndo));
+    return error;
+  }
+  if (!Succeeded(release.get())) {
+    return LastError(release.get(), Summary(sql));
+  }
+  changes_ = CommandRows(statement.get());
+  return std::move(statement);
+}
+
+Result<std::string> Connection::OpenCursor(const std::string& sql, const Parameters& parameters) {
+  std::string name = "simkeep_cursor_" + std::to_string(++next_cursor_);
+  const std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + sql;
+  ResultHandle result(PQexecParams(handle_.get(), declare.c_str(), parameters.count(), nullptr,
+                                   parameters.values.data(), nullptr, nullptr, 0));
+  if (!Succeeded(result.get())) {
+    return LastError(result.get(), Summary(sql));
+  }
+  return name;
+}
+
+Result<ResultHandle> Connection::FetchFromCursor(const std::string& cursor) {
+  const std::string fetch = "FETCH FORWARD " + std::to_string(kStreamBatchRows) + " FROM " + cursor;
+  ResultHandle result(PQexec(handle_.get(), fetch.c_str()));
+  if (!Succeeded(result.get())) {
+    return LastError(result.get(), fetch);
+  }
+  return result;
+}
+
+void Connection::CloseCursor(const std::string& cursor) {
+  // A cursor lives until its transaction ends; once the transaction is over or aborted there is
+  // nothing to close (and CLOSE would fail). Otherwise a failure has nowhere to go: the stream's
+  // own result is what the caller hears.
+  if (PQtransactionStatus(handle_.get()) == PQTRANS_INTRANS) {
+    static_cast<void>(Execute(("CLOSE " + cursor).c_str()));
+  }
+}
+
+}  // namespace simkeep::storage::postgres::internal

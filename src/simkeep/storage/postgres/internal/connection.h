@@ -1,0 +1,260 @@
+#ifndef SIMKEEP_STORAGE_POSTGRES_INTERNAL_CONNECTION_H_
+#define SIMKEEP_STORAGE_POSTGRES_INTERNAL_CONNECTION_H_
+
+// RAII wrappers over libpq used by the adapter: a connection with a prepared-statement cache, a
+// statement (parameters, execution, row reading), and the mapping of SQLSTATEs to the error
+// conventions of app/ports.h. Nothing outside storage/postgres includes this header.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <libpq-fe.h>
+
+#include "simkeep/base/clock.h"
+#include "simkeep/base/result.h"
+
+namespace simkeep::storage::postgres::internal {
+
+// Deleters, so that no PGconn or PGresult can leak. PQfinish also closes the socket, which makes
+// the server roll back a transaction still open on it.
+struct ConnectionCloser {
+  void operator()(PGconn* connection) const { PQfinish(connection); }
+};
+struct ResultClearer {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using ConnectionHandle = std::unique_ptr<PGconn, ConnectionCloser>;
+using ResultHandle = std::unique_ptr<PGresult, ResultClearer>;
+
+// `text` (a libpq message, or null) on one line, without its trailing newline.
+std::string Trimmed(const char* text);
+
+// Maps a failure with SQLSTATE `sqlstate` (empty when libpq failed on its own side, as when the
+// connection is lost) to an Error:
+//   23505 unique_violation                   kAlreadyExists, the reason naming the key
+//                                            (UniqueClashReason of `constraint`);
+//   other class 23 (check, foreign key, not
+//   null, the append-only triggers' 23000)
+//   and class 22 (a value it cannot store)   kFailedPrecondition "constraint_violation";
+//   no SQLSTATE, class 08 (connection), 53
+//   (resources), 58 (system), 40001, 40P01,
+//   55P03 (lock timeout), 57014, 57P01-03,
+//   25006, 25P02, 25P03, XX001, XX002        kUnavailable "db_unavailable";
+//   anything else (a malformed statement)    kInternal.
+// `message` is what the error's message says.
+Error ErrorFromSqlState(std::string_view sqlstate, std::string_view constraint,
+                        std::string message);
+
+// The reason for a unique-key clash on the constraint PostgreSQL names ("lines_iccid_key" is
+// "iccid_taken"); "duplicate_key" for a constraint without one. Exposed for tests.
+std::string UniqueClashReason(std::string_view constraint);
+// Every constraint UniqueClashReason knows, for the test that checks them against the schema.
+std::vector<std::string_view> KnownUniqueConstraints();
+// A message a person understands for a unique-key clash with `reason` ("iccid_taken", ...).
+std::string ClashMessage(std::string_view reason);
+
+class Connection;
+
+// How a statement runs.
+enum class StatementKind {
+  // Runs as is. A failure aborts the enclosing transaction (PostgreSQL refuses every statement
+  // after it until ROLLBACK or ROLLBACK TO SAVEPOINT): fine for reads, which only fail with the
+  // database itself.
+  kRead,
+  // Runs inside its own savepoint, sent in one round trip with it (libpq pipeline mode), so
+  // that a refused write (a unique key, a check) undoes only itself and the transaction goes
+  // on, as a failed statement does in SQLite.
+  kWrite,
+  // A query read through a server-side cursor, kStreamBatchRows rows per round trip.
+  kStream,
+};
+
+// One statement of a Connection. Parameters are bound in order (each Bind* call binds the next
+// $n) as text; the statement runs at the first Step() or Run(). Rows are stepped with Step(),
+// and columns of the current row are read in order (each Read* call reads the next column).
+//
+// Failures of binding and of decoding a column are sticky: a bind error is returned by the next
+// Step() or Run(); a stored value that does not parse (an enum name this build does not know)
+// is returned by RowError().
+//
+// Text PostgreSQL cannot hold (a NUL byte, invalid UTF-8) is refused at bind: a write fails
+// with kFailedPrecondition "constraint_violation" and a read yields no rows (nothing stored can
+// equal it), without a round trip, so the transaction stays usable.
+//
+// Move-only. Must not outlive its Connection. Not thread-safe.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& BindText(std::string_view value);
+  // Binds NULL when `value` is empty.
+  Statement& BindTextOrNull(std::string_view value);
+  Statement& BindInt64(int64_t value);
+  Statement& BindBool(bool value);
+  Statement& BindTime(Timestamp value);
+  Statement& BindOptionalTime(const std::optional<Timestamp>& value);
+  Statement& BindOptionalInt64(const std::optional<int64_t>& value);
+  Statement& BindNull();
+
+  // Advances to the next row: true when a row is ready, false when the statement is done.
+  Result<bool> Step();
+  // Runs the statement, ignoring any rows.
+  Result<void> Run();
+
+  // Reads text; NULL reads as the empty string.
+  std::string ReadText();
+  int64_t ReadInt64();
+  int ReadInt();
+  bool ReadBool();
+  Timestamp ReadTime();
+  std::optional<Timestamp> ReadOptionalTime();
+  std::optional<int64_t> ReadOptionalInt64();
+  // Whether the next column (the one the next Read* call reads) is NULL.
+  bool NextIsNull() const;
+  // Skips the next column.
+  void Skip() { ++read_index_; }
+
+  // Reads the next column as an enum through `parse` (a ParseX function taking a string_view).
+  // A value `parse` rejects records a RowError and yields the enum's zero value.
+  template <typename Enum, typename Parser>
+  Enum ReadEnum(Parser parse) {
+    const std::string text = ReadText();
+    const std::optional<Enum> value = parse(text);
+    if (!value) {
+      NoteUnknownValue(text);
+      return Enum{};
+    }
+    return *value;
+  }
+
+  // The first decoding failure since the last Step(), if any.
+  const std::optional<Error>& RowError() const { return row_error_; }
+
+ private:
+  friend class Connection;
+  Statement(Connection& connection, std::string sql, StatementKind kind);
+  Statement& BindValue(std::optional<std::string> value);
+  Result<void> Execute();
+  Result<void> FetchBatch();
+  const char* Value(int column) const;
+  void NoteUnknownValue(std::string_view text);
+
+  Connection* connection_;
+  std::string sql_;
+  StatementKind kind_;
+  std::vector<std::optional<std::string>> parameters_;
+  std::optional<Error> bind_error_;
+  bool unmatchable_ = false;  // A parameter no stored text can equal (see the class comment).
+  bool executed_ = false;
+  std::string cursor_;  // Set while a kStream statement's cursor is open.
+  bool cursor_exhausted_ = false;
+  ResultHandle result_;
+  int row_ = -1;
+  int row_count_ = 0;
+  int read_index_ = 0;
+  std::optional<Error> row_error_;
+};
+
+// One open libpq connection with the adapter's settings and a cache of prepared statements keyed
+// by SQL text (each prepared once per connection with PQprepare, then run with PQexecPrepared).
+//
+// Settings of every connection: client_encoding UTF8, synchronous_commit on (a commit is
+// durable before it is acknowledged, whatever the server's default), lock_timeout
+// kLockTimeoutMs, client_min_messages warning, application name "simkeep" unless the
+// connection string names one, connect_timeout kConnectTimeoutSeconds unless it names one.
+//
+// Owned by one PostgresSession (or by PostgresDatabase while it opens or migrates). Not
+// thread-safe: one thread at a time.
+class Connection {
+ public:
+  // Connects with `conninfo` (any libpq connection string or URI, passed to libpq unchanged).
+  // Errors: kUnavailable "db_unavailable" when the server cannot be reached or refuses.
+  static Result<std::unique_ptr<Connection>> Open(const std::string& conninfo);
+  // Takes a connected handle as it is; Open() is the way to get a configured connection.
+  explicit Connection(ConnectionHandle handle);
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Runs one or more statements without parameters (transaction control, DDL, settings).
+  Result<void> Execute(const char* sql);
+  // Runs one command and returns its command tag ("COMMIT", "ROLLBACK", "INSERT 0 1").
+  Result<std::string> ExecuteCommand(const char* sql);
+  // From now on, Prepare() refuses to run outside a transaction. A session sets this, so that a
+  // statement can never silently autocommit: neither by a caller's mistake nor after the
+  // connection (and with it the transaction) was lost.
+  void RequireTransaction() { transaction_required_ = true; }
+  // kUnavailable "db_unavailable" when RequireTransaction() is in force and no transaction is
+  // open; success otherwise.
+  Result<void> CheckTransaction() const;
+  // A statement for `sql` (placeholders $1, $2, ...), run as `kind` says. Nothing is sent to the
+  // server until it runs.
+  Result<Statement> Prepare(const char* sql, StatementKind kind = StatementKind::kRead);
+  Result<Statement> PrepareWrite(const char* sql) { return Prepare(sql, StatementKind::kWrite); }
+  Result<Statement> PrepareStream(const char* sql) { return Prepare(sql, StatementKind::kStream); }
+  // Rows changed by the most recent INSERT, UPDATE or DELETE.
+  int64_t Changes() const { return changes_; }
+
+  // True while a transaction is open, including one the server has aborted after an error.
+  bool InTransaction() const;
+  // True while the open transaction has been aborted by an error: only ROLLBACK (or ROLLBACK TO
+  // SAVEPOINT) is accepted, and a COMMIT would silently roll back.
+  bool TransactionFailed() const;
+  // True when the connection to the server is lost.
+  bool IsBroken() const;
+  // Reconnects with the original parameters (PQreset) and applies the settings again. Every
+  // prepared statement is forgotten, as the server forgot it.
+  // Errors: kUnavailable "db_unavailable" when the server cannot be reached.
+  Result<void> Reset();
+  // The server process serving this connection (pg_backend_pid()).
+  int BackendPid() const { return PQbackendPID(handle_.get()); }
+
+  PGconn* handle() const { return handle_.get(); }
+
+ private:
+  friend class Statement;
+  struct StringHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  // The text parameters of one execution, as libpq takes them.
+  struct Parameters {
+    std::vector<const char*> values;
+    int count() const { return static_cast<int>(values.size()); }
+  };
+
+  Result<void> Configure();
+  // The name `sql` is prepared under, preparing it first if needed; empty when the cache is full
+  // (the statement then runs unprepared).
+  Result<std::string> PreparedName(const std::string& sql);
+  // Runs `sql` once with `parameters` and returns its result (rows or command status).
+  Result<ResultHandle> Run(const std::string& sql, const Parameters& parameters);
+  Result<ResultHandle> RunInSavepoint(const std::string& sql, const Parameters& parameters);
+  Result<ResultHandle> CollectPipeline(const std::string& sql);
+  // Opens a cursor over `sql` with `parameters` and returns its name.
+  Result<std::string> OpenCursor(const std::string& sql, const Parameters& parameters);
+  Result<ResultHandle> FetchFromCursor(const std::string& cursor);
+  void CloseCursor(const std::string& cursor);
+  Error LastError(const PGresult* result, std::string_view context) const;
+
+  ConnectionHandle handle_;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> prepared_;
+  int64_t changes_ = 0;
+  int64_t next_cursor_ = 0;
+  bool transaction_required_ = false;
+};
+
+}  // namespace simkeep::storage::postgres::internal
+
+#endif  // SIMKEEP_STORAGE_POSTGRES_INTERNAL_CONNECTION_H_

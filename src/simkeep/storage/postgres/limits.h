@@ -1,0 +1,38 @@
+#ifndef SIMKEEP_STORAGE_POSTGRES_LIMITS_H_
+#define SIMKEEP_STORAGE_POSTGRES_LIMITS_H_
+
+#include <cstddef>
+
+namespace simkeep::storage::postgres {
+
+// How long a statement waits for a lock another session holds (a row locked FOR UPDATE, a
+// table a migration alters) before it fails with kUnavailable "db_unavailable". Set on every
+// session connection (lock_timeout); the counterpart of SQLite's busy timeout.
+inline constexpr int kLockTimeoutMs = 5000;
+
+// How long a migrator waits for another process's migration (the advisory lock) and for the
+// table locks its DDL needs.
+inline constexpr int kMigrationLockTimeoutMs = 60'000;
+
+// How long connecting may take when the connection string names no connect_timeout. libpq's
+// own default is to wait for the operating system's TCP timeout (minutes).
+inline constexpr int kConnectTimeoutSeconds = 10;
+
+// Most prepared statements one connection keeps. The adapter uses a fixed set of SQL texts
+// (about 70), so the bound is only reached by a bug; past it, statements run unprepared.
+inline constexpr size_t kStatementCacheSizeMax = 256;
+
+// Most rows one list call returns, whatever limit the caller asks for: page-sized lists
+// (ListLines, ListOrders) are capped at app::kPageLimitMax, the others at this.
+inline constexpr int kListRowsMax = 1000;
+
+// Rows the streams (ForEachAccount, ForEachTransfer, ForEachOrder) fetch per round trip from
+// their server-side cursor, so an audit of a large ledger holds one batch in memory, not all.
+inline constexpr int kStreamBatchRows = 500;
+
+// Deepest savepoint nesting a session accepts. The committer uses one level.
+inline constexpr int kSavepointDepthMax = 32;
+
+}  // namespace simkeep::storage::postgres
+
+#endif  // SIMKEEP_STORAGE_POSTGRES_LIMITS_H_
