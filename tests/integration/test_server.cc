@@ -3,6 +3,7 @@
 // Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <utility>
 
@@ -22,14 +23,69 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
 
-std::string TempPath() {
+std::string UniqueName() {
   static std::atomic<int> counter{0};
-  return (std::filesystem::temp_directory_path() /
-          ("simkeep-it-" + std::to_string(getpid()) + "-" + std::to_string(counter++) + ".db"))
-      .string();
+  return "simkeep_it_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+}
+
+// Runs one SQL statement outside a transaction (CREATE/DROP DATABASE) with psql.
+bool RunPsql(const std::string& uri, const std::string& sql) {
+  // The URI and the SQL hold no quotes of the other kind (they are made above).
+  const std::string command = "psql -q -X -v ON_ERROR_STOP=1 '" + uri + "' -c \"" + sql + "\"";
+  return std::system(command.c_str()) == 0;
+}
+
+// `uri` with its database name replaced by `name`: postgresql://user@host:port/NAME[?...].
+std::string WithDatabaseName(const std::string& uri, const std::string& name) {
+  const size_t query = uri.find('?');
+  const std::string base = uri.substr(0, query);
+  const size_t slash = base.rfind('/');
+  const std::string rest = query == std::string::npos ? "" : uri.substr(query);
+  return base.substr(0, slash + 1) + name + rest;
 }
 
 }  // namespace
+
+TestDatabase::TestDatabase() {
+  const char* backend = std::getenv("SIMKEEP_TEST_BACKEND");
+  name_ = UniqueName();
+  const std::string temp = std::filesystem::temp_directory_path().string() + "/";
+  if (backend == nullptr || std::string_view(backend) == "sqlite") {
+    url_ = temp + name_ + ".db";
+    key_file_ = url_ + ".key";
+    return;
+  }
+  if (std::string_view(backend) != "postgresql") {
+    ADD_FAILURE() << "SIMKEEP_TEST_BACKEND must be sqlite or postgresql, not " << backend;
+    std::abort();
+  }
+  const char* server = std::getenv("SIMKEEP_TEST_PG_URI");
+  if (server == nullptr || *server == '\0') {
+    ADD_FAILURE() << "SIMKEEP_TEST_BACKEND=postgresql needs SIMKEEP_TEST_PG_URI; run the test "
+                     "through scripts/with_postgres.sh";
+    std::abort();
+  }
+  server_uri_ = server;
+  if (!RunPsql(server_uri_, "CREATE DATABASE " + name_ +
+                                " TEMPLATE template0 LC_COLLATE 'C' "
+                                "LC_CTYPE 'C' ENCODING 'UTF8'")) {
+    ADD_FAILURE() << "could not create database " << name_ << " on " << server_uri_;
+    std::abort();
+  }
+  url_ = WithDatabaseName(server_uri_, name_);
+  key_file_ = temp + name_ + ".key";
+}
+
+TestDatabase::~TestDatabase() {
+  if (!server_uri_.empty()) {
+    RunPsql(server_uri_, "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } else {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(url_ + suffix);
+    }
+  }
+  std::filesystem::remove(key_file_);
+}
 
 HttpResult Send(uint16_t port, const std::string& method, const std::string& target,
                 const std::string& body, const std::map<std::string, std::string>& headers) {
@@ -71,11 +127,12 @@ HttpResult Send(uint16_t port, const std::string& method, const std::string& tar
   return result;
 }
 
-TestServer::TestServer() : path_(TempPath()) {
+TestServer::TestServer() {
   auto clock = std::make_unique<FakeClock>(*ParseRfc3339("2026-11-22T12:00:00+09:00"));
   clock_ = clock.get();
   cli::RuntimeOptions options;
-  options.database = path_;
+  options.database = database_.url();
+  options.secret_key_file = database_.key_file();
   Result<std::unique_ptr<cli::Runtime>> runtime = cli::OpenRuntime(options, std::move(clock));
   if (!runtime) {
     ADD_FAILURE() << runtime.error().reason << ": " << runtime.error().message;
@@ -105,9 +162,6 @@ TestServer::~TestServer() {
   runtime_->committer->Stop();
   api_.reset();
   runtime_.reset();
-  for (const char* suffix : {"", "-wal", "-shm", ".key"}) {
-    std::filesystem::remove(path_ + suffix);
-  }
 }
 
 std::string TestServer::Token(const std::string& role) {

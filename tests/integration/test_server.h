@@ -1,8 +1,13 @@
 #ifndef SIMKEEP_TESTS_INTEGRATION_TEST_SERVER_H_
 #define SIMKEEP_TESTS_INTEGRATION_TEST_SERVER_H_
 
-// A real simkeep server for integration tests: a temporary SQLite database, the sandbox payment
+// A real simkeep server for integration tests: a temporary database, the sandbox payment
 // provider, a fake clock, the HTTP server on a free loopback port, and a small HTTP client.
+//
+// The backend comes from the environment: SIMKEEP_TEST_BACKEND=sqlite (the default) uses a
+// temporary SQLite file; SIMKEEP_TEST_BACKEND=postgresql a fresh database (C collation) on the
+// server SIMKEEP_TEST_PG_URI names, which scripts/with_postgres.sh provides. The same tests run
+// on both (tests/integration/CMakeLists.txt registers them twice).
 
 #include <cstdint>
 #include <map>
@@ -33,6 +38,26 @@ HttpResult Send(uint16_t port, const std::string& method, const std::string& tar
                 const std::string& body = "",
                 const std::map<std::string, std::string>& headers = {});
 
+// A database of its own for one test server, removed when the object is destroyed.
+class TestDatabase {
+ public:
+  TestDatabase();
+  ~TestDatabase();
+  TestDatabase(const TestDatabase&) = delete;
+  TestDatabase& operator=(const TestDatabase&) = delete;
+
+  // What --database takes: a file path or a postgresql:// URL.
+  const std::string& url() const { return url_; }
+  const std::string& key_file() const { return key_file_; }
+  bool postgresql() const { return !server_uri_.empty(); }
+
+ private:
+  std::string name_;
+  std::string server_uri_;  // Empty for SQLite.
+  std::string url_;
+  std::string key_file_;
+};
+
 class TestServer {
  public:
   // Starts at 2026-11-22T12:00:00+09:00 on the fake clock.
@@ -42,7 +67,7 @@ class TestServer {
   uint16_t port() const { return port_; }
   FakeClock& clock() { return *clock_; }
   cli::Runtime& runtime() { return *runtime_; }
-  const std::string& database_path() const { return path_; }
+  const TestDatabase& database() const { return database_; }
 
   // A token for a new API key with `role`.
   std::string Token(const std::string& role);
@@ -58,7 +83,7 @@ class TestServer {
   static std::string NextIccid();
 
  private:
-  std::string path_;
+  TestDatabase database_;
   FakeClock* clock_ = nullptr;
   std::unique_ptr<cli::Runtime> runtime_;
   std::unique_ptr<http::Api> api_;
