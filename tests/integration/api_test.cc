@@ -1,6 +1,8 @@
-// API integration tests: the real server on a loopback port, a temporary SQLite database, the
-// sandbox payment provider and a fake clock.
+// API integration tests: the real server on a loopback port, a temporary database (SQLite, or
+// PostgreSQL as api_test_postgres), the sandbox payment provider and a fake clock.
 
+#include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -375,6 +377,42 @@ TEST_F(ApiTest, FiftyConcurrentIdenticalRequestsMakeOneOrder) {
   }
   EXPECT_EQ(Balance(line), 1234);
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + line + "/orders").json["data"].size(), 1U);
+}
+
+// Two instances on one database receive the same Idempotency-Key at the same moment: one order is
+// made, and each caller gets its answer (at once, or as a replay after a 409 in-progress retry).
+TEST_F(ApiTest, OneKeySentToTwoInstancesAtOnceMakesOneOrder) {
+  TestServer other(server_);
+  const std::string line = NewLine();
+  constexpr int kKeys = 20;
+  for (int k = 0; k < kKeys; ++k) {
+    const std::string key = "two-instances-" + std::to_string(k);
+    std::vector<std::string> order_ids(2);
+    auto send = [&](TestServer& instance, size_t slot) {
+      for (int attempt = 0; attempt < 100; ++attempt) {
+        HttpResult result =
+            instance.Call(clerk_, "POST", "/v1/lines/" + line + "/topups", Cash(100), key);
+        if (result.status == 409 && result.json.value("code", "") == "idempotency_key_in_use") {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          continue;
+        }
+        ASSERT_EQ(result.status, 201) << result.body;
+        order_ids[slot] = result.json["order_id"];
+        return;
+      }
+      ADD_FAILURE() << "key " << key << " stayed in progress";
+    };
+    std::thread first([&] { send(server_, 0); });
+    std::thread second([&] { send(other, 1); });
+    first.join();
+    second.join();
+    EXPECT_FALSE(order_ids[0].empty());
+    EXPECT_EQ(order_ids[0], order_ids[1]) << key;
+  }
+  EXPECT_EQ(Balance(line), 100 * kKeys);
+  EXPECT_EQ(
+      server_.Call(admin_, "GET", "/v1/lines/" + line + "/orders?limit=100").json["data"].size(),
+      static_cast<size_t>(kKeys));
 }
 
 TEST_F(ApiTest, ARetryReplaysEvenWhenTheRequestWouldNowBeRefused) {

@@ -127,12 +127,16 @@ HttpResult Send(uint16_t port, const std::string& method, const std::string& tar
   return result;
 }
 
-TestServer::TestServer() {
+TestServer::TestServer() : TestServer(std::make_shared<TestDatabase>()) {}
+
+TestServer::TestServer(const TestServer& other) : TestServer(other.database_) {}
+
+TestServer::TestServer(std::shared_ptr<TestDatabase> database) : database_(std::move(database)) {
   auto clock = std::make_unique<FakeClock>(*ParseRfc3339("2026-11-22T12:00:00+09:00"));
   clock_ = clock.get();
   cli::RuntimeOptions options;
-  options.database = database_.url();
-  options.secret_key_file = database_.key_file();
+  options.database = database_->url();
+  options.secret_key_file = database_->key_file();
   Result<std::unique_ptr<cli::Runtime>> runtime = cli::OpenRuntime(options, std::move(clock));
   if (!runtime) {
     ADD_FAILURE() << runtime.error().reason << ": " << runtime.error().message;

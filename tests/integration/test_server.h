@@ -60,14 +60,16 @@ class TestDatabase {
 
 class TestServer {
  public:
-  // Starts at 2026-11-22T12:00:00+09:00 on the fake clock.
+  // Starts at 2026-11-22T12:00:00+09:00 on the fake clock, on a database of its own.
   TestServer();
+  // Another instance on the same database as `other` (several servers sharing one database).
+  explicit TestServer(const TestServer& other);
   ~TestServer();
 
   uint16_t port() const { return port_; }
   FakeClock& clock() { return *clock_; }
   cli::Runtime& runtime() { return *runtime_; }
-  const TestDatabase& database() const { return database_; }
+  const TestDatabase& database() const { return *database_; }
 
   // A token for a new API key with `role`.
   std::string Token(const std::string& role);
@@ -83,7 +85,9 @@ class TestServer {
   static std::string NextIccid();
 
  private:
-  TestDatabase database_;
+  explicit TestServer(std::shared_ptr<TestDatabase> database);
+
+  std::shared_ptr<TestDatabase> database_;  // Removed when the last server using it goes.
   FakeClock* clock_ = nullptr;
   std::unique_ptr<cli::Runtime> runtime_;
   std::unique_ptr<http::Api> api_;

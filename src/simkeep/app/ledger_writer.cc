@@ -1,14 +1,19 @@
 #include "simkeep/app/ledger_writer.h"
 
+#include <algorithm>
 #include <map>
+#include <utility>
+#include <vector>
 
 #include "simkeep/base/assert.h"
 #include "simkeep/ledger/journal.h"
 
 namespace simkeep::app {
 
+bool IsSystemAccount(const AccountId& id) { return id.value.starts_with(kSystemAccountPrefix); }
+
 AccountId ProviderClearingAccount(std::string_view provider) {
-  return AccountId{"sys_clearing_" + std::string(provider)};
+  return AccountId{std::string(kSystemAccountPrefix) + "clearing_" + std::string(provider)};
 }
 
 AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
@@ -33,7 +38,11 @@ Result<void> EnsureAccount(Transaction& transaction, const AccountId& id,
   if (found->has_value()) {
     return Ok();
   }
-  return transaction.InsertAccount(ledger::MakeAccount(id, kind));
+  Result<void> inserted = transaction.InsertAccount(ledger::MakeAccount(id, kind));
+  if (!inserted && inserted.error().reason == "account_exists") {
+    return Ok();  // Another process sharing the database created it since the lookup.
+  }
+  return inserted;
 }
 
 Result<void> EnsureSystemAccounts(Transaction& transaction,
@@ -72,6 +81,25 @@ Result<void> PostTransfers(Transaction& transaction, const std::vector<ledger::T
     }
     return &accounts.emplace(id.value, std::move(**found)).first->second;
   };
+  // Accounts are read (and, on PostgreSQL, locked until commit) in one canonical order, so that
+  // two processes moving money between the same accounts wait for each other instead of
+  // deadlocking: the line's own accounts first, then the shared system accounts, each by id.
+  // Every writer also takes the system accounts last, holding those busy rows no longer than
+  // needed.
+  std::vector<AccountId> order;
+  for (const ledger::Transfer& transfer : transfers) {
+    order.push_back(transfer.debit_account_id);
+    order.push_back(transfer.credit_account_id);
+  }
+  std::sort(order.begin(), order.end(), [](const AccountId& a, const AccountId& b) {
+    return std::make_pair(IsSystemAccount(a), a.value) <
+           std::make_pair(IsSystemAccount(b), b.value);
+  });
+  for (const AccountId& id : order) {
+    if (Result<ledger::Account*> loaded = load(id); !loaded) {
+      return loaded.error();
+    }
+  }
   for (const ledger::Transfer& transfer : transfers) {
     SIMKEEP_ASSERT(transfer.kind == ledger::TransferKind::kPosted);
     Result<ledger::Account*> debit = load(transfer.debit_account_id);

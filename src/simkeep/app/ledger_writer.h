@@ -2,6 +2,7 @@
 #define SIMKEEP_APP_LEDGER_WRITER_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "simkeep/app/ports.h"
@@ -12,7 +13,11 @@
 
 namespace simkeep::app {
 
-// The operator's own ledger accounts, created on first use.
+// The operator's own ledger accounts, created at start-up. They share kSystemAccountPrefix; a
+// line's wallet never has it.
+inline constexpr std::string_view kSystemAccountPrefix = "sys_";
+bool IsSystemAccount(const AccountId& id);
+
 inline const AccountId kRevenueAccount{"sys_revenue"};
 inline const AccountId kTaxPayableAccount{"sys_tax_payable"};
 inline const AccountId kCashClearingAccount{"sys_clearing_cash"};
@@ -25,7 +30,8 @@ AccountId ProviderClearingAccount(std::string_view provider);
 AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
                         const AccountId& wallet);
 
-// Creates `id` with the flags of `kind` if it does not exist yet.
+// Creates `id` with the flags of `kind` if it does not exist yet (or another process created it
+// meanwhile).
 Result<void> EnsureAccount(Transaction& transaction, const AccountId& id, ledger::AccountKind kind);
 
 // Creates the operator's own accounts (revenue, tax payable, the cash drawer, and the clearing
@@ -38,7 +44,9 @@ Result<void> EnsureSystemAccounts(Transaction& transaction,
 // validated by the pure ledger rules against the current balances, applied, re-checked, and
 // written together with the new balances. On the first rejection nothing is written and its
 // error is returned ("insufficient_balance", "amount_not_positive", ...; see ledger/journal.h);
-// an unknown account is kNotFound "account_not_found".
+// an unknown account is kNotFound "account_not_found". Accounts are read in a fixed order (the
+// line's own, then the system accounts, each by id), so concurrent writers on PostgreSQL, which
+// lock what they read, cannot deadlock.
 Result<void> PostTransfers(Transaction& transaction, const std::vector<ledger::Transfer>& transfers,
                            Timestamp now);
 

@@ -2,7 +2,7 @@
 #define SIMKEEP_APP_PORTS_H_
 
 // The interfaces through which use cases reach storage. The storage adapters (storage/sqlite,
-// later storage/postgres) implement them; app/ and everything inward never include a database
+// storage/postgres) implement them; app/ and everything inward never include a database
 // header. One contract test suite (storage/store_contract_test.h) runs against every adapter.
 
 #include <cstdint>

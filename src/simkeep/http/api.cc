@@ -23,6 +23,14 @@ namespace simkeep::http {
 namespace {
 
 constexpr size_t kIdempotencyKeyLengthMax = 255;
+
+Error KeyInUse() {
+  return Error{ErrorCode::kAborted,
+               "idempotency_key_in_use",
+               "A request with this Idempotency-Key is still in progress; retry later.",
+               {}};
+}
+
 constexpr const char* kStaffRoles[] = {"admin", "operator", "clerk", "agent"};
 
 Response JsonResponse(int status, const Json& body) {
@@ -355,10 +363,7 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
                                     "This Idempotency-Key was used for a different request.");
         }
         if (!record.completed) {
-          return Error{ErrorCode::kAborted,
-                       "idempotency_key_in_use",
-                       "A request with this Idempotency-Key is still in progress; retry later.",
-                       {}};
+          return KeyInUse();
         }
         state->replay = record;
         return Ok();
@@ -373,6 +378,12 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
           principal.api_key_id,  key, hash, !placed->to_charge, placed->response.status,
           placed->response.body, now};
       if (Result<void> stored = transaction.InsertIdempotency(record); !stored) {
+        if (stored.error().reason == "idempotency_key_exists") {
+          // Another instance sharing the database took the key while this one worked (its
+          // transaction committed first): this command's order is rolled back, and the retry
+          // replays the other's answer.
+          return KeyInUse();
+        }
         return stored;
       }
     }
