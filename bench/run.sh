@@ -204,7 +204,7 @@ clients[$name]=$connections
 tool[$name]="pgbench → PostgreSQL $("$pg_bin/postgres" --version | awk '{ print $3 }')"
 rows+=("$name")
 log "$name: ${rps[$name]} TPS, p50 ${p50[$name]} ms, p99 ${p99[$name]} ms"
-as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null; pg_data=""
+# The server keeps running: simkeep's PostgreSQL backend is measured on it at the end (3c).
 
 # ---------------------------------------------------------------------------------------------
 # 3. simkeep on a fresh SQLite database with N imported lines.
@@ -214,25 +214,28 @@ db_bytes() {  # The database file plus its WAL.
   for file in "$db" "$db-wal"; do [[ -f $file ]] && total=$(( total + $(stat -c %s "$file") )); done
   echo "$total"
 }
-# import_lines N: a fresh $db with N generated lines, imported through the CLI; sets import_ns.
+db_args=(--database "$db")  # How every simkeep command below reaches the database.
+list_line_ids() { sqlite3 "$db" "SELECT line_id FROM lines"; }
+# import_lines N: N generated lines imported through the CLI into a fresh database (the caller
+# makes it fresh); sets import_ns, ids.txt and the clerk and admin tokens.
 import_lines() {
-  rm -f "$db" "$db-wal" "$db-shm" "$db.key"
   "$python" "$bench/lines_csv.py" "$1" > "$work/lines.csv"
   log "import: $1 lines"
   local start
   start=$(now_ns)
-  timeout 1800 "$simkeep" --database "$db" import lines "$work/lines.csv" > "$work/import.log" 2>&1 \
+  timeout 1800 "$simkeep" "${db_args[@]}" import lines "$work/lines.csv" > "$work/import.log" 2>&1 \
     || { cat "$work/import.log" >&2; exit 1; }
   import_ns=$(( $(now_ns) - start ))
   rm -f "$work/lines.csv"
-  sqlite3 "$db" "SELECT line_id FROM lines" > "$work/ids.txt"
-  clerk=$("$simkeep" --database "$db" apikey create --role clerk --name bench)
-  admin=$("$simkeep" --database "$db" apikey create --role admin --name bench)
+  list_line_ids > "$work/ids.txt"
+  clerk=$("$simkeep" "${db_args[@]}" apikey create --role clerk --name bench)
+  admin=$("$simkeep" "${db_args[@]}" apikey create --role admin --name bench)
 }
+fresh_sqlite() { rm -f "$db" "$db-wal" "$db-shm" "$db.key"; }
 # start_server: serves $db; sets server_pid, base and startup_ms (process start to /readyz).
 start_server() {
   server_port=$(free_port)
-  serve_command=(simkeep --database "$db" serve --port "$server_port" --threads "$server_threads")
+  serve_command=(simkeep "${db_args[@]}" serve --port "$server_port" --threads "$server_threads")
   local start
   start=$(now_ns)
   "$simkeep" "${serve_command[@]:1}" > "$work/server.log" 2>&1 &
@@ -256,6 +259,7 @@ prefund() {
   log "prefund: $(calc "%.1f" "$(( $(now_ns) - start )) / 1e9") s"
 }
 
+fresh_sqlite
 import_lines "$lines"
 commands+=("simkeep --database \$WORK/simkeep.db import lines \$WORK/lines.csv   # $lines rows")
 name="line import"
@@ -311,6 +315,7 @@ declare -A scale_import scale_startup scale_rss scale_bytes
 if [[ $scale != none ]]; then
   IFS=, read -r -a scale_sizes <<< "$scale"
   for n in "${scale_sizes[@]}"; do
+    fresh_sqlite
     import_lines "$n"
     scale_import[$n]=$(calc "%.0f" "$n / ($import_ns / 1e9)")
     scale_bytes[$n]=$(calc "%.0f" "$(db_bytes) / $n")
@@ -330,6 +335,29 @@ if [[ $scale != none ]]; then
   commands+=("# --scale: the same import, serve, wrk and prefund commands on each size; renewals use the first 10,000 lines")
 fi
 rows=("${main_rows[@]}")
+
+# ---------------------------------------------------------------------------------------------
+# 3c. simkeep on PostgreSQL: the same workloads with the database on the peer's PostgreSQL server
+# (fresh database, C collation), N lines.
+pg_psql() { as_pg "$pg_bin/psql" -h "$pg_dir" -p "$pg_port" -U postgres -q -v ON_ERROR_STOP=1 "$@"; }
+pg_psql -d postgres -c "CREATE DATABASE simkeep TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+db_args=(--database "postgresql://postgres@127.0.0.1:$pg_port/simkeep"
+         --secret-key-file "$work/pg-secret.key")
+list_line_ids() { pg_psql -d simkeep -At -c "SELECT line_id FROM lines"; }
+import_lines "$lines"
+name="line import on PostgreSQL"
+rps[$name]=$(calc "%.1f" "$lines / ($import_ns / 1e9)")
+p50[$name]="–"; p99[$name]="–"; errors[$name]=0; clients[$name]=1
+tool[$name]="simkeep import lines ($(calc "%.2f" "$import_ns / 1e9") s for $lines rows)"
+rows+=("$name")
+start_server
+commands+=("${serve_command[*]//$work\//\$WORK/}")
+run_simkeep "simkeep cash top-up on PostgreSQL" "$bench/wrk/topup.lua" "$clerk"
+prefund "$work/ids.txt"
+run_simkeep "simkeep renewal from balance on PostgreSQL" "$bench/wrk/renewal.lua" "$clerk"
+run_simkeep "simkeep status read on PostgreSQL" "$bench/wrk/status.lua" "$admin"
+stop_server
+as_pg "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w stop > /dev/null; pg_data=""
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
@@ -363,8 +391,8 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
     case $name in
       simkeep*) vs_nginx=$(ratio "${rps[$name]}" "$nginx_rps") ;;
     esac
-    [[ $name == "simkeep cash top-up" ]] && vs_pg=$(ratio "${rps[$name]}" "$pg_tps")
-    unit=""; [[ $name == "line import" ]] && unit=" rows/s"
+    [[ $name == "simkeep cash top-up"* ]] && vs_pg=$(ratio "${rps[$name]}" "$pg_tps")
+    unit=""; [[ $name == "line import"* ]] && unit=" rows/s"
     echo "| $name | ${tool[$name]} | ${clients[$name]} | ${rps[$name]}$unit | ${p50[$name]} | ${p99[$name]} | ${errors[$name]} | $vs_nginx | $vs_pg | ${cpu[$name]:-–} | ${rss[$name]:-–} | ${batch[$name]:-–} |"
   done
   echo
@@ -379,6 +407,8 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
   echo "  bench/pgbench/topup.sql (prepared statements, one of $lines accounts at random)."
   echo "- SQLite: WAL, synchronous=FULL (simkeep's settings). Renewals run on lines pre-funded with one"
   echo "  100,000 yen top-up each; top-ups, renewals and reads pick a random line per request."
+  echo "- \"on PostgreSQL\" rows: the same simkeep server with \`--database postgresql://…\` on the peer's"
+  echo "  PostgreSQL server (same settings), a fresh database with C collation, the same N lines."
   echo
   if [[ ${#scale_rows[@]} -gt 0 ]]; then
     echo "Scale (fresh database of each size; same wrk settings; requests/s, p99 ms in brackets):"
@@ -399,6 +429,8 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
   echo "- top-up p99 ≤ 10 ms at $connections connections: ${p99["simkeep cash top-up"]} ms — $(awk -v a="${p99["simkeep cash top-up"]}" 'BEGIN { print (a <= 10) ? "met" : "**missed**" }')"
   s=${rps["simkeep status read"]}
   echo "- status read ≥ 0.5× nginx: $(ratio "$s" "$nginx_rps") — $(met "$(awk -v a="$s" -v b="$nginx_rps" 'BEGIN { print a / b }')" 0.5)"
+  t=${rps["simkeep cash top-up on PostgreSQL"]}
+  echo "- top-up on the PostgreSQL backend ≥ 3× pgbench: $(ratio "$t" "$pg_tps") — $(met "$(awk -v a="$t" -v b="$pg_tps" 'BEGIN { print a / b }')" 3)"
   if [[ -n ${scale_rss[1000000]:-} ]]; then
     echo "- 1 M lines, peak RSS ≤ 500 MB: ${scale_rss[1000000]} MB — $(awk -v a="${scale_rss[1000000]}" 'BEGIN { print (a <= 500) ? "met" : "**missed**" }')"
     echo "- 1 M lines, start-up < 1 s: ${scale_startup[1000000]} ms — $(awk -v a="${scale_startup[1000000]}" 'BEGIN { print (a < 1000) ? "met" : "**missed**" }')"
