@@ -421,7 +421,7 @@ met() { awk -v a="$1" -v b="$2" 'BEGIN { print (a >= b) ? "met" : "**missed**" }
     done
     echo
   fi
-  echo "Targets (issue 3):"
+  echo "Targets (issue 3); bench/PROFILE.md explains the missed ones from profiles and lists the next fixes:"
   echo
   t=${rps["simkeep cash top-up"]}
   echo "- top-up ≥ 10× pgbench: $(ratio "$t" "$pg_tps") — $(met "$(awk -v a="$t" -v b="$pg_tps" 'BEGIN { print a / b }')" 10)"
