@@ -323,6 +323,25 @@ class CliTest(unittest.TestCase):
         self.assertNotEqual(missing.returncode, 0)
         self.assertIn("--role", missing.stderr)
 
+    # database URLs -----------------------------------------------------------------------------
+
+    def test_a_postgresql_url_needs_a_shared_key_file(self):
+        url = "postgresql://simkeep:hunter2@127.0.0.1:1/simkeep"
+        completed = self.simkeep("migrate", database=url)
+        self.assert_fails(completed, "secret_key_file_required")
+
+    def test_an_unreachable_postgresql_server_is_reported_without_its_password(self):
+        url = "postgresql://simkeep:hunter2@127.0.0.1:1/simkeep?connect_timeout=2"
+        key = os.path.join(self.directory, "secret.key")
+        completed = self.simkeep("--secret-key-file", key, "migrate", database=url)
+        self.assert_fails(completed, "db_unavailable")
+        self.assertNotIn("hunter2", completed.stdout + completed.stderr)
+
+    def test_an_unknown_database_url_is_refused(self):
+        completed = self.simkeep("migrate", database="mysql://user:hunter2@127.0.0.1/simkeep")
+        self.assert_fails(completed, "database_url_invalid")
+        self.assertNotIn("hunter2", completed.stderr)
+
     # topup and renew ---------------------------------------------------------------------------
 
     def test_topup_then_renew_from_the_balance(self):
