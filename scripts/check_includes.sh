@@ -33,5 +33,21 @@ for module in ledger domain app; do
     status=1
   fi
 done
+# Inside storage: the shared query code (storage/sql) is written against concepts, not a database,
+# so it includes neither an adapter nor a database library; and the adapters never include each
+# other, so that what they share can only live in storage/sql.
+if grep -rnE '#include ("simkeep/storage/(sqlite|postgres)/|<(sqlite3|libpq))' \
+    src/simkeep/storage/sql; then
+  echo "forbidden: storage/sql must stay free of adapters and database libraries"
+  status=1
+fi
+for pair in sqlite:postgres postgres:sqlite; do
+  adapter=${pair%%:*}
+  other=${pair##*:}
+  if grep -rn "#include \"simkeep/storage/$other/" "src/simkeep/storage/$adapter"; then
+    echo "forbidden: storage/$adapter includes storage/$other"
+    status=1
+  fi
+done
 [[ $status -eq 0 ]] && echo "include rules hold"
 exit $status

@@ -22,10 +22,6 @@ inline constexpr int kConnectTimeoutSeconds = 10;
 // (about 70), so the bound is only reached by a bug; past it, statements run unprepared.
 inline constexpr size_t kStatementCacheSizeMax = 256;
 
-// Most rows one list call returns, whatever limit the caller asks for: page-sized lists
-// (ListLines, ListOrders) are capped at app::kPageLimitMax, the others at this.
-inline constexpr int kListRowsMax = 1000;
-
 // Rows the streams (ForEachAccount, ForEachTransfer, ForEachOrder) fetch per round trip from
 // their server-side cursor, so an audit of a large ledger holds one batch in memory, not all.
 inline constexpr int kStreamBatchRows = 500;

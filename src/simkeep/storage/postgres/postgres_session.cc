@@ -4,15 +4,15 @@
 #include <utility>
 
 #include "simkeep/base/assert.h"
-#include "simkeep/storage/postgres/internal/access_store.h"
-#include "simkeep/storage/postgres/internal/catalog_store.h"
 #include "simkeep/storage/postgres/internal/connection.h"
-#include "simkeep/storage/postgres/internal/ledger_store.h"
-#include "simkeep/storage/postgres/internal/line_store.h"
-#include "simkeep/storage/postgres/internal/order_store.h"
-#include "simkeep/storage/postgres/internal/receipt_store.h"
-#include "simkeep/storage/postgres/internal/rows.h"
 #include "simkeep/storage/postgres/limits.h"
+#include "simkeep/storage/sql/store_transaction_impl.h"
+
+namespace simkeep::storage {
+// The one instantiation of the shared query code on PostgreSQL (postgres_session.h declares it).
+template class sql::StoreTransaction<postgres::internal::Connection,
+                                     postgres::internal::PostgresDialect>;
+}  // namespace simkeep::storage
 
 namespace simkeep::storage::postgres {
 namespace {
@@ -76,7 +76,7 @@ Result<void> PostgresSession::Begin(bool read_only) {
   }
   active_ = true;
   savepoint_depth_ = 0;
-  transaction_.set_lock_rows(!read_only);
+  transaction_.set_writable(!read_only);
   return Ok();
 }
 
@@ -180,142 +180,5 @@ Result<void> PostgresSession::ExecuteForTest(std::string_view sql) {
 }
 
 int PostgresSession::BackendPidForTest() const { return connection_->BackendPid(); }
-
-// PostgresTransaction: each operation lives with its table group in internal/*_store.cc. ----------
-
-internal::RowLock PostgresTransaction::Lock() const {
-  return lock_rows_ ? internal::RowLock::kForUpdate : internal::RowLock::kNone;
-}
-
-Result<domain::Catalog> PostgresTransaction::LoadCatalog() {
-  return internal::LoadCatalog(connection_);
-}
-Result<void> PostgresTransaction::SaveCatalog(const domain::Catalog& catalog) {
-  return internal::SaveCatalog(connection_, catalog);
-}
-
-Result<std::optional<domain::Line>> PostgresTransaction::FindLine(const LineId& id) {
-  return internal::FindLine(connection_, internal::LineKey::kId, id.value, Lock());
-}
-Result<std::optional<domain::Line>> PostgresTransaction::FindLineByIccid(std::string_view iccid) {
-  return internal::FindLine(connection_, internal::LineKey::kIccid, iccid, Lock());
-}
-Result<std::optional<domain::Line>> PostgresTransaction::FindLineByMsisdn(std::string_view e164) {
-  return internal::FindLine(connection_, internal::LineKey::kMsisdn, e164, Lock());
-}
-Result<std::vector<domain::Line>> PostgresTransaction::ListLines(const app::PageRequest& page) {
-  return internal::ListLines(connection_, page);
-}
-Result<int64_t> PostgresTransaction::CountLines() { return internal::CountLines(connection_); }
-Result<void> PostgresTransaction::InsertLine(const domain::Line& line) {
-  return internal::InsertLine(connection_, line);
-}
-Result<void> PostgresTransaction::UpdateLine(const domain::Line& line) {
-  return internal::UpdateLine(connection_, line);
-}
-Result<void> PostgresTransaction::InsertLineEvent(const domain::LineEvent& event) {
-  return internal::InsertLineEvent(connection_, event);
-}
-Result<std::vector<domain::LineEvent>> PostgresTransaction::ListLineEvents(const LineId& line_id,
-                                                                           int limit) {
-  return internal::ListLineEvents(connection_, line_id, limit);
-}
-Result<void> PostgresTransaction::InsertBucket(const domain::Bucket& bucket) {
-  return internal::InsertBucket(connection_, bucket);
-}
-Result<std::vector<domain::Bucket>> PostgresTransaction::ListBuckets(const LineId& line_id) {
-  return internal::ListBuckets(connection_, line_id);
-}
-
-Result<std::optional<ledger::Account>> PostgresTransaction::FindAccount(const AccountId& id) {
-  return internal::FindAccount(connection_, id, Lock());
-}
-Result<void> PostgresTransaction::InsertAccount(const ledger::Account& account) {
-  return internal::InsertAccount(connection_, account);
-}
-Result<void> PostgresTransaction::UpdateAccount(const ledger::Account& account) {
-  return internal::UpdateAccount(connection_, account);
-}
-Result<void> PostgresTransaction::InsertTransfer(const ledger::Transfer& transfer) {
-  return internal::InsertTransfer(connection_, transfer);
-}
-Result<std::optional<ledger::Transfer>> PostgresTransaction::FindTransfer(const TransferId& id) {
-  return internal::FindTransfer(connection_, id);
-}
-Result<void> PostgresTransaction::ForEachAccount(
-    const std::function<Result<void>(const ledger::Account&)>& callback) {
-  return internal::ForEachAccount(connection_, callback);
-}
-Result<void> PostgresTransaction::ForEachTransfer(
-    const std::function<Result<void>(const ledger::Transfer&)>& callback) {
-  return internal::ForEachTransfer(connection_, callback);
-}
-
-Result<void> PostgresTransaction::ForEachOrder(
-    const std::function<Result<void>(const domain::Order&)>& callback) {
-  return internal::ForEachOrder(connection_, callback);
-}
-
-Result<void> PostgresTransaction::InsertOrder(const domain::Order& order) {
-  return internal::InsertOrder(connection_, order);
-}
-Result<void> PostgresTransaction::UpdateOrder(const domain::Order& order) {
-  return internal::UpdateOrder(connection_, order);
-}
-Result<std::optional<domain::Order>> PostgresTransaction::FindOrder(const OrderId& id) {
-  return internal::FindOrder(connection_, id, Lock());
-}
-Result<std::vector<domain::Order>> PostgresTransaction::ListOrders(const LineId& line_id,
-                                                                   const app::PageRequest& page) {
-  return internal::ListOrders(connection_, line_id, page);
-}
-Result<void> PostgresTransaction::InsertPayment(const domain::Payment& payment) {
-  return internal::InsertPayment(connection_, payment);
-}
-Result<void> PostgresTransaction::UpdatePayment(const domain::Payment& payment) {
-  return internal::UpdatePayment(connection_, payment);
-}
-Result<std::optional<domain::Payment>> PostgresTransaction::FindPayment(const PaymentId& id) {
-  return internal::FindPayment(connection_, internal::PaymentKey::kId, id.value, Lock());
-}
-Result<std::optional<domain::Payment>> PostgresTransaction::FindPaymentByOrder(const OrderId& id) {
-  return internal::FindPayment(connection_, internal::PaymentKey::kOrderId, id.value, Lock());
-}
-Result<std::vector<domain::Payment>> PostgresTransaction::ListPendingPayments(int limit) {
-  return internal::ListPendingPayments(connection_, limit);
-}
-Result<int64_t> PostgresTransaction::NextSequenceValue(std::string_view name) {
-  return internal::NextSequenceValue(connection_, name);
-}
-Result<void> PostgresTransaction::InsertReceipt(const domain::Receipt& receipt) {
-  return internal::InsertReceipt(connection_, receipt);
-}
-Result<std::optional<domain::Receipt>> PostgresTransaction::FindReceiptByOrder(const OrderId& id) {
-  return internal::FindReceiptByOrder(connection_, id);
-}
-
-Result<std::optional<app::IdempotencyRecord>> PostgresTransaction::FindIdempotency(
-    std::string_view principal, std::string_view key) {
-  return internal::FindIdempotency(connection_, principal, key);
-}
-Result<void> PostgresTransaction::InsertIdempotency(const app::IdempotencyRecord& record) {
-  return internal::InsertIdempotency(connection_, record);
-}
-Result<void> PostgresTransaction::CompleteIdempotency(std::string_view principal,
-                                                      std::string_view key, int response_status,
-                                                      std::string_view response_body) {
-  return internal::CompleteIdempotency(connection_, principal, key, response_status, response_body);
-}
-Result<int64_t> PostgresTransaction::DeleteIdempotencyBefore(Timestamp cutoff) {
-  return internal::DeleteIdempotencyBefore(connection_, cutoff);
-}
-
-Result<void> PostgresTransaction::InsertApiKey(const app::ApiKey& key) {
-  return internal::InsertApiKey(connection_, key);
-}
-Result<std::optional<app::ApiKey>> PostgresTransaction::FindApiKeyByTokenHash(
-    std::string_view token_hash) {
-  return internal::FindApiKeyByTokenHash(connection_, token_hash);
-}
 
 }  // namespace simkeep::storage::postgres

@@ -14,10 +14,6 @@ inline constexpr int kBusyTimeoutMs = 5000;
 // (about 70), so the bound is only reached by a bug; past it, statements are prepared per use.
 inline constexpr size_t kStatementCacheSizeMax = 256;
 
-// Most rows one list call returns, whatever limit the caller asks for: page-sized lists
-// (ListLines, ListOrders) are capped at app::kPageLimitMax, the others at this.
-inline constexpr int kListRowsMax = 1000;
-
 // Deepest savepoint nesting a session accepts. The committer uses one level.
 inline constexpr int kSavepointDepthMax = 32;
 

@@ -2,14 +2,14 @@
 
 #include <utility>
 
-#include "simkeep/storage/sqlite/internal/access_store.h"
-#include "simkeep/storage/sqlite/internal/catalog_store.h"
+#include "simkeep/storage/sql/store_transaction_impl.h"
 #include "simkeep/storage/sqlite/internal/connection.h"
-#include "simkeep/storage/sqlite/internal/ledger_store.h"
-#include "simkeep/storage/sqlite/internal/line_store.h"
-#include "simkeep/storage/sqlite/internal/order_store.h"
-#include "simkeep/storage/sqlite/internal/receipt_store.h"
 #include "simkeep/storage/sqlite/limits.h"
+
+namespace simkeep::storage {
+// The one instantiation of the shared query code on SQLite (sqlite_session.h declares it).
+template class sql::StoreTransaction<sqlite::internal::Connection, sqlite::internal::SqliteDialect>;
+}  // namespace simkeep::storage
 
 namespace simkeep::storage::sqlite {
 
@@ -42,6 +42,7 @@ Result<void> SqliteSession::Begin(bool read_only) {
   }
   active_ = true;
   savepoint_depth_ = 0;
+  transaction_.set_writable(!read_only);
   return Ok();
 }
 
@@ -124,139 +125,6 @@ Result<void> SqliteSession::Rollback() {
 
 Result<void> SqliteSession::ExecuteForTest(std::string_view sql) {
   return connection_->Execute(std::string(sql).c_str());
-}
-
-// SqliteTransaction: each operation lives with its table group in internal/*_store.cc. ----------
-
-Result<domain::Catalog> SqliteTransaction::LoadCatalog() {
-  return internal::LoadCatalog(connection_);
-}
-Result<void> SqliteTransaction::SaveCatalog(const domain::Catalog& catalog) {
-  return internal::SaveCatalog(connection_, catalog);
-}
-
-Result<std::optional<domain::Line>> SqliteTransaction::FindLine(const LineId& id) {
-  return internal::FindLine(connection_, internal::LineKey::kId, id.value);
-}
-Result<std::optional<domain::Line>> SqliteTransaction::FindLineByIccid(std::string_view iccid) {
-  return internal::FindLine(connection_, internal::LineKey::kIccid, iccid);
-}
-Result<std::optional<domain::Line>> SqliteTransaction::FindLineByMsisdn(std::string_view e164) {
-  return internal::FindLine(connection_, internal::LineKey::kMsisdn, e164);
-}
-Result<std::vector<domain::Line>> SqliteTransaction::ListLines(const app::PageRequest& page) {
-  return internal::ListLines(connection_, page);
-}
-Result<int64_t> SqliteTransaction::CountLines() { return internal::CountLines(connection_); }
-Result<void> SqliteTransaction::InsertLine(const domain::Line& line) {
-  return internal::InsertLine(connection_, line);
-}
-Result<void> SqliteTransaction::UpdateLine(const domain::Line& line) {
-  return internal::UpdateLine(connection_, line);
-}
-Result<void> SqliteTransaction::InsertLineEvent(const domain::LineEvent& event) {
-  return internal::InsertLineEvent(connection_, event);
-}
-Result<std::vector<domain::LineEvent>> SqliteTransaction::ListLineEvents(const LineId& line_id,
-                                                                         int limit) {
-  return internal::ListLineEvents(connection_, line_id, limit);
-}
-Result<void> SqliteTransaction::InsertBucket(const domain::Bucket& bucket) {
-  return internal::InsertBucket(connection_, bucket);
-}
-Result<std::vector<domain::Bucket>> SqliteTransaction::ListBuckets(const LineId& line_id) {
-  return internal::ListBuckets(connection_, line_id);
-}
-
-Result<std::optional<ledger::Account>> SqliteTransaction::FindAccount(const AccountId& id) {
-  return internal::FindAccount(connection_, id);
-}
-Result<void> SqliteTransaction::InsertAccount(const ledger::Account& account) {
-  return internal::InsertAccount(connection_, account);
-}
-Result<void> SqliteTransaction::UpdateAccount(const ledger::Account& account) {
-  return internal::UpdateAccount(connection_, account);
-}
-Result<void> SqliteTransaction::InsertTransfer(const ledger::Transfer& transfer) {
-  return internal::InsertTransfer(connection_, transfer);
-}
-Result<std::optional<ledger::Transfer>> SqliteTransaction::FindTransfer(const TransferId& id) {
-  return internal::FindTransfer(connection_, id);
-}
-Result<void> SqliteTransaction::ForEachAccount(
-    const std::function<Result<void>(const ledger::Account&)>& callback) {
-  return internal::ForEachAccount(connection_, callback);
-}
-Result<void> SqliteTransaction::ForEachTransfer(
-    const std::function<Result<void>(const ledger::Transfer&)>& callback) {
-  return internal::ForEachTransfer(connection_, callback);
-}
-
-Result<void> SqliteTransaction::ForEachOrder(
-    const std::function<Result<void>(const domain::Order&)>& callback) {
-  return internal::ForEachOrder(connection_, callback);
-}
-
-Result<void> SqliteTransaction::InsertOrder(const domain::Order& order) {
-  return internal::InsertOrder(connection_, order);
-}
-Result<void> SqliteTransaction::UpdateOrder(const domain::Order& order) {
-  return internal::UpdateOrder(connection_, order);
-}
-Result<std::optional<domain::Order>> SqliteTransaction::FindOrder(const OrderId& id) {
-  return internal::FindOrder(connection_, id);
-}
-Result<std::vector<domain::Order>> SqliteTransaction::ListOrders(const LineId& line_id,
-                                                                 const app::PageRequest& page) {
-  return internal::ListOrders(connection_, line_id, page);
-}
-Result<void> SqliteTransaction::InsertPayment(const domain::Payment& payment) {
-  return internal::InsertPayment(connection_, payment);
-}
-Result<void> SqliteTransaction::UpdatePayment(const domain::Payment& payment) {
-  return internal::UpdatePayment(connection_, payment);
-}
-Result<std::optional<domain::Payment>> SqliteTransaction::FindPayment(const PaymentId& id) {
-  return internal::FindPayment(connection_, internal::PaymentKey::kId, id.value);
-}
-Result<std::optional<domain::Payment>> SqliteTransaction::FindPaymentByOrder(const OrderId& id) {
-  return internal::FindPayment(connection_, internal::PaymentKey::kOrderId, id.value);
-}
-Result<std::vector<domain::Payment>> SqliteTransaction::ListPendingPayments(int limit) {
-  return internal::ListPendingPayments(connection_, limit);
-}
-Result<int64_t> SqliteTransaction::NextSequenceValue(std::string_view name) {
-  return internal::NextSequenceValue(connection_, name);
-}
-Result<void> SqliteTransaction::InsertReceipt(const domain::Receipt& receipt) {
-  return internal::InsertReceipt(connection_, receipt);
-}
-Result<std::optional<domain::Receipt>> SqliteTransaction::FindReceiptByOrder(const OrderId& id) {
-  return internal::FindReceiptByOrder(connection_, id);
-}
-
-Result<std::optional<app::IdempotencyRecord>> SqliteTransaction::FindIdempotency(
-    std::string_view principal, std::string_view key) {
-  return internal::FindIdempotency(connection_, principal, key);
-}
-Result<void> SqliteTransaction::InsertIdempotency(const app::IdempotencyRecord& record) {
-  return internal::InsertIdempotency(connection_, record);
-}
-Result<void> SqliteTransaction::CompleteIdempotency(std::string_view principal,
-                                                    std::string_view key, int response_status,
-                                                    std::string_view response_body) {
-  return internal::CompleteIdempotency(connection_, principal, key, response_status, response_body);
-}
-Result<int64_t> SqliteTransaction::DeleteIdempotencyBefore(Timestamp cutoff) {
-  return internal::DeleteIdempotencyBefore(connection_, cutoff);
-}
-
-Result<void> SqliteTransaction::InsertApiKey(const app::ApiKey& key) {
-  return internal::InsertApiKey(connection_, key);
-}
-Result<std::optional<app::ApiKey>> SqliteTransaction::FindApiKeyByTokenHash(
-    std::string_view token_hash) {
-  return internal::FindApiKeyByTokenHash(connection_, token_hash);
 }
 
 }  // namespace simkeep::storage::sqlite

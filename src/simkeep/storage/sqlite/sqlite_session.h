@@ -1,103 +1,32 @@
 #ifndef SIMKEEP_STORAGE_SQLITE_SQLITE_SESSION_H_
 #define SIMKEEP_STORAGE_SQLITE_SQLITE_SESSION_H_
 
-#include <cstdint>
-#include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "simkeep/app/ports.h"
+#include "simkeep/storage/sql/store_transaction.h"
+
+namespace simkeep::storage::sqlite::internal {
+class Connection;
+struct SqliteDialect;
+}  // namespace simkeep::storage::sqlite::internal
+
+namespace simkeep::storage {
+// Compiled once, in sqlite_session.cc.
+extern template class sql::StoreTransaction<sqlite::internal::Connection,
+                                            sqlite::internal::SqliteDialect>;
+}  // namespace simkeep::storage
 
 namespace simkeep::storage::sqlite {
 
-namespace internal {
-class Connection;
-}  // namespace internal
-
-// The reads and writes of one SQLite transaction: app::Transaction over one connection. Every
-// method runs prepared statements from the connection's cache and follows the error conventions
-// of app/ports.h; unique-key clashes are told apart by the key SQLite names (see README.md for
-// the reasons per table). Called outside an open transaction, every method returns kUnavailable
-// "db_unavailable" and changes nothing.
-//
-// Owned by its SqliteSession and valid as long as it. Not thread-safe.
-class SqliteTransaction final : public app::Transaction {
- public:
-  explicit SqliteTransaction(internal::Connection& connection) : connection_(connection) {}
-
-  // Catalog. LoadCatalog returns carriers in CarrierCode order and plans by id, each plan's
-  // price versions ascending. SaveCatalog keeps a stored carrier or plan as first saved and only
-  // adds price versions; a version whose effective_from is stored with another price is
-  // kFailedPrecondition "price_version_conflict". Either way it writes all or nothing.
-  Result<domain::Catalog> LoadCatalog() override;
-  Result<void> SaveCatalog(const domain::Catalog& catalog) override;
-
-  // Lines. An empty msisdn, plan_id or wallet_account_id is stored as NULL, so any number of
-  // lines may lack one. UpdateLine rewrites every field but id and created_at. ListLines and
-  // ListLineEvents return at most app::kPageLimitMax and kListRowsMax rows.
-  Result<std::optional<domain::Line>> FindLine(const LineId& id) override;
-  Result<std::optional<domain::Line>> FindLineByIccid(std::string_view iccid) override;
-  Result<std::optional<domain::Line>> FindLineByMsisdn(std::string_view e164) override;
-  Result<std::vector<domain::Line>> ListLines(const app::PageRequest& page) override;
-  Result<int64_t> CountLines() override;
-  Result<void> InsertLine(const domain::Line& line) override;
-  Result<void> UpdateLine(const domain::Line& line) override;
-  Result<void> InsertLineEvent(const domain::LineEvent& event) override;
-  Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id, int limit) override;
-  Result<void> InsertBucket(const domain::Bucket& bucket) override;
-  Result<std::vector<domain::Bucket>> ListBuckets(const LineId& line_id) override;
-
-  // Ledger. UpdateAccount writes the four balances only (kind and flags are fixed at insert); a
-  // balance that breaks the account's flag, or any negative balance, is refused by the schema:
-  // kFailedPrecondition "constraint_violation". A second post or void of one hold is
-  // kAlreadyExists "pending_transfer_settled". Transfers stream in write order.
-  Result<std::optional<ledger::Account>> FindAccount(const AccountId& id) override;
-  Result<void> InsertAccount(const ledger::Account& account) override;
-  Result<void> UpdateAccount(const ledger::Account& account) override;
-  Result<void> InsertTransfer(const ledger::Transfer& transfer) override;
-  Result<std::optional<ledger::Transfer>> FindTransfer(const TransferId& id) override;
-  Result<void> ForEachAccount(
-      const std::function<Result<void>(const ledger::Account&)>& callback) override;
-  Result<void> ForEachTransfer(
-      const std::function<Result<void>(const ledger::Transfer&)>& callback) override;
-
-  // Orders, payments, receipts. UpdateOrder writes the outcome (status, plan_id, amount_jpy,
-  // failure_reason, receipt_number, completed_at); what was asked for is fixed at insert.
-  // UpdatePayment writes all but id, order, method and created_at. A ListOrders cursor naming
-  // no stored order yields an empty page. One payment per order ("payment_exists").
-  // InsertReceipt writes the receipt, its lines and its per-rate totals all or nothing.
-  Result<void> InsertOrder(const domain::Order& order) override;
-  Result<void> UpdateOrder(const domain::Order& order) override;
-  Result<std::optional<domain::Order>> FindOrder(const OrderId& id) override;
-  Result<void> ForEachOrder(
-      const std::function<Result<void>(const domain::Order&)>& callback) override;
-  Result<std::vector<domain::Order>> ListOrders(const LineId& line_id,
-                                                const app::PageRequest& page) override;
-  Result<void> InsertPayment(const domain::Payment& payment) override;
-  Result<void> UpdatePayment(const domain::Payment& payment) override;
-  Result<std::optional<domain::Payment>> FindPayment(const PaymentId& id) override;
-  Result<std::optional<domain::Payment>> FindPaymentByOrder(const OrderId& id) override;
-  Result<std::vector<domain::Payment>> ListPendingPayments(int limit) override;
-  Result<int64_t> NextSequenceValue(std::string_view name) override;
-  Result<void> InsertReceipt(const domain::Receipt& receipt) override;
-  Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;
-
-  // Idempotency keys and API keys. A duplicate token hash is kAlreadyExists "api_key_exists".
-  Result<std::optional<app::IdempotencyRecord>> FindIdempotency(std::string_view principal,
-                                                                std::string_view key) override;
-  Result<void> InsertIdempotency(const app::IdempotencyRecord& record) override;
-  Result<void> CompleteIdempotency(std::string_view principal, std::string_view key,
-                                   int response_status, std::string_view response_body) override;
-  Result<int64_t> DeleteIdempotencyBefore(Timestamp cutoff) override;
-  Result<void> InsertApiKey(const app::ApiKey& key) override;
-  Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(std::string_view token_hash) override;
-
- private:
-  internal::Connection& connection_;
-};
+// The reads and writes of one SQLite transaction: app::Transaction over one connection, the
+// shared query code of storage/sql (see sql::StoreTransaction for every method's contract).
+// Statements come prepared from the connection's cache; unique-key clashes are told apart by
+// the key SQLite names (see README.md for the reasons per table). Owned by its SqliteSession and
+// valid as long as it. Not thread-safe.
+using SqliteTransaction = sql::StoreTransaction<internal::Connection, internal::SqliteDialect>;
 
 // One SQLite connection and the transaction on it: app::Session. Obtained from
 // SqliteDatabase::Connect(); owns its connection and closes it on destruction, rolling back a

@@ -281,7 +281,8 @@ TEST_F(SqliteStoreTest, AnAbandonedTransactionIsRolledBackWhenTheSessionCloses) 
 // file, and the writer starts the log over once it is long, so the log stays bounded.
 TEST_F(SqliteStoreTest, TheLogStaysBoundedUnderAWriterThatNeverPauses) {
   constexpr int64_t kPageBytes = 4096;
-  constexpr int kCommits = 60;  // About 200 pages each: 12,000 pages, past the restart bound.
+  // About 200 pages each: 25,000 pages, two and a half times the restart bound.
+  constexpr int kCommits = 125;
   ASSERT_TRUE(IsOk(session_->Begin(false)));
   ASSERT_TRUE(IsOk(sqlite_session().ExecuteForTest("CREATE TABLE filler (body BLOB)")));
   ASSERT_TRUE(IsOk(session_->Commit()));
@@ -296,9 +297,10 @@ TEST_F(SqliteStoreTest, TheLogStaysBoundedUnderAWriterThatNeverPauses) {
     ASSERT_FALSE(error) << error.message();
     log_bytes_max = std::max(log_bytes_max, static_cast<int64_t>(log_bytes));
   }
-  // A log frame is a page plus a 24-byte header; one commit may pass the bound before the
-  // restart.
-  EXPECT_LE(log_bytes_max, (kCheckpointRestartLogPages + 250) * (kPageBytes + 24));
+  // A log frame is a page plus a 24-byte header. A restart can be refused while the background
+  // checkpointer is copying (it is retried after the next commit), so the log may pass the
+  // bound by a few commits; without restarts it would hold all 25,000 pages.
+  EXPECT_LE(log_bytes_max, kCheckpointRestartLogPages * 3 / 2 * (kPageBytes + 24));
   // Everything written before the restart was copied into the database file.
   EXPECT_GE(static_cast<int64_t>(std::filesystem::file_size(file_.path())),
             kCheckpointRestartLogPages * kPageBytes);

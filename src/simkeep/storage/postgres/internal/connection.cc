@@ -2,10 +2,11 @@
 
 #include <array>
 #include <charconv>
-#include <limits>
 #include <utility>
 
 #include "simkeep/storage/postgres/limits.h"
+#include "simkeep/storage/sql/clash_message.h"
+#include "simkeep/storage/sql/placeholders.h"
 
 namespace simkeep::storage::postgres::internal {
 namespace {
@@ -174,25 +175,12 @@ std::vector<std::string_view> KnownUniqueConstraints() {
   return names;
 }
 
-std::string ClashMessage(std::string_view reason) {
-  if (reason == "iccid_taken") {
-    return "A line with this ICCID is already provisioned.";
-  }
-  if (reason == "msisdn_taken") {
-    return "A line with this phone number is already provisioned.";
-  }
-  if (reason == "idempotency_key_exists") {
-    return "This Idempotency-Key is already stored.";
-  }
-  return "A record with this key already exists (" + std::string(reason) + ").";
-}
-
 Error ErrorFromSqlState(std::string_view sqlstate, std::string_view constraint,
                         std::string message) {
   if (sqlstate == "23505") {
     std::string reason = UniqueClashReason(constraint);
     // The statement and the server's text stay out of the message: it is shown to people.
-    return AlreadyExists(reason, ClashMessage(reason));
+    return AlreadyExists(reason, sql::ClashMessage(reason));
   }
   if (sqlstate.size() == 5 && (sqlstate.substr(0, 2) == "23" || sqlstate.substr(0, 2) == "22")) {
     return FailedPrecondition("constraint_violation", std::move(message));
@@ -205,12 +193,14 @@ Error ErrorFromSqlState(std::string_view sqlstate, std::string_view constraint,
 
 // Statement -----------------------------------------------------------------------------------
 
-Statement::Statement(Connection& connection, std::string sql, StatementKind kind)
-    : connection_(&connection), sql_(std::move(sql)), kind_(kind) {}
+Statement::Statement(Connection& connection, StatementText& text,
+                     std::unique_ptr<StatementText> owned_text, StatementKind kind)
+    : connection_(&connection), text_(&text), owned_text_(std::move(owned_text)), kind_(kind) {}
 
 Statement::Statement(Statement&& other) noexcept
     : connection_(other.connection_),
-      sql_(std::move(other.sql_)),
+      text_(other.text_),
+      owned_text_(std::move(other.owned_text_)),
       kind_(other.kind_),
       parameters_(std::move(other.parameters_)),
       bind_error_(std::move(other.bind_error_)),
@@ -250,23 +240,7 @@ Statement& Statement::BindValue(std::optional<std::string> value) {
 
 Statement& Statement::BindText(std::string_view value) { return BindValue(std::string(value)); }
 
-Statement& Statement::BindTextOrNull(std::string_view value) {
-  return value.empty() ? BindNull() : BindText(value);
-}
-
 Statement& Statement::BindInt64(int64_t value) { return BindValue(std::to_string(value)); }
-
-Statement& Statement::BindBool(bool value) { return BindInt64(value ? 1 : 0); }
-
-Statement& Statement::BindTime(Timestamp value) { return BindInt64(ToMicros(value)); }
-
-Statement& Statement::BindOptionalTime(const std::optional<Timestamp>& value) {
-  return value ? BindTime(*value) : BindNull();
-}
-
-Statement& Statement::BindOptionalInt64(const std::optional<int64_t>& value) {
-  return value ? BindInt64(*value) : BindNull();
-}
 
 Statement& Statement::BindNull() { return BindValue(std::nullopt); }
 
@@ -286,7 +260,7 @@ Result<void> Statement::Execute() {
     parameters.values.push_back(value ? value->c_str() : nullptr);
   }
   if (kind_ == StatementKind::kStream) {
-    Result<std::string> cursor = connection_->OpenCursor(sql_, parameters);
+    Result<std::string> cursor = connection_->OpenCursor(*text_, parameters);
     if (!cursor) {
       return cursor.error();
     }
@@ -294,8 +268,8 @@ Result<void> Statement::Execute() {
     return FetchBatch();
   }
   Result<ResultHandle> result = kind_ == StatementKind::kWrite
-                                    ? connection_->RunInSavepoint(sql_, parameters)
-                                    : connection_->Run(sql_, parameters);
+                                    ? connection_->RunInSavepoint(*text_, parameters)
+                                    : connection_->Run(*text_, parameters);
   if (!result) {
     return result.error();
   }
@@ -381,48 +355,13 @@ int64_t Statement::ReadInt64() {
   return value;
 }
 
-int Statement::ReadInt() {
-  const int64_t value = ReadInt64();
-  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
-    NoteUnknownValue(std::to_string(value));
-    return 0;
-  }
-  return static_cast<int>(value);
-}
-
-bool Statement::ReadBool() { return ReadInt64() != 0; }
-
-Timestamp Statement::ReadTime() { return FromMicros(ReadInt64()); }
-
-std::optional<Timestamp> Statement::ReadOptionalTime() {
-  if (NextIsNull()) {
-    Skip();
-    return std::nullopt;
-  }
-  return ReadTime();
-}
-
-std::optional<int64_t> Statement::ReadOptionalInt64() {
-  if (NextIsNull()) {
-    Skip();
-    return std::nullopt;
-  }
-  return ReadInt64();
-}
-
 bool Statement::NextIsNull() const { return Value(read_index_) == nullptr; }
 
 void Statement::NoteUnknownValue(std::string_view text) {
-  if (row_error_) {
-    return;
+  if (!row_error_) {
+    row_error_ = sql::UnknownValueError(
+        text, result_ != nullptr ? PQfname(result_.get(), read_index_ - 1) : nullptr);
   }
-  const char* name = result_ != nullptr ? PQfname(result_.get(), read_index_ - 1) : nullptr;
-  std::string message = "stored value '";
-  message += text;
-  message += "' of column ";
-  message += name != nullptr ? name : "?";
-  message += " is not understood";
-  row_error_ = Internal(std::move(message));
 }
 
 // Connection ----------------------------------------------------------------------------------
@@ -516,7 +455,21 @@ Result<Statement> Connection::Prepare(const char* sql, StatementKind kind) {
   if (!in_transaction) {
     return in_transaction.error();
   }
-  return Statement(*this, sql, kind);
+  auto found = texts_.find(std::string_view(sql));
+  if (found == texts_.end()) {
+    if (texts_.size() >= kStatementCacheSizeMax) {
+      // Past the cache, which the adapter's own fixed set of texts never fills: converted for
+      // this statement alone, and run unprepared.
+      auto text = std::make_unique<StatementText>();
+      text->numbered = sql::NumberedPlaceholders(sql);
+      StatementText& owned = *text;
+      return Statement(*this, owned, std::move(text), kind);
+    }
+    found = texts_.emplace(sql, StatementText{sql::NumberedPlaceholders(sql), "", true}).first;
+  }
+  // The entry stays where it is while the statement lives: entries are never erased, and a
+  // rehash moves no element of an unordered_map.
+  return Statement(*this, found->second, nullptr, kind);
 }
 
 bool Connection::InTransaction() const {
@@ -540,54 +493,55 @@ bool Connection::IsBroken() const { return PQstatus(handle_.get()) != CONNECTION
 
 Result<void> Connection::Reset() {
   PQreset(handle_.get());
-  prepared_.clear();
+  for (auto& entry : texts_) {
+    entry.second.prepared_name.clear();
+  }
   if (IsBroken()) {
     return Unavailable("db_unavailable", "reconnect: " + Trimmed(PQerrorMessage(handle_.get())));
   }
   return Configure();
 }
 
-Result<std::string> Connection::PreparedName(const std::string& sql) {
-  auto found = prepared_.find(sql);
-  if (found != prepared_.end()) {
-    return found->second;
+Result<bool> Connection::Prepared(StatementText& text) {
+  if (!text.prepared_name.empty()) {
+    return true;
   }
-  if (prepared_.size() >= kStatementCacheSizeMax) {
-    return std::string();
+  if (!text.cached) {
+    return false;
   }
-  std::string name = "simkeep_" + std::to_string(prepared_.size() + 1);
-  ResultHandle result(PQprepare(handle_.get(), name.c_str(), sql.c_str(), 0, nullptr));
+  std::string name = "simkeep_" + std::to_string(++prepared_count_);
+  ResultHandle result(PQprepare(handle_.get(), name.c_str(), text.numbered.c_str(), 0, nullptr));
   if (!Succeeded(result.get())) {
-    return LastError(result.get(), "prepare " + Summary(sql));
+    return LastError(result.get(), "prepare " + Summary(text.numbered));
   }
-  prepared_.emplace(sql, name);
-  return name;
+  text.prepared_name = std::move(name);
+  return true;
 }
 
-Result<ResultHandle> Connection::Run(const std::string& sql, const Parameters& parameters) {
-  Result<std::string> name = PreparedName(sql);
-  if (!name) {
-    return name.error();
+Result<ResultHandle> Connection::Run(StatementText& text, const Parameters& parameters) {
+  Result<bool> prepared = Prepared(text);
+  if (!prepared) {
+    return prepared.error();
   }
-  ResultHandle result(name->empty()
-                          ? PQexecParams(handle_.get(), sql.c_str(), parameters.count(), nullptr,
-                                         parameters.values.data(), nullptr, nullptr, 0)
-                          : PQexecPrepared(handle_.get(), name->c_str(), parameters.count(),
-                                           parameters.values.data(), nullptr, nullptr, 0));
+  ResultHandle result(
+      *prepared ? PQexecPrepared(handle_.get(), text.prepared_name.c_str(), parameters.count(),
+                                 parameters.values.data(), nullptr, nullptr, 0)
+                : PQexecParams(handle_.get(), text.numbered.c_str(), parameters.count(), nullptr,
+                               parameters.values.data(), nullptr, nullptr, 0));
   if (!Succeeded(result.get())) {
-    return LastError(result.get(), Summary(sql));
+    return LastError(result.get(), Summary(text.numbered));
   }
   changes_ = CommandRows(result.get());
   return result;
 }
 
-Result<ResultHandle> Connection::RunInSavepoint(const std::string& sql,
-                                                const Parameters& parameters) {
+Result<ResultHandle> Connection::RunInSavepoint(StatementText& text, const Parameters& parameters) {
   // Prepared first, synchronously: PQprepare is not allowed in pipeline mode.
-  Result<std::string> name = PreparedName(sql);
-  if (!name) {
-    return name.error();
+  Result<bool> prepared = Prepared(text);
+  if (!prepared) {
+    return prepared.error();
   }
+  const std::string& sql = text.numbered;
   PGconn* connection = handle_.get();
   if (PQenterPipelineMode(connection) != 1) {
     return LastError(nullptr, "enter pipeline mode");
@@ -595,10 +549,10 @@ Result<ResultHandle> Connection::RunInSavepoint(const std::string& sql,
   const bool sent =
       PQsendQueryParams(connection, kStatementSavepoint, 0, nullptr, nullptr, nullptr, nullptr,
                         0) == 1 &&
-      (name->empty() ? PQsendQueryParams(connection, sql.c_str(), parameters.count(), nullptr,
-                                         parameters.values.data(), nullptr, nullptr, 0)
-                     : PQsendQueryPrepared(connection, name->c_str(), parameters.count(),
-                                           parameters.values.data(), nullptr, nullptr, 0)) == 1 &&
+      (*prepared ? PQsendQueryPrepared(connection, text.prepared_name.c_str(), parameters.count(),
+                                       parameters.values.data(), nullptr, nullptr, 0)
+                 : PQsendQueryParams(connection, sql.c_str(), parameters.count(), nullptr,
+                                     parameters.values.data(), nullptr, nullptr, 0)) == 1 &&
       PQsendQueryParams(connection, kStatementRelease, 0, nullptr, nullptr, nullptr, nullptr, 0) ==
           1 &&
       PQpipelineSync(connection) == 1;  // Also flushes; without it no result comes back.
@@ -674,7 +628,9 @@ Result<ResultHandle> Connection::CollectPipeline(const std::string& sql) {
   return std::move(statement);
 }
 
-Result<std::string> Connection::OpenCursor(const std::string& sql, const Parameters& parameters) {
+Result<std::string> Connection::OpenCursor(const StatementText& text,
+                                           const Parameters& parameters) {
+  const std::string& sql = text.numbered;
   std::string name = "simkeep_cursor_" + std::to_string(++next_cursor_);
   const std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + sql;
   ResultHandle result(PQexecParams(handle_.get(), declare.c_str(), parameters.count(), nullptr,

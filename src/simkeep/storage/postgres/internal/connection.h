@@ -18,6 +18,7 @@
 
 #include "simkeep/base/clock.h"
 #include "simkeep/base/result.h"
+#include "simkeep/storage/sql/statement.h"
 
 namespace simkeep::storage::postgres::internal {
 
@@ -56,10 +57,23 @@ Error ErrorFromSqlState(std::string_view sqlstate, std::string_view constraint,
 std::string UniqueClashReason(std::string_view constraint);
 // Every constraint UniqueClashReason knows, for the test that checks them against the schema.
 std::vector<std::string_view> KnownUniqueConstraints();
-// A message a person understands for a unique-key clash with `reason` ("iccid_taken", ...).
-std::string ClashMessage(std::string_view reason);
+
+// Where PostgreSQL needs the shared query code (storage/sql) used differently. Several processes
+// write one database, and PostgreSQL locks rows, not the database: the lookups of a write
+// transaction lock the rows a caller may update (sql::StoreTransaction).
+struct PostgresDialect {
+  static constexpr bool kLockRowsForUpdate = true;
+};
 
 class Connection;
+
+// One SQL text as the query code writes it (`?` placeholders) in the form the server takes, and
+// its prepared statement on one connection. Converted once and kept in the connection's cache.
+struct StatementText {
+  std::string numbered;       // sql::NumberedPlaceholders of the text as written.
+  std::string prepared_name;  // Empty until prepared, and again after Connection::Reset().
+  bool cached = false;        // Only a cached text is prepared; one past the cache runs unprepared.
+};
 
 // How a statement runs.
 enum class StatementKind {
@@ -76,8 +90,10 @@ enum class StatementKind {
 };
 
 // One statement of a Connection. Parameters are bound in order (each Bind* call binds the next
-// $n) as text; the statement runs at the first Step() or Run(). Rows are stepped with Step(),
-// and columns of the current row are read in order (each Read* call reads the next column).
+// placeholder) as text; the statement runs at the first Step() or Run(). Rows are stepped with
+// Step(), and columns of the current row are read in order (each Read* call reads the next
+// column). The primitives are here; the typed binds and reads (times, booleans, optionals,
+// enums) come from sql::StatementBase.
 //
 // Failures of binding and of decoding a column are sticky: a bind error is returned by the next
 // Step() or Run(); a stored value that does not parse (an enum name this build does not know)
@@ -88,7 +104,7 @@ enum class StatementKind {
 // equal it), without a round trip, so the transaction stays usable.
 //
 // Move-only. Must not outlive its Connection. Not thread-safe.
-class Statement {
+class Statement : public sql::StatementBase<Statement> {
  public:
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&&) = delete;
@@ -97,13 +113,7 @@ class Statement {
   ~Statement();
 
   Statement& BindText(std::string_view value);
-  // Binds NULL when `value` is empty.
-  Statement& BindTextOrNull(std::string_view value);
   Statement& BindInt64(int64_t value);
-  Statement& BindBool(bool value);
-  Statement& BindTime(Timestamp value);
-  Statement& BindOptionalTime(const std::optional<Timestamp>& value);
-  Statement& BindOptionalInt64(const std::optional<int64_t>& value);
   Statement& BindNull();
 
   // Advances to the next row: true when a row is ready, false when the statement is done.
@@ -113,36 +123,22 @@ class Statement {
 
   // Reads text; NULL reads as the empty string.
   std::string ReadText();
+  // Reads an integer; text that is not one records a RowError and reads as 0.
   int64_t ReadInt64();
-  int ReadInt();
-  bool ReadBool();
-  Timestamp ReadTime();
-  std::optional<Timestamp> ReadOptionalTime();
-  std::optional<int64_t> ReadOptionalInt64();
   // Whether the next column (the one the next Read* call reads) is NULL.
   bool NextIsNull() const;
   // Skips the next column.
   void Skip() { ++read_index_; }
-
-  // Reads the next column as an enum through `parse` (a ParseX function taking a string_view).
-  // A value `parse` rejects records a RowError and yields the enum's zero value.
-  template <typename Enum, typename Parser>
-  Enum ReadEnum(Parser parse) {
-    const std::string text = ReadText();
-    const std::optional<Enum> value = parse(text);
-    if (!value) {
-      NoteUnknownValue(text);
-      return Enum{};
-    }
-    return *value;
-  }
 
   // The first decoding failure since the last Step(), if any.
   const std::optional<Error>& RowError() const { return row_error_; }
 
  private:
   friend class Connection;
-  Statement(Connection& connection, std::string sql, StatementKind kind);
+  friend class sql::StatementBase<Statement>;
+  // `text` is the connection's cached text, or `owned_text` (one past the cache).
+  Statement(Connection& connection, StatementText& text, std::unique_ptr<StatementText> owned_text,
+            StatementKind kind);
   Statement& BindValue(std::optional<std::string> value);
   Result<void> Execute();
   Result<void> FetchBatch();
@@ -150,7 +146,8 @@ class Statement {
   void NoteUnknownValue(std::string_view text);
 
   Connection* connection_;
-  std::string sql_;
+  StatementText* text_;
+  std::unique_ptr<StatementText> owned_text_;
   StatementKind kind_;
   std::vector<std::optional<std::string>> parameters_;
   std::optional<Error> bind_error_;
@@ -166,7 +163,8 @@ class Statement {
 };
 
 // One open libpq connection with the adapter's settings and a cache of prepared statements keyed
-// by SQL text (each prepared once per connection with PQprepare, then run with PQexecPrepared).
+// by SQL text as written (each converted to numbered placeholders once, prepared once per
+// connection with PQprepare, then run with PQexecPrepared).
 //
 // Settings of every connection: client_encoding UTF8, synchronous_commit on (a commit is
 // durable before it is acknowledged, whatever the server's default), lock_timeout
@@ -198,8 +196,9 @@ class Connection {
   // kUnavailable "db_unavailable" when RequireTransaction() is in force and no transaction is
   // open; success otherwise.
   Result<void> CheckTransaction() const;
-  // A statement for `sql` (placeholders $1, $2, ...), run as `kind` says. Nothing is sent to the
-  // server until it runs.
+  // A statement for `sql`, run as `kind` says. Nothing is sent to the server until it runs. The
+  // placeholders may be written `?` (as SQLite takes them, and as the shared query code writes
+  // them; see sql::NumberedPlaceholders) or `$1`, `$2`, ...
   Result<Statement> Prepare(const char* sql, StatementKind kind = StatementKind::kRead);
   Result<Statement> PrepareWrite(const char* sql) { return Prepare(sql, StatementKind::kWrite); }
   Result<Statement> PrepareStream(const char* sql) { return Prepare(sql, StatementKind::kStream); }
@@ -214,7 +213,7 @@ class Connection {
   // True when the connection to the server is lost.
   bool IsBroken() const;
   // Reconnects with the original parameters (PQreset) and applies the settings again. Every
-  // prepared statement is forgotten, as the server forgot it.
+  // prepared statement is forgotten, as the server forgot it (the converted texts are kept).
   // Errors: kUnavailable "db_unavailable" when the server cannot be reached.
   Result<void> Reset();
   // The server process serving this connection (pg_backend_pid()).
@@ -235,21 +234,23 @@ class Connection {
   };
 
   Result<void> Configure();
-  // The name `sql` is prepared under, preparing it first if needed; empty when the cache is full
-  // (the statement then runs unprepared).
-  Result<std::string> PreparedName(const std::string& sql);
-  // Runs `sql` once with `parameters` and returns its result (rows or command status).
-  Result<ResultHandle> Run(const std::string& sql, const Parameters& parameters);
-  Result<ResultHandle> RunInSavepoint(const std::string& sql, const Parameters& parameters);
+  // Whether `text` runs prepared, preparing it first if needed; false for a text past the cache
+  // (it then runs unprepared).
+  Result<bool> Prepared(StatementText& text);
+  // Runs `text` once with `parameters` and returns its result (rows or command status).
+  Result<ResultHandle> Run(StatementText& text, const Parameters& parameters);
+  Result<ResultHandle> RunInSavepoint(StatementText& text, const Parameters& parameters);
   Result<ResultHandle> CollectPipeline(const std::string& sql);
-  // Opens a cursor over `sql` with `parameters` and returns its name.
-  Result<std::string> OpenCursor(const std::string& sql, const Parameters& parameters);
+  // Opens a cursor over `text` with `parameters` and returns its name.
+  Result<std::string> OpenCursor(const StatementText& text, const Parameters& parameters);
   Result<ResultHandle> FetchFromCursor(const std::string& cursor);
   void CloseCursor(const std::string& cursor);
   Error LastError(const PGresult* result, std::string_view context) const;
 
   ConnectionHandle handle_;
-  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> prepared_;
+  // Keyed by the text as written; at most kStatementCacheSizeMax entries.
+  std::unordered_map<std::string, StatementText, StringHash, std::equal_to<>> texts_;
+  int64_t prepared_count_ = 0;  // Names prepared statements; never reused on a connection.
   int64_t changes_ = 0;
   int64_t next_cursor_ = 0;
   bool transaction_required_ = false;

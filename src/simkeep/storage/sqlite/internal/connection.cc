@@ -1,10 +1,10 @@
 #include "simkeep/storage/sqlite/internal/connection.h"
 
 #include <array>
-#include <limits>
 #include <mutex>
 #include <utility>
 
+#include "simkeep/storage/sql/clash_message.h"
 #include "simkeep/storage/sqlite/internal/checkpointer.h"
 #include "simkeep/storage/sqlite/limits.h"
 
@@ -114,25 +114,12 @@ std::string UniqueClashReason(std::string_view message) {
   return "duplicate_key";
 }
 
-std::string ClashMessage(std::string_view reason) {
-  if (reason == "iccid_taken") {
-    return "A line with this ICCID is already provisioned.";
-  }
-  if (reason == "msisdn_taken") {
-    return "A line with this phone number is already provisioned.";
-  }
-  if (reason == "idempotency_key_exists") {
-    return "This Idempotency-Key is already stored.";
-  }
-  return "A record with this key already exists (" + std::string(reason) + ").";
-}
-
 Error ErrorFromSqlite(sqlite3* db, int rc, std::string_view context) {
   std::string message = Describe(db, rc, context);
   if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
     std::string reason = UniqueClashReason(message);
     // The statement and SQLite's text stay out of the message: it is shown to people.
-    return AlreadyExists(reason, ClashMessage(reason));
+    return AlreadyExists(reason, sql::ClashMessage(reason));
   }
   const int primary_code = rc & 0xff;
   if (primary_code == SQLITE_CONSTRAINT) {
@@ -186,25 +173,9 @@ Statement& Statement::BindText(std::string_view value) {
   return *this;
 }
 
-Statement& Statement::BindTextOrNull(std::string_view value) {
-  return value.empty() ? BindNull() : BindText(value);
-}
-
 Statement& Statement::BindInt64(int64_t value) {
   NoteBind(sqlite3_bind_int64(statement_, ++bind_index_, value));
   return *this;
-}
-
-Statement& Statement::BindBool(bool value) { return BindInt64(value ? 1 : 0); }
-
-Statement& Statement::BindTime(Timestamp value) { return BindInt64(ToMicros(value)); }
-
-Statement& Statement::BindOptionalTime(const std::optional<Timestamp>& value) {
-  return value ? BindTime(*value) : BindNull();
-}
-
-Statement& Statement::BindOptionalInt64(const std::optional<int64_t>& value) {
-  return value ? BindInt64(*value) : BindNull();
 }
 
 Statement& Statement::BindNull() {
@@ -252,51 +223,14 @@ std::string Statement::ReadText() {
 
 int64_t Statement::ReadInt64() { return sqlite3_column_int64(statement_, read_index_++); }
 
-int Statement::ReadInt() {
-  const int64_t value = ReadInt64();
-  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
-    NoteUnknownValue(std::to_string(value));
-    return 0;
-  }
-  return static_cast<int>(value);
-}
-
-bool Statement::ReadBool() { return ReadInt64() != 0; }
-
-Timestamp Statement::ReadTime() { return FromMicros(ReadInt64()); }
-
-std::optional<Timestamp> Statement::ReadOptionalTime() {
-  if (NextIsNull()) {
-    Skip();
-    return std::nullopt;
-  }
-  return ReadTime();
-}
-
-std::optional<int64_t> Statement::ReadOptionalInt64() {
-  if (NextIsNull()) {
-    Skip();
-    return std::nullopt;
-  }
-  return ReadInt64();
-}
-
 bool Statement::NextIsNull() const {
   return sqlite3_column_type(statement_, read_index_) == SQLITE_NULL;
 }
 
 void Statement::NoteUnknownValue(std::string_view text) {
-  if (row_error_) {
-    return;
+  if (!row_error_) {
+    row_error_ = sql::UnknownValueError(text, sqlite3_column_name(statement_, read_index_ - 1));
   }
-  const int column = read_index_ - 1;
-  const char* name = sqlite3_column_name(statement_, column);
-  std::string message = "stored value '";
-  message += text;
-  message += "' of column ";
-  message += name != nullptr ? name : "?";
-  message += " is not understood";
-  row_error_ = Internal(std::move(message));
 }
 
 // Connection ----------------------------------------------------------------------------------

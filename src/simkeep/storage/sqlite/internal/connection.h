@@ -16,6 +16,7 @@
 
 #include "simkeep/base/clock.h"
 #include "simkeep/base/result.h"
+#include "simkeep/storage/sql/statement.h"
 
 namespace simkeep::storage::sqlite::internal {
 
@@ -46,8 +47,13 @@ Error ErrorFromSqlite(sqlite3* db, int rc, std::string_view context);
 // The reason for a unique-key clash given SQLite's message "UNIQUE constraint failed: t.c, ...".
 // Exposed for tests.
 std::string UniqueClashReason(std::string_view message);
-// A message a person understands for a unique-key clash with `reason` ("iccid_taken", ...).
-std::string ClashMessage(std::string_view reason);
+
+// Where SQLite needs the shared query code (storage/sql) used differently. A write transaction
+// holds the database's only write lock from BEGIN IMMEDIATE, so no lookup locks rows (nor could:
+// SQLite has no FOR UPDATE).
+struct SqliteDialect {
+  static constexpr bool kLockRowsForUpdate = false;
+};
 
 class Connection;
 class WalSignal;
@@ -55,14 +61,15 @@ class WalSignal;
 // A lease on one prepared statement of a Connection. Parameters are bound in order (each Bind*
 // call binds the next `?`), rows are stepped with Step(), and columns of the current row are
 // read in order (each Read* call reads the next column). On destruction the statement is reset,
-// its bindings are cleared and it goes back to the connection's cache.
+// its bindings are cleared and it goes back to the connection's cache. The primitives are here;
+// the typed binds and reads (times, booleans, optionals, enums) come from sql::StatementBase.
 //
 // Failures of binding and of decoding a column are sticky: a bind error is returned by the next
 // Step() or Run(); a stored value that does not parse (an enum name this build does not know)
 // is returned by RowError().
 //
 // Move-only. Must not outlive its Connection. Not thread-safe.
-class Statement {
+class Statement : public sql::StatementBase<Statement> {
  public:
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&&) = delete;
@@ -71,13 +78,7 @@ class Statement {
   ~Statement();
 
   Statement& BindText(std::string_view value);
-  // Binds NULL when `value` is empty.
-  Statement& BindTextOrNull(std::string_view value);
   Statement& BindInt64(int64_t value);
-  Statement& BindBool(bool value);
-  Statement& BindTime(Timestamp value);
-  Statement& BindOptionalTime(const std::optional<Timestamp>& value);
-  Statement& BindOptionalInt64(const std::optional<int64_t>& value);
   Statement& BindNull();
 
   // Advances to the next row: true when a row is ready, false when the statement is done.
@@ -88,34 +89,17 @@ class Statement {
   // Reads text; NULL reads as the empty string.
   std::string ReadText();
   int64_t ReadInt64();
-  int ReadInt();
-  bool ReadBool();
-  Timestamp ReadTime();
-  std::optional<Timestamp> ReadOptionalTime();
-  std::optional<int64_t> ReadOptionalInt64();
   // Whether the next column (the one the next Read* call reads) is NULL.
   bool NextIsNull() const;
   // Skips the next column.
   void Skip() { ++read_index_; }
-
-  // Reads the next column as an enum through `parse` (a ParseX function taking a string_view).
-  // A value `parse` rejects records a RowError and yields the enum's zero value.
-  template <typename Enum, typename Parser>
-  Enum ReadEnum(Parser parse) {
-    const std::string text = ReadText();
-    const std::optional<Enum> value = parse(text);
-    if (!value) {
-      NoteUnknownValue(text);
-      return Enum{};
-    }
-    return *value;
-  }
 
   // The first decoding failure since the last Step(), if any.
   const std::optional<Error>& RowError() const { return row_error_; }
 
  private:
   friend class Connection;
+  friend class sql::StatementBase<Statement>;
   Statement(Connection& connection, sqlite3_stmt* statement, bool* in_use, StatementHandle owned);
   void NoteBind(int rc);
   void NoteUnknownValue(std::string_view text);
@@ -164,6 +148,11 @@ class Connection {
   // (SQLITE_PREPARE_PERSISTENT). A statement already leased (a nested use of the same SQL) is
   // prepared afresh for this lease.
   Result<Statement> Prepare(const char* sql);
+  // The same as Prepare(). The shared query code tells writes and streams apart for PostgreSQL;
+  // SQLite needs nothing different: a refused statement undoes only itself, and rows are stepped
+  // one at a time anyway.
+  Result<Statement> PrepareWrite(const char* sql) { return Prepare(sql); }
+  Result<Statement> PrepareStream(const char* sql) { return Prepare(sql); }
   // Rows changed by the most recent INSERT, UPDATE or DELETE.
   int64_t Changes() const;
   // True while a transaction is open (SQLite is not in autocommit mode).

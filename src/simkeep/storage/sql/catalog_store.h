@@ -1,35 +1,29 @@
-#include "simkeep/storage/postgres/internal/catalog_store.h"
+#ifndef SIMKEEP_STORAGE_SQL_CATALOG_STORE_H_
+#define SIMKEEP_STORAGE_SQL_CATALOG_STORE_H_
+
+// Tables carriers, carrier_bands, plans, plan_prices, plan_bundles and plan_throttle_steps.
+//
+// Each function is the body of the app::Transaction method of the same name (contracts in
+// app/ports.h), written once for every SQL adapter as a template over its connection (see
+// statement.h); StoreTransaction instantiates it. Every function runs on the caller's connection,
+// inside its open transaction (outside one it returns kUnavailable "db_unavailable"), and is as
+// thread-safe as that connection: not at all.
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "simkeep/storage/postgres/internal/rows.h"
+#include "simkeep/domain/catalog.h"
+#include "simkeep/storage/sql/rows.h"
+#include "simkeep/storage/sql/statement.h"
 
-namespace simkeep::storage::postgres::internal {
-namespace {
+namespace simkeep::storage::sql {
+namespace internal {
 
-// Runs `statement` and hands every row to `consume` (void(Statement&)), stopping at the first
-// error, including a decoding error the row reported.
-template <typename Consumer>
-Result<void> ForEachRow(Statement& statement, Consumer consume) {
-  while (true) {
-    Result<bool> row = statement.Step();
-    if (!row) {
-      return row.error();
-    }
-    if (!*row) {
-      return Ok();
-    }
-    consume(statement);
-    if (statement.RowError()) {
-      return *statement.RowError();
-    }
-  }
-}
-
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> LoadCarriers(Connection& connection, domain::Catalog& catalog) {
   Result<Statement> statement = connection.Prepare(
       "SELECT carrier_id, name, keep_window_days, grace_days, suspension_to_termination_days, "
@@ -39,7 +33,7 @@ Result<void> LoadCarriers(Connection& connection, domain::Catalog& catalog) {
   }
   Result<void> done = ForEachRow(*statement, [&](Statement& row) {
     domain::Carrier carrier;
-    carrier.code = row.ReadEnum<domain::CarrierCode>(domain::ParseCarrierCode);
+    carrier.code = row.ReadEnum(domain::ParseCarrierCode);
     carrier.name = row.ReadText();
     carrier.keep.keep_window_days = row.ReadInt();
     carrier.keep.grace_days = row.ReadInt();
@@ -56,6 +50,7 @@ Result<void> LoadCarriers(Connection& connection, domain::Catalog& catalog) {
   return Ok();
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> LoadBands(Connection& connection, domain::Catalog& catalog) {
   Result<Statement> statement = connection.Prepare(
       "SELECT carrier_id, band FROM carrier_bands ORDER BY carrier_id, position");
@@ -63,7 +58,7 @@ Result<void> LoadBands(Connection& connection, domain::Catalog& catalog) {
     return statement.error();
   }
   return ForEachRow(*statement, [&](Statement& row) {
-    const domain::CarrierCode code = row.ReadEnum<domain::CarrierCode>(domain::ParseCarrierCode);
+    const domain::CarrierCode code = row.ReadEnum(domain::ParseCarrierCode);
     std::string band = row.ReadText();
     for (domain::Carrier& carrier : catalog.carriers) {
       if (carrier.code == code) {
@@ -74,6 +69,7 @@ Result<void> LoadBands(Connection& connection, domain::Catalog& catalog) {
   });
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> LoadPlans(Connection& connection, domain::Catalog& catalog) {
   Result<Statement> statement = connection.Prepare(
       "SELECT plan_id, carrier_id, name, kind, service, tax_rate_percent, validity_days, "
@@ -86,16 +82,16 @@ Result<void> LoadPlans(Connection& connection, domain::Catalog& catalog) {
   return ForEachRow(*statement, [&](Statement& row) {
     domain::Plan plan;
     plan.id.value = row.ReadText();
-    plan.carrier = row.ReadEnum<domain::CarrierCode>(domain::ParseCarrierCode);
+    plan.carrier = row.ReadEnum(domain::ParseCarrierCode);
     plan.name = row.ReadText();
-    plan.kind = row.ReadEnum<domain::PlanKind>(domain::ParsePlanKind);
-    plan.service = row.ReadEnum<domain::ServiceKind>(domain::ParseServiceKind);
+    plan.kind = row.ReadEnum(domain::ParsePlanKind);
+    plan.service = row.ReadEnum(domain::ParseServiceKind);
     plan.tax_rate_percent = row.ReadInt();
     plan.validity.days = row.ReadInt();
     plan.validity.hours = row.ReadInt();
-    plan.validity.convention = row.ReadEnum<domain::DayConvention>(domain::ParseDayConvention);
-    plan.validity.start = row.ReadEnum<domain::StartTrigger>(domain::ParseStartTrigger);
-    plan.renewal_mode = row.ReadEnum<domain::RenewalMode>(domain::ParseRenewalMode);
+    plan.validity.convention = row.ReadEnum(domain::ParseDayConvention);
+    plan.validity.start = row.ReadEnum(domain::ParseStartTrigger);
+    plan.renewal_mode = row.ReadEnum(domain::ParseRenewalMode);
     plan.extend_cap_days = row.ReadInt();
     plan.daily_cap_bytes = row.ReadOptionalInt64();
     plan.auto_renewable = row.ReadBool();
@@ -110,7 +106,7 @@ Result<void> LoadPlans(Connection& connection, domain::Catalog& catalog) {
 
 // Loads one child table of plans, each row `read` into the plan it belongs to. The query's first
 // column is the plan id.
-template <typename Reader>
+template <SqlConnection Connection, typename Reader, typename Statement = StatementOf<Connection>>
 Result<void> LoadPlanChildren(Connection& connection, const char* sql, domain::Catalog& catalog,
                               Reader read) {
   std::map<std::string, domain::Plan*, std::less<>> plans;
@@ -130,6 +126,7 @@ Result<void> LoadPlanChildren(Connection& connection, const char* sql, domain::C
   });
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> LoadPlanDetails(Connection& connection, domain::Catalog& catalog) {
   Result<void> done = LoadPlanChildren(connection,
                                        "SELECT plan_id, effective_from, price_jpy FROM plan_prices "
@@ -147,7 +144,7 @@ Result<void> LoadPlanDetails(Connection& connection, domain::Catalog& catalog) {
       connection, "SELECT plan_id, kind, quantity FROM plan_bundles ORDER BY plan_id, position",
       catalog, [](Statement& row, domain::Plan& plan) {
         domain::Bundle bundle;
-        bundle.kind = row.ReadEnum<domain::BundleKind>(domain::ParseBundleKind);
+        bundle.kind = row.ReadEnum(domain::ParseBundleKind);
         bundle.quantity = row.ReadInt64();
         plan.bundles.push_back(bundle);
       });
@@ -166,11 +163,12 @@ Result<void> LoadPlanDetails(Connection& connection, domain::Catalog& catalog) {
 }
 
 // Inserts `carrier` and its bands unless a carrier with its code is stored.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> SaveCarrier(Connection& connection, const domain::Carrier& carrier) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO carriers (carrier_id, name, keep_window_days, grace_days, "
       "suspension_to_termination_days, number_quarantine_days, activity_usage_charge_jpy_min) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (carrier_id) DO NOTHING");
+      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (carrier_id) DO NOTHING");
   if (!statement) {
     return statement.error();
   }
@@ -187,7 +185,7 @@ Result<void> SaveCarrier(Connection& connection, const domain::Carrier& carrier)
   }
   for (size_t i = 0; i < carrier.bands.size(); ++i) {
     Result<Statement> band = connection.PrepareWrite(
-        "INSERT INTO carrier_bands (carrier_id, position, band) VALUES ($1, $2, $3)");
+        "INSERT INTO carrier_bands (carrier_id, position, band) VALUES (?, ?, ?)");
     if (!band) {
       return band.error();
     }
@@ -203,14 +201,14 @@ Result<void> SaveCarrier(Connection& connection, const domain::Carrier& carrier)
 }
 
 // Inserts the plan row; sets `inserted` when it was not stored before.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertPlanRow(Connection& connection, const domain::Plan& plan, bool& inserted) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO plans (plan_id, carrier_id, name, kind, service, tax_rate_percent, "
       "validity_days, validity_hours, day_convention, start_trigger, renewal_mode, "
       "extend_cap_days, daily_cap_bytes, auto_renewable, voice_jpy_per_30s, sms_jpy_tenths, "
       "free_call_length_seconds, activate_within_days, kyc_required) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-      "$19) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
       "ON CONFLICT (plan_id) DO NOTHING");
   if (!statement) {
     return statement.error();
@@ -239,10 +237,11 @@ Result<void> InsertPlanRow(Connection& connection, const domain::Plan& plan, boo
   return done;
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertPlanBundlesAndSteps(Connection& connection, const domain::Plan& plan) {
   for (size_t i = 0; i < plan.bundles.size(); ++i) {
     Result<Statement> statement = connection.PrepareWrite(
-        "INSERT INTO plan_bundles (plan_id, position, kind, quantity) VALUES ($1, $2, $3, $4)");
+        "INSERT INTO plan_bundles (plan_id, position, kind, quantity) VALUES (?, ?, ?, ?)");
     if (!statement) {
       return statement.error();
     }
@@ -258,7 +257,7 @@ Result<void> InsertPlanBundlesAndSteps(Connection& connection, const domain::Pla
   for (size_t i = 0; i < plan.throttle.size(); ++i) {
     Result<Statement> statement = connection.PrepareWrite(
         "INSERT INTO plan_throttle_steps (plan_id, position, up_to_extra_bytes, speed_kbps) "
-        "VALUES ($1, $2, $3, $4)");
+        "VALUES (?, ?, ?, ?)");
     if (!statement) {
       return statement.error();
     }
@@ -276,10 +275,11 @@ Result<void> InsertPlanBundlesAndSteps(Connection& connection, const domain::Pla
 
 // Adds `version` to the plan's price history unless it is there; a stored version with the same
 // effective_from and another price is a conflict.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> SavePriceVersion(Connection& connection, const PlanId& plan_id,
                               const domain::PriceVersion& version) {
   Result<Statement> insert = connection.PrepareWrite(
-      "INSERT INTO plan_prices (plan_id, effective_from, price_jpy) VALUES ($1, $2, $3) "
+      "INSERT INTO plan_prices (plan_id, effective_from, price_jpy) VALUES (?, ?, ?) "
       "ON CONFLICT (plan_id, effective_from) DO NOTHING");
   if (!insert) {
     return insert.error();
@@ -290,7 +290,7 @@ Result<void> SavePriceVersion(Connection& connection, const PlanId& plan_id,
     return done;
   }
   Result<Statement> stored = connection.Prepare(
-      "SELECT price_jpy FROM plan_prices WHERE plan_id = $1 AND effective_from = $2");
+      "SELECT price_jpy FROM plan_prices WHERE plan_id = ? AND effective_from = ?");
   if (!stored) {
     return stored.error();
   }
@@ -307,6 +307,7 @@ Result<void> SavePriceVersion(Connection& connection, const PlanId& plan_id,
   return Ok();
 }
 
+template <SqlConnection Connection>
 Result<void> SavePlan(Connection& connection, const domain::Plan& plan) {
   bool inserted = false;
   Result<void> done = InsertPlanRow(connection, plan, inserted);
@@ -328,19 +329,22 @@ Result<void> SavePlan(Connection& connection, const domain::Plan& plan) {
   return Ok();
 }
 
-}  // namespace
+}  // namespace internal
 
+// Every carrier (in CarrierCode order) with its bands, and every plan (by id) with its price
+// versions (ascending), bundles and throttle steps (in their saved order).
+template <SqlConnection Connection>
 Result<domain::Catalog> LoadCatalog(Connection& connection) {
   domain::Catalog catalog;
-  Result<void> done = LoadCarriers(connection, catalog);
+  Result<void> done = internal::LoadCarriers(connection, catalog);
   if (done) {
-    done = LoadBands(connection, catalog);
+    done = internal::LoadBands(connection, catalog);
   }
   if (done) {
-    done = LoadPlans(connection, catalog);
+    done = internal::LoadPlans(connection, catalog);
   }
   if (done) {
-    done = LoadPlanDetails(connection, catalog);
+    done = internal::LoadPlanDetails(connection, catalog);
   }
   if (!done) {
     return done.error();
@@ -348,16 +352,22 @@ Result<domain::Catalog> LoadCatalog(Connection& connection) {
   return catalog;
 }
 
+// Inserts the carriers and plans not stored yet, with their bands, bundles and throttle steps,
+// and every price version not stored yet. What is stored is never rewritten: a stored carrier or
+// plan keeps its fields as first saved. A price version whose effective_from is stored with a
+// different price would rewrite history: kFailedPrecondition "price_version_conflict". All or
+// nothing.
+template <SqlConnection Connection>
 Result<void> SaveCatalog(Connection& connection, const domain::Catalog& catalog) {
   return Atomically(connection, "save_catalog", [&]() {
     for (const domain::Carrier& carrier : catalog.carriers) {
-      Result<void> done = SaveCarrier(connection, carrier);
+      Result<void> done = internal::SaveCarrier(connection, carrier);
       if (!done) {
         return done;
       }
     }
     for (const domain::Plan& plan : catalog.plans) {
-      Result<void> done = SavePlan(connection, plan);
+      Result<void> done = internal::SavePlan(connection, plan);
       if (!done) {
         return done;
       }
@@ -366,4 +376,6 @@ Result<void> SaveCatalog(Connection& connection, const domain::Catalog& catalog)
   });
 }
 
-}  // namespace simkeep::storage::postgres::internal
+}  // namespace simkeep::storage::sql
+
+#endif  // SIMKEEP_STORAGE_SQL_CATALOG_STORE_H_

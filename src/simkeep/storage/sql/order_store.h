@@ -1,32 +1,53 @@
-#include "simkeep/storage/postgres/internal/order_store.h"
+#ifndef SIMKEEP_STORAGE_SQL_ORDER_STORE_H_
+#define SIMKEEP_STORAGE_SQL_ORDER_STORE_H_
 
+// Tables orders, payments and sequences.
+//
+// Each function is the body of the app::Transaction method of the same name (contracts in
+// app/ports.h), written once for every SQL adapter as a template over its connection (see
+// statement.h); StoreTransaction instantiates it. Every function runs on the caller's connection,
+// inside its open transaction (outside one it returns kUnavailable "db_unavailable"), and is as
+// thread-safe as that connection: not at all.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "simkeep/app/limits.h"
-#include "simkeep/storage/postgres/internal/rows.h"
-#include "simkeep/storage/postgres/limits.h"
+#include "simkeep/app/ports.h"
+#include "simkeep/storage/sql/limits.h"
+#include "simkeep/storage/sql/rows.h"
+#include "simkeep/storage/sql/statement.h"
 
-namespace simkeep::storage::postgres::internal {
-namespace {
+namespace simkeep::storage::sql {
 
-constexpr const char* kSelectOrder =
+// The unique keys a payment can be looked up by.
+enum class PaymentKey { kId, kOrderId };
+
+namespace internal {
+
+inline constexpr const char* kSelectOrder =
     "SELECT order_id, line_id, kind, status, plan_id, amount_jpy, channel, idempotency_key, "
     "failure_reason, receipt_number, created_at, completed_at FROM orders";
 
-constexpr const char* kSelectPayment =
+inline constexpr const char* kSelectPayment =
     "SELECT payment_id, order_id, method, provider, status, amount_jpy, failure_reason, "
     "provider_reference, card_brand, card_last4, created_at, updated_at FROM payments";
 
+template <SqlStatement Statement>
 Result<domain::Order> ReadOrder(Statement& row) {
   domain::Order order;
   order.id.value = row.ReadText();
   order.line_id.value = row.ReadText();
-  order.kind = row.ReadEnum<domain::OrderKind>(domain::ParseOrderKind);
-  order.status = row.ReadEnum<domain::OrderStatus>(domain::ParseOrderStatus);
+  order.kind = row.ReadEnum(domain::ParseOrderKind);
+  order.status = row.ReadEnum(domain::ParseOrderStatus);
   order.plan_id.value = row.ReadText();
   order.amount_jpy = row.ReadInt64();
-  order.channel = row.ReadEnum<domain::Channel>(domain::ParseChannel);
+  order.channel = row.ReadEnum(domain::ParseChannel);
   order.idempotency_key = row.ReadText();
   order.failure_reason = row.ReadText();
   if (row.NextIsNull()) {
@@ -42,13 +63,14 @@ Result<domain::Order> ReadOrder(Statement& row) {
   return order;
 }
 
+template <SqlStatement Statement>
 Result<domain::Payment> ReadPayment(Statement& row) {
   domain::Payment payment;
   payment.id.value = row.ReadText();
   payment.order_id.value = row.ReadText();
-  payment.method = row.ReadEnum<domain::PaymentMethod>(domain::ParsePaymentMethod);
+  payment.method = row.ReadEnum(domain::ParsePaymentMethod);
   payment.provider = row.ReadText();
-  payment.status = row.ReadEnum<domain::PaymentStatus>(domain::ParsePaymentStatus);
+  payment.status = row.ReadEnum(domain::ParsePaymentStatus);
   payment.amount_jpy = row.ReadInt64();
   payment.failure_reason = row.ReadText();
   payment.provider_reference = row.ReadText();
@@ -62,21 +84,14 @@ Result<domain::Payment> ReadPayment(Statement& row) {
   return payment;
 }
 
-void BindOptionalText(Statement& statement, const std::optional<std::string>& value) {
-  if (value) {
-    statement.BindText(*value);
-  } else {
-    statement.BindNull();
-  }
-}
+}  // namespace internal
 
-}  // namespace
-
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertOrder(Connection& connection, const domain::Order& order) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO orders (order_id, line_id, kind, status, plan_id, amount_jpy, channel, "
       "idempotency_key, failure_reason, receipt_number, created_at, completed_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -88,28 +103,34 @@ Result<void> InsertOrder(Connection& connection, const domain::Order& order) {
       .BindInt64(order.amount_jpy)
       .BindText(domain::ChannelName(order.channel))
       .BindText(order.idempotency_key)
-      .BindText(order.failure_reason);
-  BindOptionalText(*statement, order.receipt_number);
-  statement->BindTime(order.created_at).BindOptionalTime(order.completed_at);
+      .BindText(order.failure_reason)
+      .BindOptionalText(order.receipt_number)
+      .BindTime(order.created_at)
+      .BindOptionalTime(order.completed_at);
   Result<void> inserted = statement->Run();
   return PreferPrimaryKeyClash(connection, std::move(inserted),
-                               "SELECT 1 FROM orders WHERE order_id = $1", order.id.value,
+                               "SELECT 1 FROM orders WHERE order_id = ?", order.id.value,
                                "order_exists");
 }
 
+// Writes what may change after an order is placed: status, plan_id, amount_jpy,
+// failure_reason, receipt_number and completed_at. What was asked for (line, kind, channel,
+// idempotency key, created_at) is fixed at insert. kNotFound "order_not_found".
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> UpdateOrder(Connection& connection, const domain::Order& order) {
   Result<Statement> statement = connection.PrepareWrite(
-      "UPDATE orders SET status = $1, plan_id = $2, amount_jpy = $3, failure_reason = $4, "
-      "receipt_number = $5, completed_at = $6 WHERE order_id = $7");
+      "UPDATE orders SET status = ?, plan_id = ?, amount_jpy = ?, failure_reason = ?, "
+      "receipt_number = ?, completed_at = ? WHERE order_id = ?");
   if (!statement) {
     return statement.error();
   }
   statement->BindText(domain::OrderStatusName(order.status))
       .BindTextOrNull(order.plan_id.value)
       .BindInt64(order.amount_jpy)
-      .BindText(order.failure_reason);
-  BindOptionalText(*statement, order.receipt_number);
-  statement->BindOptionalTime(order.completed_at).BindText(order.id.value);
+      .BindText(order.failure_reason)
+      .BindOptionalText(order.receipt_number)
+      .BindOptionalTime(order.completed_at)
+      .BindText(order.id.value);
   Result<void> done = statement->Run();
   if (!done) {
     return done;
@@ -117,37 +138,42 @@ Result<void> UpdateOrder(Connection& connection, const domain::Order& order) {
   return RequireChanged(connection, "order_not_found", order.id.value);
 }
 
+// `lock` kForUpdate locks the row until the transaction ends (write transactions only), as in
+// FindPayment.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::optional<domain::Order>> FindOrder(Connection& connection, const OrderId& id,
                                                RowLock lock) {
-  static const std::string by_id = std::string(kSelectOrder) + " WHERE order_id = $1";
-  static const std::string by_id_locked = WithLock(by_id, RowLock::kForUpdate);
-  Result<Statement> statement =
-      connection.Prepare(lock == RowLock::kForUpdate ? by_id_locked.c_str() : by_id.c_str());
+  static const LookupSql by_id(std::string(internal::kSelectOrder) + " WHERE order_id = ?");
+  Result<Statement> statement = connection.Prepare(by_id.For(lock));
   if (!statement) {
     return statement.error();
   }
   statement->BindText(id.value);
-  return ReadOptional<domain::Order>(*statement, ReadOrder);
+  return ReadOptional<domain::Order>(*statement, internal::ReadOrder<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> ForEachOrder(Connection& connection,
                           const std::function<Result<void>(const domain::Order&)>& callback) {
-  static const std::string sql = std::string(kSelectOrder) + " ORDER BY order_id";
+  static const std::string sql = std::string(internal::kSelectOrder) + " ORDER BY order_id";
   Result<Statement> statement = connection.PrepareStream(sql.c_str());
   if (!statement) {
     return statement.error();
   }
-  return Stream<domain::Order>(*statement, ReadOrder, callback);
+  return Stream<domain::Order>(*statement, internal::ReadOrder<Statement>, callback);
 }
 
+// A cursor naming no order of any line yields an empty page.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::vector<domain::Order>> ListOrders(Connection& connection, const LineId& line_id,
                                               const app::PageRequest& page) {
   // Keyset pagination on (created_at, order_id), both descending, by a row value comparison
-  // against the cursor's own key. A cursor naming no order makes the comparison NULL: no rows.
-  static const std::string sql = std::string(kSelectOrder) +
-                                 " WHERE line_id = $1 AND ($2 = '' OR (created_at, order_id) < "
-                                 "(SELECT created_at, order_id FROM orders WHERE order_id = $2)) "
-                                 "ORDER BY created_at DESC, order_id DESC LIMIT $3";
+  // against the cursor's own key (valid SQL for SQLite and PostgreSQL alike). A cursor naming no
+  // order makes the comparison NULL: no rows.
+  static const std::string sql = std::string(internal::kSelectOrder) +
+                                 " WHERE line_id = ?1 AND (?2 = '' OR (created_at, order_id) < "
+                                 "(SELECT created_at, order_id FROM orders WHERE order_id = ?2)) "
+                                 "ORDER BY created_at DESC, order_id DESC LIMIT ?3";
   Result<Statement> statement = connection.Prepare(sql.c_str());
   if (!statement) {
     return statement.error();
@@ -155,14 +181,15 @@ Result<std::vector<domain::Order>> ListOrders(Connection& connection, const Line
   statement->BindText(line_id.value)
       .BindText(page.after_id)
       .BindInt64(ClampLimit(page.limit, app::kPageLimitMax));
-  return ReadAll<domain::Order>(*statement, ReadOrder);
+  return ReadAll<domain::Order>(*statement, internal::ReadOrder<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertPayment(Connection& connection, const domain::Payment& payment) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO payments (payment_id, order_id, method, provider, status, amount_jpy, "
       "failure_reason, provider_reference, card_brand, card_last4, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -181,11 +208,14 @@ Result<void> InsertPayment(Connection& connection, const domain::Payment& paymen
   return statement->Run();
 }
 
+// Writes everything but payment_id, order_id, method and created_at.
+// kNotFound "payment_not_found".
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> UpdatePayment(Connection& connection, const domain::Payment& payment) {
   Result<Statement> statement = connection.PrepareWrite(
-      "UPDATE payments SET provider = $1, status = $2, amount_jpy = $3, failure_reason = $4, "
-      "provider_reference = $5, card_brand = $6, card_last4 = $7, updated_at = $8 "
-      "WHERE payment_id = $9");
+      "UPDATE payments SET provider = ?, status = ?, amount_jpy = ?, failure_reason = ?, "
+      "provider_reference = ?, card_brand = ?, card_last4 = ?, updated_at = ? "
+      "WHERE payment_id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -205,42 +235,43 @@ Result<void> UpdatePayment(Connection& connection, const domain::Payment& paymen
   return RequireChanged(connection, "payment_not_found", payment.id.value);
 }
 
+// `lock` kForUpdate locks the row until the transaction ends (write transactions only).
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::optional<domain::Payment>> FindPayment(Connection& connection, PaymentKey key,
                                                    std::string_view value, RowLock lock) {
-  static const std::string by_id = std::string(kSelectPayment) + " WHERE payment_id = $1";
-  static const std::string by_order = std::string(kSelectPayment) + " WHERE order_id = $1";
-  static const std::string by_id_locked = WithLock(by_id, RowLock::kForUpdate);
-  static const std::string by_order_locked = WithLock(by_order, RowLock::kForUpdate);
-  const bool locked = lock == RowLock::kForUpdate;
-  const std::string& sql = key == PaymentKey::kId ? (locked ? by_id_locked : by_id)
-                                                  : (locked ? by_order_locked : by_order);
-  Result<Statement> statement = connection.Prepare(sql.c_str());
+  static const LookupSql by_id(std::string(internal::kSelectPayment) + " WHERE payment_id = ?");
+  static const LookupSql by_order(std::string(internal::kSelectPayment) + " WHERE order_id = ?");
+  const LookupSql& sql = key == PaymentKey::kId ? by_id : by_order;
+  Result<Statement> statement = connection.Prepare(sql.For(lock));
   if (!statement) {
     return statement.error();
   }
   statement->BindText(value);
-  return ReadOptional<domain::Payment>(*statement, ReadPayment);
+  return ReadOptional<domain::Payment>(*statement, internal::ReadPayment<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::vector<domain::Payment>> ListPendingPayments(Connection& connection, int limit) {
-  static const std::string sql = std::string(kSelectPayment) +
+  static const std::string sql = std::string(internal::kSelectPayment) +
                                  " WHERE status = 'pending' ORDER BY created_at, payment_id "
-                                 "LIMIT $1";
+                                 "LIMIT ?";
   Result<Statement> statement = connection.Prepare(sql.c_str());
   if (!statement) {
     return statement.error();
   }
   statement->BindInt64(ClampLimit(limit, kListRowsMax));
-  return ReadAll<domain::Payment>(*statement, ReadPayment);
+  return ReadAll<domain::Payment>(*statement, internal::ReadPayment<Statement>);
 }
 
+// The next value of the counter `name`, starting at 1.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<int64_t> NextSequenceValue(Connection& connection, std::string_view name) {
   // One statement both creates the counter at 1 and advances it, so the value is read under the
-  // same write as the increment. The row stays locked until the transaction ends: a concurrent
-  // transaction waits for it and then reads the committed value (gap-free), and a rollback
-  // takes the increment back.
+  // same write as the increment. The row stays locked until the transaction ends (by SQLite's
+  // one writer, or PostgreSQL's row lock): a concurrent transaction waits for it and then reads
+  // the committed value (gap-free), and a rollback takes the increment back.
   Result<Statement> statement = connection.PrepareWrite(
-      "INSERT INTO sequences (name, value) VALUES ($1, 1) "
+      "INSERT INTO sequences (name, value) VALUES (?, 1) "
       "ON CONFLICT (name) DO UPDATE SET value = sequences.value + 1 RETURNING value");
   if (!statement) {
     return statement.error();
@@ -253,7 +284,16 @@ Result<int64_t> NextSequenceValue(Connection& connection, std::string_view name)
   if (!*row) {
     return Internal("NextSequenceValue: RETURNING produced no row");
   }
-  return statement->ReadInt64();
+  const int64_t value = statement->ReadInt64();
+  // Step to the end so that the statement completes before it is returned to the cache (SQLite;
+  // PostgreSQL has the whole result already).
+  Result<void> done = statement->Run();
+  if (!done) {
+    return done.error();
+  }
+  return value;
 }
 
-}  // namespace simkeep::storage::postgres::internal
+}  // namespace simkeep::storage::sql
+
+#endif  // SIMKEEP_STORAGE_SQL_ORDER_STORE_H_

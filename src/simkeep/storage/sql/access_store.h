@@ -1,12 +1,27 @@
-#include "simkeep/storage/sqlite/internal/access_store.h"
+#ifndef SIMKEEP_STORAGE_SQL_ACCESS_STORE_H_
+#define SIMKEEP_STORAGE_SQL_ACCESS_STORE_H_
 
+// Tables idempotency_keys and api_keys.
+//
+// Each function is the body of the app::Transaction method of the same name (contracts in
+// app/ports.h), written once for every SQL adapter as a template over its connection (see
+// statement.h); StoreTransaction instantiates it. Every function runs on the caller's connection,
+// inside its open transaction (outside one it returns kUnavailable "db_unavailable"), and is as
+// thread-safe as that connection: not at all.
+
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
-#include "simkeep/storage/sqlite/internal/rows.h"
+#include "simkeep/app/ports.h"
+#include "simkeep/storage/sql/rows.h"
+#include "simkeep/storage/sql/statement.h"
 
-namespace simkeep::storage::sqlite::internal {
-namespace {
+namespace simkeep::storage::sql {
+namespace internal {
 
+template <SqlStatement Statement>
 Result<app::IdempotencyRecord> ReadIdempotency(Statement& row) {
   app::IdempotencyRecord record;
   record.principal = row.ReadText();
@@ -22,6 +37,7 @@ Result<app::IdempotencyRecord> ReadIdempotency(Statement& row) {
   return record;
 }
 
+template <SqlStatement Statement>
 Result<app::ApiKey> ReadApiKey(Statement& row) {
   app::ApiKey key;
   key.id.value = row.ReadText();
@@ -33,8 +49,9 @@ Result<app::ApiKey> ReadApiKey(Statement& row) {
   return key;
 }
 
-}  // namespace
+}  // namespace internal
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::optional<app::IdempotencyRecord>> FindIdempotency(Connection& connection,
                                                               std::string_view principal,
                                                               std::string_view key) {
@@ -45,11 +62,12 @@ Result<std::optional<app::IdempotencyRecord>> FindIdempotency(Connection& connec
     return statement.error();
   }
   statement->BindText(principal).BindText(key);
-  return ReadOptional<app::IdempotencyRecord>(*statement, ReadIdempotency);
+  return ReadOptional<app::IdempotencyRecord>(*statement, internal::ReadIdempotency<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertIdempotency(Connection& connection, const app::IdempotencyRecord& record) {
-  Result<Statement> statement = connection.Prepare(
+  Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO idempotency_keys (principal, key_value, request_hash, completed, "
       "response_status, response_body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
@@ -65,10 +83,12 @@ Result<void> InsertIdempotency(Connection& connection, const app::IdempotencyRec
   return statement->Run();
 }
 
+// Records the response of the request holding the key. kNotFound "idempotency_key_not_found".
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> CompleteIdempotency(Connection& connection, std::string_view principal,
                                  std::string_view key, int response_status,
                                  std::string_view response_body) {
-  Result<Statement> statement = connection.Prepare(
+  Result<Statement> statement = connection.PrepareWrite(
       "UPDATE idempotency_keys SET completed = 1, response_status = ?, response_body = ? "
       "WHERE principal = ? AND key_value = ?");
   if (!statement) {
@@ -85,9 +105,11 @@ Result<void> CompleteIdempotency(Connection& connection, std::string_view princi
   return RequireChanged(connection, "idempotency_key_not_found", id);
 }
 
+// Deletes the completed keys created before `cutoff` and returns how many.
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<int64_t> DeleteIdempotencyBefore(Connection& connection, Timestamp cutoff) {
-  Result<Statement> statement =
-      connection.Prepare("DELETE FROM idempotency_keys WHERE completed = 1 AND created_at < ?");
+  Result<Statement> statement = connection.PrepareWrite(
+      "DELETE FROM idempotency_keys WHERE completed = 1 AND created_at < ?");
   if (!statement) {
     return statement.error();
   }
@@ -99,8 +121,10 @@ Result<int64_t> DeleteIdempotencyBefore(Connection& connection, Timestamp cutoff
   return connection.Changes();
 }
 
+// A duplicate token hash is kAlreadyExists "api_key_exists".
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertApiKey(Connection& connection, const app::ApiKey& key) {
-  Result<Statement> statement = connection.Prepare(
+  Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO api_keys (api_key_id, role, name, token_hash, created_at, revoked_at) "
       "VALUES (?, ?, ?, ?, ?, ?)");
   if (!statement) {
@@ -115,6 +139,7 @@ Result<void> InsertApiKey(Connection& connection, const app::ApiKey& key) {
   return statement->Run();
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(Connection& connection,
                                                          std::string_view token_hash) {
   Result<Statement> statement = connection.Prepare(
@@ -124,7 +149,9 @@ Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(Connection& connection,
     return statement.error();
   }
   statement->BindText(token_hash);
-  return ReadOptional<app::ApiKey>(*statement, ReadApiKey);
+  return ReadOptional<app::ApiKey>(*statement, internal::ReadApiKey<Statement>);
 }
 
-}  // namespace simkeep::storage::sqlite::internal
+}  // namespace simkeep::storage::sql
+
+#endif  // SIMKEEP_STORAGE_SQL_ACCESS_STORE_H_

@@ -1,22 +1,42 @@
-#include "simkeep/storage/postgres/internal/line_store.h"
+#ifndef SIMKEEP_STORAGE_SQL_LINE_STORE_H_
+#define SIMKEEP_STORAGE_SQL_LINE_STORE_H_
 
+// Tables lines, line_events and buckets.
+//
+// Each function is the body of the app::Transaction method of the same name (contracts in
+// app/ports.h), written once for every SQL adapter as a template over its connection (see
+// statement.h); StoreTransaction instantiates it. Every function runs on the caller's connection,
+// inside its open transaction (outside one it returns kUnavailable "db_unavailable"), and is as
+// thread-safe as that connection: not at all.
+
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "simkeep/app/limits.h"
-#include "simkeep/storage/postgres/internal/rows.h"
-#include "simkeep/storage/postgres/limits.h"
+#include "simkeep/app/ports.h"
+#include "simkeep/storage/sql/limits.h"
+#include "simkeep/storage/sql/rows.h"
+#include "simkeep/storage/sql/statement.h"
 
-namespace simkeep::storage::postgres::internal {
-namespace {
+namespace simkeep::storage::sql {
 
-constexpr const char* kSelectLine =
+// The unique keys a line can be looked up by.
+enum class LineKey { kId, kIccid, kMsisdn };
+
+namespace internal {
+
+inline constexpr const char* kSelectLine =
     "SELECT line_id, iccid, msisdn, number_class, imsi, eid, carrier_id, form_factor, service, "
     "state, expires_at, activate_by, plan_id, wallet_account_id, esim_smdp_address, "
     "esim_matching_id, esim_smdp_oid, esim_confirmation_code_required, "
     "esim_confirmation_code_sealed, created_at, updated_at FROM lines";
 
 // Binds every column of `line` after line_id, in the order of kSelectLine, except created_at.
+template <SqlStatement Statement>
 void BindLineColumns(Statement& statement, const domain::Line& line) {
   statement.BindText(line.iccid)
       .BindTextOrNull(line.msisdn)
@@ -43,6 +63,7 @@ void BindLineColumns(Statement& statement, const domain::Line& line) {
 }
 
 // Reads one row of kSelectLine.
+template <SqlStatement Statement>
 Result<domain::Line> ReadLine(Statement& row) {
   domain::Line line;
   line.id.value = row.ReadText();
@@ -51,10 +72,10 @@ Result<domain::Line> ReadLine(Statement& row) {
   line.number_class = row.ReadText();
   line.imsi = row.ReadText();
   line.eid = row.ReadText();
-  line.carrier = row.ReadEnum<domain::CarrierCode>(domain::ParseCarrierCode);
-  line.form_factor = row.ReadEnum<domain::FormFactor>(domain::ParseFormFactor);
-  line.service = row.ReadEnum<domain::ServiceKind>(domain::ParseServiceKind);
-  line.state = row.ReadEnum<domain::LineState>(domain::ParseLineState);
+  line.carrier = row.ReadEnum(domain::ParseCarrierCode);
+  line.form_factor = row.ReadEnum(domain::ParseFormFactor);
+  line.service = row.ReadEnum(domain::ParseServiceKind);
+  line.state = row.ReadEnum(domain::ParseLineState);
   line.expires_at = row.ReadOptionalTime();
   line.activate_by = row.ReadOptionalTime();
   line.plan_id.value = row.ReadText();
@@ -80,25 +101,22 @@ Result<domain::Line> ReadLine(Statement& row) {
   return line;
 }
 
-const char* FindLineSql(LineKey key, RowLock lock) {
-  static const std::string by_id = std::string(kSelectLine) + " WHERE line_id = $1";
-  static const std::string by_iccid = std::string(kSelectLine) + " WHERE iccid = $1";
-  static const std::string by_msisdn = std::string(kSelectLine) + " WHERE msisdn = $1";
-  static const std::string by_id_locked = WithLock(by_id, RowLock::kForUpdate);
-  static const std::string by_iccid_locked = WithLock(by_iccid, RowLock::kForUpdate);
-  static const std::string by_msisdn_locked = WithLock(by_msisdn, RowLock::kForUpdate);
-  const bool locked = lock == RowLock::kForUpdate;
+inline const char* FindLineSql(LineKey key, RowLock lock) {
+  static const LookupSql by_id(std::string(kSelectLine) + " WHERE line_id = ?");
+  static const LookupSql by_iccid(std::string(kSelectLine) + " WHERE iccid = ?");
+  static const LookupSql by_msisdn(std::string(kSelectLine) + " WHERE msisdn = ?");
   switch (key) {
     case LineKey::kId:
-      return locked ? by_id_locked.c_str() : by_id.c_str();
+      return by_id.For(lock);
     case LineKey::kIccid:
-      return locked ? by_iccid_locked.c_str() : by_iccid.c_str();
+      return by_iccid.For(lock);
     case LineKey::kMsisdn:
-      return locked ? by_msisdn_locked.c_str() : by_msisdn.c_str();
+      return by_msisdn.For(lock);
   }
-  return by_id.c_str();
+  return by_id.For(lock);
 }
 
+template <SqlStatement Statement>
 Result<domain::LineEvent> ReadLineEvent(Statement& row) {
   domain::LineEvent event;
   event.id.value = row.ReadText();
@@ -107,12 +125,12 @@ Result<domain::LineEvent> ReadLineEvent(Statement& row) {
   if (row.NextIsNull()) {
     row.Skip();
   } else {
-    event.from_state = row.ReadEnum<domain::LineState>(domain::ParseLineState);
+    event.from_state = row.ReadEnum(domain::ParseLineState);
   }
   if (row.NextIsNull()) {
     row.Skip();
   } else {
-    event.to_state = row.ReadEnum<domain::LineState>(domain::ParseLineState);
+    event.to_state = row.ReadEnum(domain::ParseLineState);
   }
   event.reason = row.ReadText();
   event.order_id.value = row.ReadText();
@@ -123,11 +141,12 @@ Result<domain::LineEvent> ReadLineEvent(Statement& row) {
   return event;
 }
 
+template <SqlStatement Statement>
 Result<domain::Bucket> ReadBucket(Statement& row) {
   domain::Bucket bucket;
   bucket.id.value = row.ReadText();
   bucket.line_id.value = row.ReadText();
-  bucket.kind = row.ReadEnum<domain::BundleKind>(domain::ParseBundleKind);
+  bucket.kind = row.ReadEnum(domain::ParseBundleKind);
   bucket.initial = row.ReadInt64();
   bucket.remaining = row.ReadInt64();
   bucket.starts_at = row.ReadTime();
@@ -139,29 +158,33 @@ Result<domain::Bucket> ReadBucket(Statement& row) {
   return bucket;
 }
 
-}  // namespace
+}  // namespace internal
 
+// `lock` kForUpdate locks the row until the transaction ends (write transactions only).
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::optional<domain::Line>> FindLine(Connection& connection, LineKey key,
                                              std::string_view value, RowLock lock) {
-  Result<Statement> statement = connection.Prepare(FindLineSql(key, lock));
+  Result<Statement> statement = connection.Prepare(internal::FindLineSql(key, lock));
   if (!statement) {
     return statement.error();
   }
   statement->BindText(value);
-  return ReadOptional<domain::Line>(*statement, ReadLine);
+  return ReadOptional<domain::Line>(*statement, internal::ReadLine<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::vector<domain::Line>> ListLines(Connection& connection, const app::PageRequest& page) {
   static const std::string sql =
-      std::string(kSelectLine) + " WHERE line_id > $1 ORDER BY line_id LIMIT $2";
+      std::string(internal::kSelectLine) + " WHERE line_id > ? ORDER BY line_id LIMIT ?";
   Result<Statement> statement = connection.Prepare(sql.c_str());
   if (!statement) {
     return statement.error();
   }
   statement->BindText(page.after_id).BindInt64(ClampLimit(page.limit, app::kPageLimitMax));
-  return ReadAll<domain::Line>(*statement, ReadLine);
+  return ReadAll<domain::Line>(*statement, internal::ReadLine<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<int64_t> CountLines(Connection& connection) {
   Result<Statement> statement = connection.Prepare("SELECT COUNT(*) FROM lines");
   if (!statement) {
@@ -174,43 +197,44 @@ Result<int64_t> CountLines(Connection& connection) {
   return *row ? statement->ReadInt64() : 0;
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertLine(Connection& connection, const domain::Line& line) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO lines (line_id, iccid, msisdn, number_class, imsi, eid, carrier_id, "
       "form_factor, service, state, expires_at, activate_by, plan_id, wallet_account_id, "
       "esim_smdp_address, esim_matching_id, esim_smdp_oid, esim_confirmation_code_required, "
       "esim_confirmation_code_sealed, created_at, updated_at) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-      "$19, $20, $21)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
   statement->BindText(line.id.value);
-  BindLineColumns(*statement, line);
+  internal::BindLineColumns(*statement, line);
   statement->BindTime(line.created_at).BindTime(line.updated_at);
   Result<void> inserted = statement->Run();
-  // PostgreSQL names one violated unique index, not necessarily the most telling one: a taken
+  // The database names one violated unique index, not necessarily the most telling one: a taken
   // ICCID is the clash a person needs to hear about first, and a stored id before that.
   inserted =
-      PreferPrimaryKeyClash(connection, std::move(inserted), "SELECT 1 FROM lines WHERE iccid = $1",
+      PreferPrimaryKeyClash(connection, std::move(inserted), "SELECT 1 FROM lines WHERE iccid = ?",
                             line.iccid, "iccid_taken");
   return PreferPrimaryKeyClash(connection, std::move(inserted),
-                               "SELECT 1 FROM lines WHERE line_id = $1", line.id.value,
+                               "SELECT 1 FROM lines WHERE line_id = ?", line.id.value,
                                "line_exists");
 }
 
+// Rewrites every column but line_id and created_at. kNotFound "line_not_found".
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> UpdateLine(Connection& connection, const domain::Line& line) {
   Result<Statement> statement = connection.PrepareWrite(
-      "UPDATE lines SET iccid = $1, msisdn = $2, number_class = $3, imsi = $4, eid = $5, "
-      "carrier_id = $6, form_factor = $7, service = $8, state = $9, expires_at = $10, activate_by "
-      "= $11, "
-      "plan_id = $12, wallet_account_id = $13, esim_smdp_address = $14, esim_matching_id = $15, "
-      "esim_smdp_oid = $16, esim_confirmation_code_required = $17, "
-      "esim_confirmation_code_sealed = $18, updated_at = $19 WHERE line_id = $20");
+      "UPDATE lines SET iccid = ?, msisdn = ?, number_class = ?, imsi = ?, eid = ?, "
+      "carrier_id = ?, form_factor = ?, service = ?, state = ?, expires_at = ?, activate_by = ?, "
+      "plan_id = ?, wallet_account_id = ?, esim_smdp_address = ?, esim_matching_id = ?, "
+      "esim_smdp_oid = ?, esim_confirmation_code_required = ?, "
+      "esim_confirmation_code_sealed = ?, updated_at = ? WHERE line_id = ?");
   if (!statement) {
     return statement.error();
   }
-  BindLineColumns(*statement, line);
+  internal::BindLineColumns(*statement, line);
   statement->BindTime(line.updated_at).BindText(line.id.value);
   Result<void> done = statement->Run();
   if (!done) {
@@ -219,10 +243,11 @@ Result<void> UpdateLine(Connection& connection, const domain::Line& line) {
   return RequireChanged(connection, "line_not_found", line.id.value);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertLineEvent(Connection& connection, const domain::LineEvent& event) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO line_events (event_id, line_id, kind, from_state, to_state, reason, order_id, "
-      "at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+      "at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -241,22 +266,24 @@ Result<void> InsertLineEvent(Connection& connection, const domain::LineEvent& ev
   return statement->Run();
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::vector<domain::LineEvent>> ListLineEvents(Connection& connection, const LineId& line_id,
                                                       int limit) {
   Result<Statement> statement = connection.Prepare(
       "SELECT event_id, line_id, kind, from_state, to_state, reason, order_id, at "
-      "FROM line_events WHERE line_id = $1 ORDER BY at DESC, seq DESC LIMIT $2");
+      "FROM line_events WHERE line_id = ? ORDER BY at DESC, seq DESC LIMIT ?");
   if (!statement) {
     return statement.error();
   }
   statement->BindText(line_id.value).BindInt64(ClampLimit(limit, kListRowsMax));
-  return ReadAll<domain::LineEvent>(*statement, ReadLineEvent);
+  return ReadAll<domain::LineEvent>(*statement, internal::ReadLineEvent<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> InsertBucket(Connection& connection, const domain::Bucket& bucket) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO buckets (bucket_id, line_id, kind, initial_units, remaining_units, starts_at, "
-      "expires_at, order_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+      "expires_at, order_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -271,16 +298,19 @@ Result<void> InsertBucket(Connection& connection, const domain::Bucket& bucket) 
   return statement->Run();
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::vector<domain::Bucket>> ListBuckets(Connection& connection, const LineId& line_id) {
   Result<Statement> statement = connection.Prepare(
       "SELECT bucket_id, line_id, kind, initial_units, remaining_units, starts_at, expires_at, "
-      "order_id FROM buckets WHERE line_id = $1 ORDER BY expires_at, starts_at, bucket_id");
+      "order_id FROM buckets WHERE line_id = ? ORDER BY expires_at, starts_at, bucket_id");
   if (!statement) {
     return statement.error();
   }
   // Not capped: the port promises every bucket, and a cap would drop the latest-expiring ones.
   statement->BindText(line_id.value);
-  return ReadAll<domain::Bucket>(*statement, ReadBucket);
+  return ReadAll<domain::Bucket>(*statement, internal::ReadBucket<Statement>);
 }
 
-}  // namespace simkeep::storage::postgres::internal
+}  // namespace simkeep::storage::sql
+
+#endif  // SIMKEEP_STORAGE_SQL_LINE_STORE_H_

@@ -1,0 +1,128 @@
+#ifndef SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_H_
+#define SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_H_
+
+// app::Transaction written once for every SQL adapter: a class template over the adapter's
+// connection and dialect whose methods run the queries of the table stores (*_store.h).
+//
+// Only the declaration is here, so that an adapter's public session header can hold a
+// StoreTransaction by value without seeing its database's headers or the query code. The member
+// functions are in store_transaction_impl.h, which each adapter includes in one source file of
+// its own, where it instantiates the template once (`template class StoreTransaction<...>;`);
+// the public header declares that instantiation `extern` so no other file compiles it again.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "simkeep/app/ports.h"
+
+namespace simkeep::storage::sql {
+
+enum class RowLock;  // rows.h
+
+// The reads and writes of one transaction: app::Transaction over one connection of an adapter.
+// Every method follows the error conventions of app/ports.h; unique-key clashes are told apart
+// by the key the database names (the adapter maps it; see storage/README.md for the reasons).
+// Called outside an open transaction, every method returns kUnavailable "db_unavailable" and
+// changes nothing.
+//
+// `Connection` is the adapter's connection, a SqlConnection (statement.h). `Dialect` says where
+// the adapter's database needs the shared SQL used differently; it holds
+//   static constexpr bool kLockRowsForUpdate;
+// true where several processes write one database that locks rows rather than the whole
+// database (PostgreSQL): in a writable transaction, the lookups of rows a caller may update
+// (FindAccount, FindLine*, FindOrder, FindPayment*) then read them FOR UPDATE, holding the lock
+// until the transaction ends. SQLite's write transaction already holds the only write lock.
+//
+// Owned by its adapter's session and valid as long as it. Not thread-safe.
+template <typename Connection, typename Dialect>
+class StoreTransaction final : public app::Transaction {
+ public:
+  explicit StoreTransaction(Connection& connection) : connection_(connection) {}
+
+  // Whether the open transaction may write; the session sets it at every Begin().
+  void set_writable(bool writable) { writable_ = writable; }
+
+  // Catalog. LoadCatalog returns carriers in CarrierCode order and plans by id, each plan's
+  // price versions ascending. SaveCatalog keeps a stored carrier or plan as first saved and only
+  // adds price versions; a version whose effective_from is stored with another price is
+  // kFailedPrecondition "price_version_conflict". Either way it writes all or nothing.
+  Result<domain::Catalog> LoadCatalog() override;
+  Result<void> SaveCatalog(const domain::Catalog& catalog) override;
+
+  // Lines. An empty msisdn, plan_id or wallet_account_id is stored as NULL, so any number of
+  // lines may lack one. UpdateLine rewrites every field but id and created_at. ListLines and
+  // ListLineEvents return at most app::kPageLimitMax and kListRowsMax (limits.h) rows.
+  Result<std::optional<domain::Line>> FindLine(const LineId& id) override;
+  Result<std::optional<domain::Line>> FindLineByIccid(std::string_view iccid) override;
+  Result<std::optional<domain::Line>> FindLineByMsisdn(std::string_view e164) override;
+  Result<std::vector<domain::Line>> ListLines(const app::PageRequest& page) override;
+  Result<int64_t> CountLines() override;
+  Result<void> InsertLine(const domain::Line& line) override;
+  Result<void> UpdateLine(const domain::Line& line) override;
+  Result<void> InsertLineEvent(const domain::LineEvent& event) override;
+  Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id, int limit) override;
+  Result<void> InsertBucket(const domain::Bucket& bucket) override;
+  Result<std::vector<domain::Bucket>> ListBuckets(const LineId& line_id) override;
+
+  // Ledger. UpdateAccount writes the four balances only (kind and flags are fixed at insert); a
+  // balance that breaks the account's flag, or any negative balance, is refused by the schema:
+  // kFailedPrecondition "constraint_violation". A second post or void of one hold is
+  // kAlreadyExists "pending_transfer_settled". Transfers stream in write order; a callback may
+  // use this transaction meanwhile.
+  Result<std::optional<ledger::Account>> FindAccount(const AccountId& id) override;
+  Result<void> InsertAccount(const ledger::Account& account) override;
+  Result<void> UpdateAccount(const ledger::Account& account) override;
+  Result<void> InsertTransfer(const ledger::Transfer& transfer) override;
+  Result<std::optional<ledger::Transfer>> FindTransfer(const TransferId& id) override;
+  Result<void> ForEachAccount(
+      const std::function<Result<void>(const ledger::Account&)>& callback) override;
+  Result<void> ForEachTransfer(
+      const std::function<Result<void>(const ledger::Transfer&)>& callback) override;
+
+  // Orders, payments, receipts. UpdateOrder writes the outcome (status, plan_id, amount_jpy,
+  // failure_reason, receipt_number, completed_at); what was asked for is fixed at insert.
+  // UpdatePayment writes all but id, order, method and created_at. A ListOrders cursor naming
+  // no stored order yields an empty page. One payment per order ("payment_exists").
+  // InsertReceipt writes the receipt, its lines and its per-rate totals all or nothing.
+  // NextSequenceValue holds the counter's row until the transaction ends, so concurrent
+  // transactions take numbers one after the other, without gaps.
+  Result<void> InsertOrder(const domain::Order& order) override;
+  Result<void> UpdateOrder(const domain::Order& order) override;
+  Result<std::optional<domain::Order>> FindOrder(const OrderId& id) override;
+  Result<void> ForEachOrder(
+      const std::function<Result<void>(const domain::Order&)>& callback) override;
+  Result<std::vector<domain::Order>> ListOrders(const LineId& line_id,
+                                                const app::PageRequest& page) override;
+  Result<void> InsertPayment(const domain::Payment& payment) override;
+  Result<void> UpdatePayment(const domain::Payment& payment) override;
+  Result<std::optional<domain::Payment>> FindPayment(const PaymentId& id) override;
+  Result<std::optional<domain::Payment>> FindPaymentByOrder(const OrderId& id) override;
+  Result<std::vector<domain::Payment>> ListPendingPayments(int limit) override;
+  Result<int64_t> NextSequenceValue(std::string_view name) override;
+  Result<void> InsertReceipt(const domain::Receipt& receipt) override;
+  Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;
+
+  // Idempotency keys and API keys. A duplicate token hash is kAlreadyExists "api_key_exists".
+  Result<std::optional<app::IdempotencyRecord>> FindIdempotency(std::string_view principal,
+                                                                std::string_view key) override;
+  Result<void> InsertIdempotency(const app::IdempotencyRecord& record) override;
+  Result<void> CompleteIdempotency(std::string_view principal, std::string_view key,
+                                   int response_status, std::string_view response_body) override;
+  Result<int64_t> DeleteIdempotencyBefore(Timestamp cutoff) override;
+  Result<void> InsertApiKey(const app::ApiKey& key) override;
+  Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(std::string_view token_hash) override;
+
+ private:
+  // How the lookups of rows a caller may update lock them (see the class comment).
+  RowLock Lock() const;
+
+  Connection& connection_;
+  bool writable_ = false;
+};
+
+}  // namespace simkeep::storage::sql
+
+#endif  // SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_H_

@@ -1,0 +1,255 @@
+#ifndef SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_IMPL_H_
+#define SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_IMPL_H_
+
+// The member functions of StoreTransaction. Included by exactly one source file of each adapter,
+// the one that instantiates StoreTransaction for its connection (see store_transaction.h); the
+// whole query code is compiled there, once per adapter.
+
+#include "simkeep/storage/sql/access_store.h"
+#include "simkeep/storage/sql/catalog_store.h"
+#include "simkeep/storage/sql/ledger_store.h"
+#include "simkeep/storage/sql/line_store.h"
+#include "simkeep/storage/sql/order_store.h"
+#include "simkeep/storage/sql/receipt_store.h"
+#include "simkeep/storage/sql/rows.h"
+#include "simkeep/storage/sql/statement.h"
+#include "simkeep/storage/sql/store_transaction.h"
+
+namespace simkeep::storage::sql {
+
+template <typename Connection, typename Dialect>
+RowLock StoreTransaction<Connection, Dialect>::Lock() const {
+  static_assert(SqlConnection<Connection>, "see statement.h for what a connection must offer");
+  // Only a database that locks rows needs them locked; SQLite would not even parse FOR UPDATE.
+  if constexpr (Dialect::kLockRowsForUpdate) {
+    return writable_ ? RowLock::kForUpdate : RowLock::kNone;
+  } else {
+    return RowLock::kNone;
+  }
+}
+
+// Each method is the query of the same name in the table stores.
+
+template <typename Connection, typename Dialect>
+Result<domain::Catalog> StoreTransaction<Connection, Dialect>::LoadCatalog() {
+  return sql::LoadCatalog(connection_);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::SaveCatalog(const domain::Catalog& catalog) {
+  return sql::SaveCatalog(connection_, catalog);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Line>> StoreTransaction<Connection, Dialect>::FindLine(
+    const LineId& id) {
+  return sql::FindLine(connection_, LineKey::kId, id.value, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Line>> StoreTransaction<Connection, Dialect>::FindLineByIccid(
+    std::string_view iccid) {
+  return sql::FindLine(connection_, LineKey::kIccid, iccid, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Line>> StoreTransaction<Connection, Dialect>::FindLineByMsisdn(
+    std::string_view e164) {
+  return sql::FindLine(connection_, LineKey::kMsisdn, e164, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Line>> StoreTransaction<Connection, Dialect>::ListLines(
+    const app::PageRequest& page) {
+  return sql::ListLines(connection_, page);
+}
+
+template <typename Connection, typename Dialect>
+Result<int64_t> StoreTransaction<Connection, Dialect>::CountLines() {
+  return sql::CountLines(connection_);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertLine(const domain::Line& line) {
+  return sql::InsertLine(connection_, line);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateLine(const domain::Line& line) {
+  return sql::UpdateLine(connection_, line);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertLineEvent(
+    const domain::LineEvent& event) {
+  return sql::InsertLineEvent(connection_, event);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::LineEvent>> StoreTransaction<Connection, Dialect>::ListLineEvents(
+    const LineId& line_id, int limit) {
+  return sql::ListLineEvents(connection_, line_id, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertBucket(const domain::Bucket& bucket) {
+  return sql::InsertBucket(connection_, bucket);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Bucket>> StoreTransaction<Connection, Dialect>::ListBuckets(
+    const LineId& line_id) {
+  return sql::ListBuckets(connection_, line_id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<ledger::Account>> StoreTransaction<Connection, Dialect>::FindAccount(
+    const AccountId& id) {
+  return sql::FindAccount(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertAccount(const ledger::Account& account) {
+  return sql::InsertAccount(connection_, account);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateAccount(const ledger::Account& account) {
+  return sql::UpdateAccount(connection_, account);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertTransfer(
+    const ledger::Transfer& transfer) {
+  return sql::InsertTransfer(connection_, transfer);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<ledger::Transfer>> StoreTransaction<Connection, Dialect>::FindTransfer(
+    const TransferId& id) {
+  return sql::FindTransfer(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::ForEachAccount(
+    const std::function<Result<void>(const ledger::Account&)>& callback) {
+  return sql::ForEachAccount(connection_, callback);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::ForEachTransfer(
+    const std::function<Result<void>(const ledger::Transfer&)>& callback) {
+  return sql::ForEachTransfer(connection_, callback);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::ForEachOrder(
+    const std::function<Result<void>(const domain::Order&)>& callback) {
+  return sql::ForEachOrder(connection_, callback);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertOrder(const domain::Order& order) {
+  return sql::InsertOrder(connection_, order);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateOrder(const domain::Order& order) {
+  return sql::UpdateOrder(connection_, order);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Order>> StoreTransaction<Connection, Dialect>::FindOrder(
+    const OrderId& id) {
+  return sql::FindOrder(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Order>> StoreTransaction<Connection, Dialect>::ListOrders(
+    const LineId& line_id, const app::PageRequest& page) {
+  return sql::ListOrders(connection_, line_id, page);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertPayment(const domain::Payment& payment) {
+  return sql::InsertPayment(connection_, payment);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdatePayment(const domain::Payment& payment) {
+  return sql::UpdatePayment(connection_, payment);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Payment>> StoreTransaction<Connection, Dialect>::FindPayment(
+    const PaymentId& id) {
+  return sql::FindPayment(connection_, PaymentKey::kId, id.value, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Payment>> StoreTransaction<Connection, Dialect>::FindPaymentByOrder(
+    const OrderId& id) {
+  return sql::FindPayment(connection_, PaymentKey::kOrderId, id.value, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Payment>> StoreTransaction<Connection, Dialect>::ListPendingPayments(
+    int limit) {
+  return sql::ListPendingPayments(connection_, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<int64_t> StoreTransaction<Connection, Dialect>::NextSequenceValue(std::string_view name) {
+  return sql::NextSequenceValue(connection_, name);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertReceipt(const domain::Receipt& receipt) {
+  return sql::InsertReceipt(connection_, receipt);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Receipt>> StoreTransaction<Connection, Dialect>::FindReceiptByOrder(
+    const OrderId& id) {
+  return sql::FindReceiptByOrder(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<app::IdempotencyRecord>>
+StoreTransaction<Connection, Dialect>::FindIdempotency(std::string_view principal,
+                                                       std::string_view key) {
+  return sql::FindIdempotency(connection_, principal, key);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertIdempotency(
+    const app::IdempotencyRecord& record) {
+  return sql::InsertIdempotency(connection_, record);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::CompleteIdempotency(
+    std::string_view principal, std::string_view key, int response_status,
+    std::string_view response_body) {
+  return sql::CompleteIdempotency(connection_, principal, key, response_status, response_body);
+}
+
+template <typename Connection, typename Dialect>
+Result<int64_t> StoreTransaction<Connection, Dialect>::DeleteIdempotencyBefore(Timestamp cutoff) {
+  return sql::DeleteIdempotencyBefore(connection_, cutoff);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertApiKey(const app::ApiKey& key) {
+  return sql::InsertApiKey(connection_, key);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<app::ApiKey>> StoreTransaction<Connection, Dialect>::FindApiKeyByTokenHash(
+    std::string_view token_hash) {
+  return sql::FindApiKeyByTokenHash(connection_, token_hash);
+}
+
+}  // namespace simkeep::storage::sql
+
+#endif  // SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_IMPL_H_
