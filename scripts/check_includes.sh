@@ -49,5 +49,12 @@ for pair in sqlite:postgres postgres:sqlite; do
     status=1
   fi
 done
+# storage/copy joins the two adapters through their public headers only (sqlite_snapshot.h,
+# postgres_loader.h), like any other client of storage.
+if grep -rnE '#include ("simkeep/storage/(sqlite|postgres)/internal/|<(sqlite3|libpq))' \
+    src/simkeep/storage/copy; then
+  echo "forbidden: storage/copy must use the adapters' public headers, not their internals"
+  status=1
+fi
 [[ $status -eq 0 ]] && echo "include rules hold"
 exit $status

@@ -14,6 +14,7 @@
 #include "simkeep/base/time.h"
 #include "simkeep/cli/demo.h"
 #include "simkeep/cli/import_lines.h"
+#include "simkeep/cli/migrate_copy.h"
 #include "simkeep/cli/runtime.h"
 #include "simkeep/domain/identifiers.h"
 #include "simkeep/http/api.h"
@@ -260,6 +261,13 @@ int Main(int argc, char** argv) {
   serve_command->add_option("--port-file", serve.port_file, "Write the bound port here");
 
   CLI::App* migrate = cli.add_subcommand("migrate", "Create or upgrade the database schema");
+  std::string copy_from, copy_to;
+  CLI::Option* from_option = migrate->add_option(
+      "--from", copy_from, "Copy this SQLite database (PATH or sqlite:PATH) into --to instead");
+  CLI::Option* to_option = migrate->add_option(
+      "--to", copy_to, "The empty PostgreSQL database (postgresql://...) to copy --from into");
+  from_option->needs(to_option);
+  to_option->needs(from_option);
 
   CLI::App* apikey = cli.add_subcommand("apikey", "Manage API keys");
   apikey->require_subcommand(1);
@@ -302,6 +310,9 @@ int Main(int argc, char** argv) {
 
   if (serve_command->parsed()) {
     return Serve(global, serve);
+  }
+  if (migrate->parsed() && from_option->count() > 0) {
+    return MigrateCopy(copy_from, copy_to);
   }
   if (migrate->parsed()) {
     Result<std::unique_ptr<Runtime>> runtime = Open(global);

@@ -29,6 +29,10 @@ inline constexpr int kStreamBatchRows = 500;
 // Deepest savepoint nesting a session accepts. The committer uses one level.
 inline constexpr int kSavepointDepthMax = 32;
 
+// COPY data (`simkeep migrate --to`, PostgresLoader) gathered before it is handed to libpq: big
+// enough that a row costs no call of its own, small enough to stay in cache.
+inline constexpr size_t kCopyBufferBytes = size_t{256} * 1024;
+
 }  // namespace simkeep::storage::postgres
 
 #endif  // SIMKEEP_STORAGE_POSTGRES_LIMITS_H_
