@@ -42,8 +42,7 @@ time). Whatever happens, every server it started is stopped and the directory re
 --sabotage is for checking that the test can fail (run it by hand, expect a FAILED line):
 delete-order deletes one acknowledged order from the promoted server before the checks,
 extra-order adds an order no client asked for, no-promote never promotes the replica.
-ctest runs the crash scenario as failover_test, and has the freeze scenario as
-failover_freeze_test, disabled while it fails (see tests/failover/CMakeLists.txt).
+ctest runs the crash scenario as failover_test and the freeze scenario as failover_freeze_test.
 
 Requirements: PostgreSQL 15 server binaries in PG_BIN (default /usr/lib/postgresql/15/bin).
 As root, the servers run as the "postgres" user through runuser, like scripts/with_postgres.sh.

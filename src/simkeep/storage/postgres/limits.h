@@ -10,6 +10,27 @@ namespace simkeep::storage::postgres {
 // session connection (lock_timeout); the counterpart of SQLite's busy timeout.
 inline constexpr int kLockTimeoutMs = 5000;
 
+// How long one exchange with the server (a statement, a commit, a batch of a stream) may go
+// without its answer before the connection is taken for dead: the socket is shut down, the call
+// fails with kUnavailable "db_unavailable", and the next Begin() reconnects. A server that has
+// hung (or a network that drops packets) keeps a connection open and silent, and nothing else
+// would ever end the wait. Longer than kLockTimeoutMs, so that a lock wait ends with its own
+// error first. A COMMIT cut off by it may still have been applied (as with a lost connection).
+inline constexpr int kCallDeadlineMs = 10'000;
+
+// The same bound for migrations and for `simkeep migrate --to` (PostgresLoader), whose
+// statements may rewrite or copy whole tables.
+inline constexpr int kLongCallDeadlineMs = 30 * 60'000;
+
+// TCP settings every connection gets unless its connection string names them: keepalive probes
+// after kKeepaliveIdleSeconds of silence, every kKeepaliveIntervalSeconds, kKeepaliveCount
+// unanswered probes close the connection; data sent but unacknowledged for kTcpUserTimeoutMs
+// closes it too. They notice a peer that is gone (a crash, a cable) while no call is waiting.
+inline constexpr int kKeepaliveIdleSeconds = 10;
+inline constexpr int kKeepaliveIntervalSeconds = 5;
+inline constexpr int kKeepaliveCount = 3;
+inline constexpr int kTcpUserTimeoutMs = kCallDeadlineMs;
+
 // How long a migrator waits for another process's migration (the advisory lock) and for the
 // table locks its DDL needs.
 inline constexpr int kMigrationLockTimeoutMs = 60'000;

@@ -1,5 +1,6 @@
 #include "simkeep/storage/postgres/postgres_database.h"
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -112,6 +113,8 @@ Result<int> PostgresDatabase::Migrate() {
   if (!connection) {
     return connection.error();
   }
+  // A migration may wait kMigrationLockTimeoutMs for another migrator, then rewrite tables.
+  (*connection)->SetCallDeadline(std::chrono::milliseconds(kLongCallDeadlineMs));
   return sql::ApplyMigrations<MigrationTransaction>(**connection, Migrations(),
                                                     kSchemaMigrationsExists);
 }

@@ -1,6 +1,7 @@
 #include "simkeep/storage/postgres/postgres_loader.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <utility>
 
@@ -179,6 +180,8 @@ Result<std::unique_ptr<PostgresLoader>> PostgresLoader::Open(const std::string& 
   if (!connection) {
     return connection.error();
   }
+  // Its statements copy, index and verify whole tables.
+  (*connection)->SetCallDeadline(std::chrono::milliseconds(kLongCallDeadlineMs));
   auto loader = std::make_unique<PostgresLoader>(std::move(*connection));
   Result<void> begun =
       loader->connection_->Execute("BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE");

@@ -561,6 +561,55 @@ TEST_F(PostgresStoreTest, StatementsPastTheCacheRunUnpreparedAndAlike) {
   EXPECT_TRUE(IsOk((*connection)->Execute("ROLLBACK")));
 }
 
+TEST_F(PostgresStoreTest, AnUnansweredCallEndsAtItsDeadlineAndTheNextConnectionWorks) {
+  Result<std::unique_ptr<internal::Connection>> connection =
+      internal::Connection::Open(store_.conninfo());
+  ASSERT_TRUE(IsOk(connection));
+  internal::Connection& slow = **connection;
+  // A server that takes far longer than the deadline looks, to the client, like a hung one.
+  slow.SetCallDeadline(std::chrono::milliseconds(200));
+  ASSERT_TRUE(IsOk(slow.Execute("BEGIN")));
+  const auto started = std::chrono::steady_clock::now();
+  Result<void> waited = slow.Execute("SELECT pg_sleep(60)");
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(IsError(waited, ErrorCode::kUnavailable, "db_unavailable"));
+  EXPECT_NE(waited.error().message.find("no answer from the database within 200 ms"),
+            std::string::npos)
+      << waited.error().message;
+  // Returned at the deadline, not when the statement ended (a correctness bound, not a timing
+  // measurement: without the deadline the call takes the whole minute).
+  EXPECT_LT(took, std::chrono::seconds(30));
+  EXPECT_TRUE(slow.IsBroken());
+  EXPECT_FALSE(slow.InTransaction());
+  // The same holds for a prepared statement and for a write in its savepoint.
+  ASSERT_TRUE(IsOk(slow.Reset()));
+  EXPECT_FALSE(slow.IsBroken());
+  ASSERT_TRUE(IsOk(slow.Execute("BEGIN")));
+  Result<internal::Statement> sleep = slow.Prepare("SELECT pg_sleep($1::float8)");
+  ASSERT_TRUE(IsOk(sleep));
+  sleep->BindText("60");
+  EXPECT_TRUE(IsError(sleep->Step(), ErrorCode::kUnavailable, "db_unavailable"));
+  EXPECT_TRUE(slow.IsBroken());
+  ASSERT_TRUE(IsOk(slow.Reset()));
+  ASSERT_TRUE(IsOk(slow.Execute("BEGIN")));
+  Result<internal::Statement> write =
+      slow.PrepareWrite("INSERT INTO sequences (name, value) SELECT $1, 1 FROM pg_sleep(60)");
+  ASSERT_TRUE(IsOk(write));
+  write->BindText("never");
+  EXPECT_TRUE(IsError(write->Run(), ErrorCode::kUnavailable, "db_unavailable"));
+  EXPECT_TRUE(slow.IsBroken());
+  // Reconnected, the connection answers again, and nothing of the abandoned writes stayed.
+  ASSERT_TRUE(IsOk(slow.Reset()));
+  ASSERT_TRUE(IsOk(slow.Execute("BEGIN")));
+  Result<internal::Statement> count =
+      slow.Prepare("SELECT COUNT(*) FROM sequences WHERE name = 'never'");
+  ASSERT_TRUE(IsOk(count));
+  Result<bool> row = count->Step();
+  ASSERT_TRUE(IsOk(row) && *row);
+  EXPECT_EQ(count->ReadInt64(), 0);
+  EXPECT_TRUE(IsOk(slow.Execute("ROLLBACK")));
+}
+
 TEST_F(PostgresStoreTest, ConcurrentWritersWaitForEachOtherAndLoseNothing) {
   constexpr int kThreads = 4;
   constexpr int kCommitsPerThread = 25;

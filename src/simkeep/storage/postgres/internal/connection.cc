@@ -1,8 +1,14 @@
 #include "simkeep/storage/postgres/internal/connection.h"
 
+#include <algorithm>
 #include <array>
+#include <cerrno>
 #include <charconv>
+#include <climits>
 #include <utility>
+
+#include <poll.h>
+#include <sys/socket.h>
 
 #include "simkeep/storage/postgres/limits.h"
 #include "simkeep/storage/sql/clash_message.h"
@@ -366,7 +372,8 @@ void Statement::NoteUnknownValue(std::string_view text) {
 
 // Connection ----------------------------------------------------------------------------------
 
-Connection::Connection(ConnectionHandle handle) : handle_(std::move(handle)) {}
+Connection::Connection(ConnectionHandle handle)
+    : handle_(std::move(handle)), call_deadline_(kCallDeadlineMs) {}
 
 Connection::~Connection() = default;
 
@@ -374,9 +381,24 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& conninfo
   // The connection string is expanded from "dbname" (expand_dbname = 1) exactly as libpq reads
   // it. Keywords before it are defaults the string may override; the one after it is not.
   const std::string connect_timeout = std::to_string(kConnectTimeoutSeconds);
-  const char* const keywords[] = {"connect_timeout", "fallback_application_name", "dbname",
-                                  "client_encoding", nullptr};
-  const char* const values[] = {connect_timeout.c_str(), "simkeep", conninfo.c_str(), "UTF8",
+  const std::string keepalive_idle = std::to_string(kKeepaliveIdleSeconds);
+  const std::string keepalive_interval = std::to_string(kKeepaliveIntervalSeconds);
+  const std::string keepalive_count = std::to_string(kKeepaliveCount);
+  const std::string tcp_user_timeout = std::to_string(kTcpUserTimeoutMs);
+  const char* const keywords[] = {"connect_timeout",           "keepalives",
+                                  "keepalives_idle",           "keepalives_interval",
+                                  "keepalives_count",          "tcp_user_timeout",
+                                  "fallback_application_name", "dbname",
+                                  "client_encoding",           nullptr};
+  const char* const values[] = {connect_timeout.c_str(),
+                                "1",
+                                keepalive_idle.c_str(),
+                                keepalive_interval.c_str(),
+                                keepalive_count.c_str(),
+                                tcp_user_timeout.c_str(),
+                                "simkeep",
+                                conninfo.c_str(),
+                                "UTF8",
                                 nullptr};
   ConnectionHandle handle(PQconnectdbParams(keywords, values, 1));
   if (handle == nullptr) {
@@ -417,6 +439,10 @@ Error Connection::LastError(const PGresult* result, std::string_view context) co
   if (detail.empty()) {
     detail = Trimmed(PQerrorMessage(handle_.get()));
   }
+  if (abandoned_) {
+    detail = "no answer from the database within " + std::to_string(call_deadline_.count()) +
+             " ms; the connection was dropped";
+  }
   if (IsBroken()) {
     sqlstate.clear();  // Whatever the last statement said, the connection is gone.
   }
@@ -426,20 +452,83 @@ Error Connection::LastError(const PGresult* result, std::string_view context) co
   return ErrorFromSqlState(sqlstate, constraint, std::move(message));
 }
 
+bool Connection::AwaitResult(SteadyClock::time_point deadline) {
+  PGconn* connection = handle_.get();
+  while (PQisBusy(connection) == 1) {
+    const int socket = PQsocket(connection);
+    if (socket < 0) {
+      return true;  // No connection left: PQgetResult reports that without waiting.
+    }
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now()).count();
+    if (left <= 0) {
+      Abandon();
+      return false;
+    }
+    pollfd descriptor{socket, POLLIN, 0};
+    const int ready = poll(&descriptor, 1, static_cast<int>(std::min<int64_t>(left, INT_MAX)));
+    if (ready < 0 && errno != EINTR) {
+      Abandon();  // Cannot wait on the socket at all (never expected): treat it as dead.
+      return false;
+    }
+    if (ready > 0 && PQconsumeInput(connection) != 1) {
+      return true;  // The connection broke: PQgetResult reports it without waiting.
+    }
+  }
+  return true;
+}
+
+void Connection::Abandon() {
+  abandoned_ = true;
+  const int socket = PQsocket(handle_.get());
+  if (socket >= 0) {
+    shutdown(socket, SHUT_RDWR);
+    // libpq reads the end of the stream at once and marks the connection bad.
+    static_cast<void>(PQconsumeInput(handle_.get()));
+  }
+}
+
+Result<ResultHandle> Connection::Finish(std::string_view context) {
+  const SteadyClock::time_point deadline = SteadyClock::now() + call_deadline_;
+  ResultHandle kept;
+  while (true) {
+    if (!AwaitResult(deadline)) {
+      return LastError(nullptr, context);
+    }
+    ResultHandle result(PQgetResult(handle_.get()));
+    if (result == nullptr) {
+      break;
+    }
+    if (kept == nullptr || Succeeded(kept.get())) {
+      kept = std::move(result);
+    }
+  }
+  if (kept == nullptr || !Succeeded(kept.get())) {
+    return LastError(kept.get(), context);
+  }
+  return kept;
+}
+
 Result<void> Connection::Execute(const char* sql) {
-  ResultHandle result(PQexec(handle_.get(), sql));
-  if (!Succeeded(result.get())) {
-    return LastError(result.get(), Summary(sql));
+  if (PQsendQuery(handle_.get(), sql) != 1) {
+    return LastError(nullptr, Summary(sql));
+  }
+  Result<ResultHandle> result = Finish(Summary(sql));
+  if (!result) {
+    return result.error();
   }
   return Ok();
 }
 
 Result<std::string> Connection::ExecuteCommand(const char* sql) {
-  ResultHandle result(PQexec(handle_.get(), sql));
-  if (!Succeeded(result.get())) {
-    return LastError(result.get(), Summary(sql));
+  if (PQsendQuery(handle_.get(), sql) != 1) {
+    return LastError(nullptr, Summary(sql));
   }
-  return std::string(PQcmdStatus(result.get()));
+  Result<ResultHandle> result = Finish(Summary(sql));
+  if (!result) {
+    return result.error();
+  }
+  return std::string(PQcmdStatus(result->get()));
 }
 
 Result<void> Connection::CheckTransaction() const {
@@ -489,10 +578,11 @@ bool Connection::TransactionFailed() const {
   return PQtransactionStatus(handle_.get()) == PQTRANS_INERROR;
 }
 
-bool Connection::IsBroken() const { return PQstatus(handle_.get()) != CONNECTION_OK; }
+bool Connection::IsBroken() const { return abandoned_ || PQstatus(handle_.get()) != CONNECTION_OK; }
 
 Result<void> Connection::Reset() {
   PQreset(handle_.get());
+  abandoned_ = false;
   for (auto& entry : texts_) {
     entry.second.prepared_name.clear();
   }
@@ -510,9 +600,12 @@ Result<bool> Connection::Prepared(StatementText& text) {
     return false;
   }
   std::string name = "simkeep_" + std::to_string(++prepared_count_);
-  ResultHandle result(PQprepare(handle_.get(), name.c_str(), text.numbered.c_str(), 0, nullptr));
-  if (!Succeeded(result.get())) {
-    return LastError(result.get(), "prepare " + Summary(text.numbered));
+  const std::string context = "prepare " + Summary(text.numbered);
+  if (PQsendPrepare(handle_.get(), name.c_str(), text.numbered.c_str(), 0, nullptr) != 1) {
+    return LastError(nullptr, context);
+  }
+  if (Result<ResultHandle> result = Finish(context); !result) {
+    return result.error();
   }
   text.prepared_name = std::move(name);
   return true;
@@ -523,15 +616,19 @@ Result<ResultHandle> Connection::Run(StatementText& text, const Parameters& para
   if (!prepared) {
     return prepared.error();
   }
-  ResultHandle result(
-      *prepared ? PQexecPrepared(handle_.get(), text.prepared_name.c_str(), parameters.count(),
-                                 parameters.values.data(), nullptr, nullptr, 0)
-                : PQexecParams(handle_.get(), text.numbered.c_str(), parameters.count(), nullptr,
-                               parameters.values.data(), nullptr, nullptr, 0));
-  if (!Succeeded(result.get())) {
-    return LastError(result.get(), Summary(text.numbered));
+  const int sent =
+      *prepared ? PQsendQueryPrepared(handle_.get(), text.prepared_name.c_str(), parameters.count(),
+                                      parameters.values.data(), nullptr, nullptr, 0)
+                : PQsendQueryParams(handle_.get(), text.numbered.c_str(), parameters.count(),
+                                    nullptr, parameters.values.data(), nullptr, nullptr, 0);
+  if (sent != 1) {
+    return LastError(nullptr, Summary(text.numbered));
   }
-  changes_ = CommandRows(result.get());
+  Result<ResultHandle> result = Finish(Summary(text.numbered));
+  if (!result) {
+    return result.error();
+  }
+  changes_ = CommandRows(result->get());
   return result;
 }
 
@@ -577,8 +674,12 @@ Result<ResultHandle> Connection::CollectPipeline(const std::string& sql) {
   std::array<ResultHandle, 3> results;
   size_t command = 0;
   bool synced = false;
+  const SteadyClock::time_point deadline = SteadyClock::now() + call_deadline_;
   // Bounded: three commands and a sync make seven calls; a lost connection answers null.
   for (int call = 0; call < 32 && !synced; ++call) {
+    if (!AwaitResult(deadline)) {
+      break;
+    }
     ResultHandle result(PQgetResult(connection));
     if (result == nullptr) {
       if (IsBroken()) {
@@ -633,21 +734,22 @@ Result<std::string> Connection::OpenCursor(const StatementText& text,
   const std::string& sql = text.numbered;
   std::string name = "simkeep_cursor_" + std::to_string(++next_cursor_);
   const std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + sql;
-  ResultHandle result(PQexecParams(handle_.get(), declare.c_str(), parameters.count(), nullptr,
-                                   parameters.values.data(), nullptr, nullptr, 0));
-  if (!Succeeded(result.get())) {
-    return LastError(result.get(), Summary(sql));
+  if (PQsendQueryParams(handle_.get(), declare.c_str(), parameters.count(), nullptr,
+                        parameters.values.data(), nullptr, nullptr, 0) != 1) {
+    return LastError(nullptr, Summary(sql));
+  }
+  if (Result<ResultHandle> result = Finish(Summary(sql)); !result) {
+    return result.error();
   }
   return name;
 }
 
 Result<ResultHandle> Connection::FetchFromCursor(const std::string& cursor) {
   const std::string fetch = "FETCH FORWARD " + std::to_string(kStreamBatchRows) + " FROM " + cursor;
-  ResultHandle result(PQexec(handle_.get(), fetch.c_str()));
-  if (!Succeeded(result.get())) {
-    return LastError(result.get(), fetch);
+  if (PQsendQuery(handle_.get(), fetch.c_str()) != 1) {
+    return LastError(nullptr, fetch);
   }
-  return result;
+  return Finish(fetch);
 }
 
 void Connection::CloseCursor(const std::string& cursor) {

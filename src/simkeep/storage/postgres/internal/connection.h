@@ -5,6 +5,7 @@
 // statement (parameters, execution, row reading), and the mapping of SQLSTATEs to the error
 // conventions of app/ports.h. Nothing outside storage/postgres includes this header.
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -168,8 +169,16 @@ class Statement : public sql::StatementBase<Statement> {
 //
 // Settings of every connection: client_encoding UTF8, synchronous_commit on (a commit is
 // durable before it is acknowledged, whatever the server's default), lock_timeout
-// kLockTimeoutMs, client_min_messages warning, application name "simkeep" unless the
-// connection string names one, connect_timeout kConnectTimeoutSeconds unless it names one.
+// kLockTimeoutMs, client_min_messages warning; unless the connection string names them:
+// application name "simkeep", connect_timeout kConnectTimeoutSeconds, TCP keepalives and
+// tcp_user_timeout (limits.h).
+//
+// Deadlines: every exchange with the server waits for its answer at most the call deadline
+// (kCallDeadlineMs unless SetCallDeadline changed it). Past it the connection is taken for dead:
+// its socket is shut down (the server ends the session and rolls its transaction back), the
+// call fails with kUnavailable "db_unavailable", IsBroken() turns true, and Reset() connects
+// anew. Queries are sent with the socket in blocking mode: they are small, and an unanswered
+// send ends after tcp_user_timeout. Connecting is bounded by connect_timeout.
 //
 // Owned by one PostgresSession (or by PostgresDatabase while it opens or migrates). Not
 // thread-safe: one thread at a time.
@@ -184,6 +193,9 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();
+
+  // How long each later exchange may wait for its answer (see the class comment).
+  void SetCallDeadline(std::chrono::milliseconds deadline) { call_deadline_ = deadline; }
 
   // Runs one or more statements without parameters (transaction control, DDL, settings).
   Result<void> Execute(const char* sql);
@@ -233,7 +245,17 @@ class Connection {
     int count() const { return static_cast<int>(values.size()); }
   };
 
+  using SteadyClock = std::chrono::steady_clock;
+
   Result<void> Configure();
+  // Sends nothing; reads every result of what was sent, as PQexec would return it: the first
+  // failure, else the last result. Bounded by the call deadline.
+  Result<ResultHandle> Finish(std::string_view context);
+  // Waits until PQgetResult can answer without blocking. False when `deadline` passed first;
+  // the connection is then abandoned.
+  bool AwaitResult(SteadyClock::time_point deadline);
+  // Shuts the socket down: the connection is dead to both sides from now on.
+  void Abandon();
   // Whether `text` runs prepared, preparing it first if needed; false for a text past the cache
   // (it then runs unprepared).
   Result<bool> Prepared(StatementText& text);
@@ -254,6 +276,8 @@ class Connection {
   int64_t changes_ = 0;
   int64_t next_cursor_ = 0;
   bool transaction_required_ = false;
+  std::chrono::milliseconds call_deadline_;
+  bool abandoned_ = false;  // A call passed its deadline; cleared by Reset().
 };
 
 }  // namespace simkeep::storage::postgres::internal
