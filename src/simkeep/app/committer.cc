@@ -105,18 +105,22 @@ void Committer::ApplyBatch(std::deque<Command>& batch) {
     if (!batch_outcome) {
       break;
     }
-    if (Result<void> savepoint = session_->Savepoint(); !savepoint) {
-      batch_outcome = savepoint;
-      break;
-    }
-    command.outcome = ApplyGuarded(command.apply, session_->transaction());
-    Result<void> end =
-        command.outcome ? session_->ReleaseSavepoint() : session_->RollbackToSavepoint();
-    if (!command.outcome) {
+    // Twice at most: again, step by step, when the session sent the command's writes ahead and
+    // one of them was refused (Session::ReplayCommand).
+    do {
+      if (Result<void> savepoint = session_->CommandSavepoint(); !savepoint) {
+        batch_outcome = savepoint;
+        break;
+      }
+      command.outcome = ApplyGuarded(command.apply, session_->transaction());
+      Result<void> end =
+          command.outcome ? session_->ReleaseSavepoint() : session_->RollbackToSavepoint();
+      if (!end) {
+        batch_outcome = end;
+      }
+    } while (batch_outcome && session_->ReplayCommand());
+    if (batch_outcome && !command.outcome) {
       ++rejected;
-    }
-    if (!end) {
-      batch_outcome = end;
     }
   }
   if (batch_outcome) {

@@ -35,7 +35,9 @@ struct CommitterStats {
 class Committer {
  public:
   // The work of one command. It runs on the committer thread inside a savepoint; returning an
-  // error rolls the savepoint back, so the command writes nothing.
+  // error rolls the savepoint back, so the command writes nothing. It may run twice (the second
+  // time step by step, see Session::CommandSavepoint): what it leaves outside the transaction
+  // must be set afresh by each run.
   using Apply = std::function<Result<void>(Transaction&)>;
   // Called once per command after its batch committed (with Apply's result) or failed to commit
   // (with kUnavailable "db_unavailable"; nothing of the command was written).

@@ -159,6 +159,14 @@ class Session {
   virtual Result<void> ReleaseSavepoint() = 0;
   // Undoes everything since the innermost savepoint and ends it (ROLLBACK TO + RELEASE).
   virtual Result<void> RollbackToSavepoint() = 0;
+  // The savepoint of one command of the committer's batch, ended like any other. A backend may
+  // send the command's writes ahead without waiting for each answer (PostgreSQL's pipeline
+  // mode). If one of them was refused, the command went on believing it had succeeded: the
+  // backend then undoes the command when the savepoint ends, whichever way it ends, and
+  // ReplayCommand() turns true once, for the caller to run the command again from a new
+  // CommandSavepoint(), which then goes step by step with every answer awaited.
+  virtual Result<void> CommandSavepoint() { return Savepoint(); }
+  virtual bool ReplayCommand() { return false; }
   // Durable when it returns success (synchronous commit).
   virtual Result<void> Commit() = 0;
   virtual Result<void> Rollback() = 0;

@@ -1,6 +1,8 @@
 #include "simkeep/cli/demo.h"
 
 #include <cstdio>
+#include <optional>
+#include <utility>
 
 namespace simkeep::cli {
 namespace {
@@ -56,17 +58,19 @@ Result<void> SeedDemoLines(Runtime& runtime) {
     if (!valid) {
       return valid.error();
     }
+    std::optional<domain::Line> line;
     Result<void> inserted = runtime.committer->RunAndWait([&](app::Transaction& transaction) {
-      Result<domain::Line> line = runtime.lines->Insert(transaction, *valid);
-      if (!line) {
-        return Result<void>(line.error());
+      Result<domain::Line> stored = runtime.lines->Insert(transaction, *valid);
+      if (!stored) {
+        return Result<void>(stored.error());
       }
-      lines.push_back(*line);
+      line = std::move(*stored);
       return Ok();
     });
     if (!inserted) {
       return inserted;
     }
+    lines.push_back(std::move(*line));
   }
   Result<void> topped = runtime.committer->RunAndWait([&](app::Transaction& transaction) {
     app::TopUpInput input{lines[0].id, 3000, app::PaymentInput{"cash", {}},

@@ -350,6 +350,7 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
   const Timestamp now = Now();
   auto apply = [state, place = std::move(place), key, hash, principal,
                 now](app::Transaction& transaction) -> Result<void> {
+    *state = State{};  // The committer may run a command twice (Session::ReplayCommand).
     if (!key.empty()) {
       Result<std::optional<app::IdempotencyRecord>> found =
           transaction.FindIdempotency(principal.api_key_id, key);

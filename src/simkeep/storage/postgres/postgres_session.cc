@@ -50,6 +50,9 @@ Result<void> PostgresSession::Begin(bool read_only) {
   if (active_) {
     return Internal("Begin: a transaction is already open on this session");
   }
+  command_deferred_ = false;
+  replay_ = false;
+  step_by_step_ = false;
   if (connection_->InTransaction() && !connection_->IsBroken()) {
     // Left over from a Commit() or Rollback() that failed half-way. BEGIN inside a transaction
     // is only a warning in PostgreSQL, so it must be ended first.
@@ -92,6 +95,8 @@ Result<void> PostgresSession::Savepoint() {
   if (savepoint_depth_ >= kSavepointDepthMax) {
     return Internal("Savepoint: nested deeper than kSavepointDepthMax");
   }
+  // Inside a deferred command, ExecuteControl first reads the outstanding answers; the writes
+  // after a nested savepoint are still deferred, and a refusal still undoes the whole command.
   Result<void> done = ExecuteControl("SAVEPOINT sp_" + std::to_string(savepoint_depth_ + 1));
   if (!done) {
     return done;
@@ -100,9 +105,62 @@ Result<void> PostgresSession::Savepoint() {
   return Ok();
 }
 
+Result<void> PostgresSession::CommandSavepoint() {
+  if (!active_) {
+    return Internal("CommandSavepoint: no open transaction");
+  }
+  if (savepoint_depth_ != 0 || step_by_step_) {
+    step_by_step_ = false;
+    return Savepoint();
+  }
+  replay_ = false;
+  connection_->BeginDeferring();
+  Result<void> queued = connection_->QueueControl("SAVEPOINT sp_1");
+  if (!queued) {
+    connection_->EndDeferring();
+    return queued;
+  }
+  command_deferred_ = true;
+  savepoint_depth_ = 1;
+  return Ok();
+}
+
+bool PostgresSession::ReplayCommand() {
+  if (!replay_) {
+    return false;
+  }
+  replay_ = false;
+  step_by_step_ = true;
+  return true;
+}
+
+Result<void> PostgresSession::EndDeferredCommand(bool release) {
+  command_deferred_ = false;
+  --savepoint_depth_;
+  // RELEASE rides with the last answers; it fails (aborted) when a deferred write was refused.
+  Result<void> settled = connection_->Settle(release ? "RELEASE SAVEPOINT sp_1" : nullptr);
+  const bool refused = connection_->DeferredWriteFailed();
+  connection_->EndDeferring();
+  if (!refused) {
+    if (release || !settled) {
+      return settled;
+    }
+    return ExecuteControl("ROLLBACK TO SAVEPOINT sp_1; RELEASE SAVEPOINT sp_1");
+  }
+  // The command believed a refused write had succeeded: undo all of it, to be run again.
+  Result<void> undone = ExecuteControl("ROLLBACK TO SAVEPOINT sp_1; RELEASE SAVEPOINT sp_1");
+  if (undone) {
+    replay_ = true;
+  }
+  return undone;
+}
+
 Result<void> PostgresSession::ReleaseSavepoint() {
   if (!active_ || savepoint_depth_ == 0) {
     return Internal("ReleaseSavepoint: no open savepoint");
+  }
+  if (command_deferred_ && savepoint_depth_ == 1) {
+    return EndDeferredCommand(/*release=*/true);
   }
   Result<void> done = ExecuteControl("RELEASE SAVEPOINT sp_" + std::to_string(savepoint_depth_));
   if (!done) {
@@ -115,6 +173,9 @@ Result<void> PostgresSession::ReleaseSavepoint() {
 Result<void> PostgresSession::RollbackToSavepoint() {
   if (!active_ || savepoint_depth_ == 0) {
     return Internal("RollbackToSavepoint: no open savepoint");
+  }
+  if (command_deferred_ && savepoint_depth_ == 1) {
+    return EndDeferredCommand(/*release=*/false);
   }
   // ROLLBACK TO keeps the savepoint open (and clears an error that aborted the transaction
   // after it); RELEASE then ends it, now empty.
@@ -134,6 +195,11 @@ Result<void> PostgresSession::Commit() {
   }
   active_ = false;
   savepoint_depth_ = 0;
+  if (command_deferred_) {
+    // A command left open: whatever it deferred is read now, and the commit below decides.
+    command_deferred_ = false;
+    connection_->EndDeferring();
+  }
   if (connection_->TransactionFailed()) {
     // PostgreSQL would answer COMMIT with a silent ROLLBACK here.
     static_cast<void>(connection_->Execute("ROLLBACK"));
@@ -164,6 +230,10 @@ Result<void> PostgresSession::Commit() {
 Result<void> PostgresSession::Rollback() {
   active_ = false;
   savepoint_depth_ = 0;
+  if (command_deferred_) {
+    command_deferred_ = false;
+    connection_->EndDeferring();  // Reads the answers outstanding, to leave pipeline mode.
+  }
   if (connection_->IsBroken() || !connection_->InTransaction()) {
     // Nothing to undo: the server drops a transaction together with its connection.
     return Ok();

@@ -73,6 +73,14 @@ class PostgresSession final : public app::Session {
   Result<void> Savepoint() override;
   Result<void> ReleaseSavepoint() override;
   Result<void> RollbackToSavepoint() override;
+  // Opens the outermost savepoint with the command's writes deferred (Connection::
+  // BeginDeferring): the SAVEPOINT, the writes and the RELEASE travel without a round trip each,
+  // and their answers come back with the reads. When a deferred write was refused, ending the
+  // savepoint undoes the command, and ReplayCommand() is true once; the next
+  // CommandSavepoint() then runs step by step. Nested savepoints, and any savepoint but the
+  // outermost, go step by step.
+  Result<void> CommandSavepoint() override;
+  bool ReplayCommand() override;
   // Errors: kUnavailable "db_unavailable" when the commit failed or the server had already
   // aborted the transaction after an earlier failure (PostgreSQL would turn that COMMIT into a
   // ROLLBACK); the transaction is then rolled back.
@@ -92,8 +100,15 @@ class PostgresSession final : public app::Session {
 
   std::unique_ptr<internal::Connection> connection_;
   PostgresTransaction transaction_;
+  // Ends the deferring of the outermost savepoint (`release`: RELEASE, else ROLLBACK TO), and
+  // undoes the command when a deferred write was refused.
+  Result<void> EndDeferredCommand(bool release);
+
   bool active_ = false;
   int savepoint_depth_ = 0;
+  bool command_deferred_ = false;  // The outermost savepoint's writes are deferred.
+  bool replay_ = false;            // The last deferred command was undone for a replay.
+  bool step_by_step_ = false;      // The next CommandSavepoint() runs the replay.
 };
 
 }  // namespace simkeep::storage::postgres

@@ -610,6 +610,69 @@ TEST_F(PostgresStoreTest, AnUnansweredCallEndsAtItsDeadlineAndTheNextConnectionW
   EXPECT_TRUE(IsOk(slow.Execute("ROLLBACK")));
 }
 
+TEST_F(PostgresStoreTest, ACommandsDeferredWritesAreSeenByItsReadsAndKept) {
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  ASSERT_TRUE(IsOk(session_->CommandSavepoint()));
+  domain::Line line = SampleLine(2);
+  ASSERT_TRUE(IsOk(transaction.InsertLine(line)));
+  // The read comes back with the write's answer, and sees it.
+  Result<std::optional<domain::Line>> found = transaction.FindLine(line.id);
+  ASSERT_TRUE(IsOk(found) && found->has_value());
+  // An update's row count is read before the caller sees it: an unknown line is still refused.
+  line.msisdn = "09011112222";
+  ASSERT_TRUE(IsOk(transaction.UpdateLine(line)));
+  domain::Line unknown = SampleLine(3);
+  EXPECT_TRUE(IsError(transaction.UpdateLine(unknown), ErrorCode::kNotFound, "line_not_found"));
+  ASSERT_TRUE(IsOk(session_->ReleaseSavepoint()));
+  EXPECT_FALSE(session_->ReplayCommand());
+  ASSERT_TRUE(IsOk(session_->Commit()));
+  Result<int64_t> lines = CountLines(*session_);
+  ASSERT_TRUE(IsOk(lines));
+  EXPECT_EQ(*lines, 2);
+}
+
+TEST_F(PostgresStoreTest, ARefusedDeferredWriteUndoesItsCommandWhichThenRunsStepByStep) {
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  // A first command of the batch, kept.
+  ASSERT_TRUE(IsOk(session_->CommandSavepoint()));
+  ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(2))));
+  ASSERT_TRUE(IsOk(session_->ReleaseSavepoint()));
+  ASSERT_FALSE(session_->ReplayCommand());
+  // A second command: a new line, then a line that exists (line 1). The clash is only known
+  // when the answers are read, after the command believed it had succeeded.
+  for (const bool release : {true, false}) {
+    ASSERT_TRUE(IsOk(session_->CommandSavepoint()));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(3))));
+    static_cast<void>(transaction.InsertLine(SampleLine(1)));
+    ASSERT_TRUE(IsOk(release ? session_->ReleaseSavepoint() : session_->RollbackToSavepoint()));
+    EXPECT_TRUE(session_->ReplayCommand()) << release;
+    EXPECT_FALSE(session_->ReplayCommand()) << release;  // Once.
+    // Undone, line 3 included; the transaction goes on.
+    Result<std::optional<domain::Line>> three = transaction.FindLine(SampleLine(3).id);
+    ASSERT_TRUE(IsOk(three));
+    EXPECT_FALSE(three->has_value()) << release;
+    // The replay runs step by step: the clash is the insert's own answer, undoing only itself.
+    ASSERT_TRUE(IsOk(session_->CommandSavepoint()));
+    ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(3))));
+    EXPECT_TRUE(
+        IsError(transaction.InsertLine(SampleLine(1)), ErrorCode::kAlreadyExists, "line_exists"));
+    // The caller refuses the command (the second time) or keeps the rest (the first).
+    ASSERT_TRUE(IsOk(release ? session_->RollbackToSavepoint() : session_->ReleaseSavepoint()));
+    EXPECT_FALSE(session_->ReplayCommand());
+  }
+  // And the command after it is deferred again.
+  ASSERT_TRUE(IsOk(session_->CommandSavepoint()));
+  ASSERT_TRUE(IsOk(transaction.InsertLine(SampleLine(4))));
+  ASSERT_TRUE(IsOk(session_->ReleaseSavepoint()));
+  EXPECT_FALSE(session_->ReplayCommand());
+  ASSERT_TRUE(IsOk(session_->Commit()));
+  Result<int64_t> lines = CountLines(*session_);
+  ASSERT_TRUE(IsOk(lines));
+  EXPECT_EQ(*lines, 4);  // Lines 1 to 4, each once.
+}
+
 TEST_F(PostgresStoreTest, ConcurrentWritersWaitForEachOtherAndLoseNothing) {
   constexpr int kThreads = 4;
   constexpr int kCommitsPerThread = 25;

@@ -188,7 +188,7 @@ Result<void> RequireChanged(int64_t changes, const char* not_found_reason, std::
 
 // After an UPDATE keyed by id: kNotFound `not_found_reason` when no row changed.
 template <SqlConnection Connection>
-Result<void> RequireChanged(const Connection& connection, const char* not_found_reason,
+Result<void> RequireChanged(Connection& connection, const char* not_found_reason,
                             std::string_view id) {
   return RequireChanged(connection.Changes(), not_found_reason, id);
 }

@@ -151,14 +151,17 @@ using StatementOf =
 // statement and differ only in how it runs, where the database makes a difference:
 //   Prepare(sql)        a read;
 //   PrepareWrite(sql)   a write, which, refused, must undo only itself and leave the transaction
-//                       usable (PostgreSQL runs it in its own savepoint; SQLite does so anyway);
+//                       usable (PostgreSQL runs it in its own savepoint; SQLite does so anyway),
+//                       except inside a command whose writes the adapter defers
+//                       (app::Session::CommandSavepoint), which is then run again step by step;
 //   PrepareStream(sql)  a query whose rows may be many, read a batch at a time (PostgreSQL reads
 //                       it through a cursor; SQLite steps rows lazily anyway).
 // `sql` is written with `?` placeholders (`?NNN` to name one twice); a database that numbers
 // them (`$1`) converts the text itself. Also:
 //   Execute(sql)        runs parameterless statements (savepoints);
 //   CheckTransaction()  kUnavailable "db_unavailable" outside an open transaction;
-//   Changes()           rows changed by the last INSERT, UPDATE or DELETE.
+//   Changes()           rows changed by the last INSERT, UPDATE or DELETE (may wait for the
+//                       answers of deferred writes).
 template <typename C>
 concept SqlConnection = requires(C& connection, const C& const_connection, const char* sql) {
   requires SqlStatement<StatementOf<C>>;
@@ -167,7 +170,7 @@ concept SqlConnection = requires(C& connection, const C& const_connection, const
   { connection.PrepareStream(sql) } -> std::same_as<Result<StatementOf<C>>>;
   { connection.Execute(sql) } -> std::same_as<Result<void>>;
   { const_connection.CheckTransaction() } -> std::same_as<Result<void>>;
-  { const_connection.Changes() } -> std::same_as<int64_t>;
+  { connection.Changes() } -> std::same_as<int64_t>;
 };
 
 }  // namespace simkeep::storage::sql

@@ -84,6 +84,9 @@ std::string Summary(std::string_view sql) {
 }
 
 int64_t CommandRows(const PGresult* result) {
+  if (result == nullptr) {
+    return 0;
+  }
   const char* text = PQcmdTuples(const_cast<PGresult*>(result));
   const std::string_view digits = text != nullptr ? text : "";
   int64_t rows = 0;
@@ -250,7 +253,7 @@ Statement& Statement::BindInt64(int64_t value) { return BindValue(std::to_string
 
 Statement& Statement::BindNull() { return BindValue(std::nullopt); }
 
-Result<void> Statement::Execute() {
+Result<void> Statement::Execute(bool rows_needed) {
   if (bind_error_) {
     return *bind_error_;
   }
@@ -273,14 +276,15 @@ Result<void> Statement::Execute() {
     cursor_ = std::move(*cursor);
     return FetchBatch();
   }
-  Result<ResultHandle> result = kind_ == StatementKind::kWrite
-                                    ? connection_->RunInSavepoint(*text_, parameters)
-                                    : connection_->Run(*text_, parameters);
+  Result<ResultHandle> result =
+      kind_ != StatementKind::kWrite ? connection_->Run(*text_, parameters)
+      : connection_->Deferring()     ? connection_->RunDeferred(*text_, parameters, rows_needed)
+                                     : connection_->RunInSavepoint(*text_, parameters);
   if (!result) {
     return result.error();
   }
   result_ = std::move(*result);
-  row_count_ = PQntuples(result_.get());
+  row_count_ = result_ != nullptr ? PQntuples(result_.get()) : 0;  // Null: a queued write.
   return Ok();
 }
 
@@ -302,7 +306,7 @@ Result<void> Statement::FetchBatch() {
 
 Result<bool> Statement::Step() {
   if (!executed_) {
-    Result<void> executed = Execute();
+    Result<void> executed = Execute(/*rows_needed=*/true);
     if (!executed) {
       return executed.error();
     }
@@ -327,7 +331,7 @@ Result<void> Statement::Run() {
   if (executed_) {
     return Ok();
   }
-  return Execute();
+  return Execute(/*rows_needed=*/false);
 }
 
 const char* Statement::Value(int column) const {
@@ -510,6 +514,9 @@ Result<ResultHandle> Connection::Finish(std::string_view context) {
 }
 
 Result<void> Connection::Execute(const char* sql) {
+  if (Result<void> settled = Settle(); !settled) {
+    return settled;
+  }
   if (PQsendQuery(handle_.get(), sql) != 1) {
     return LastError(nullptr, Summary(sql));
   }
@@ -521,6 +528,9 @@ Result<void> Connection::Execute(const char* sql) {
 }
 
 Result<std::string> Connection::ExecuteCommand(const char* sql) {
+  if (Result<void> settled = Settle(); !settled) {
+    return settled.error();
+  }
   if (PQsendQuery(handle_.get(), sql) != 1) {
     return LastError(nullptr, Summary(sql));
   }
@@ -583,6 +593,9 @@ bool Connection::IsBroken() const { return abandoned_ || PQstatus(handle_.get())
 Result<void> Connection::Reset() {
   PQreset(handle_.get());
   abandoned_ = false;
+  queued_.clear();
+  deferring_ = false;
+  deferred_error_.reset();
   for (auto& entry : texts_) {
     entry.second.prepared_name.clear();
   }
@@ -598,6 +611,9 @@ Result<bool> Connection::Prepared(StatementText& text) {
   }
   if (!text.cached) {
     return false;
+  }
+  if (Result<void> settled = Settle(); !settled) {
+    return settled.error();  // PQsendPrepare's answer would come after the queued ones.
   }
   std::string name = "simkeep_" + std::to_string(++prepared_count_);
   const std::string context = "prepare " + Summary(text.numbered);
@@ -615,6 +631,14 @@ Result<ResultHandle> Connection::Run(StatementText& text, const Parameters& para
   Result<bool> prepared = Prepared(text);
   if (!prepared) {
     return prepared.error();
+  }
+  if (!queued_.empty() && *prepared) {
+    // The queued writes' answers and this statement's come back in one round trip.
+    const Tail tail{&text, nullptr, &parameters};
+    return Flush(&tail);
+  }
+  if (Result<void> settled = Settle(); !settled) {
+    return settled.error();
   }
   const int sent =
       *prepared ? PQsendQueryPrepared(handle_.get(), text.prepared_name.c_str(), parameters.count(),
@@ -734,6 +758,9 @@ Result<std::string> Connection::OpenCursor(const StatementText& text,
   const std::string& sql = text.numbered;
   std::string name = "simkeep_cursor_" + std::to_string(++next_cursor_);
   const std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + sql;
+  if (Result<void> settled = Settle(); !settled) {
+    return settled.error();
+  }
   if (PQsendQueryParams(handle_.get(), declare.c_str(), parameters.count(), nullptr,
                         parameters.values.data(), nullptr, nullptr, 0) != 1) {
     return LastError(nullptr, Summary(sql));
@@ -746,6 +773,9 @@ Result<std::string> Connection::OpenCursor(const StatementText& text,
 
 Result<ResultHandle> Connection::FetchFromCursor(const std::string& cursor) {
   const std::string fetch = "FETCH FORWARD " + std::to_string(kStreamBatchRows) + " FROM " + cursor;
+  if (Result<void> settled = Settle(); !settled) {
+    return settled.error();
+  }
   if (PQsendQuery(handle_.get(), fetch.c_str()) != 1) {
     return LastError(nullptr, fetch);
   }
@@ -759,6 +789,183 @@ void Connection::CloseCursor(const std::string& cursor) {
   if (PQtransactionStatus(handle_.get()) == PQTRANS_INTRANS) {
     static_cast<void>(Execute(("CLOSE " + cursor).c_str()));
   }
+}
+
+// Deferred writes --------------------------------------------------------------------------------
+
+int64_t Connection::Changes() {
+  if (!queued_.empty()) {
+    // A failure is recorded as the deferred failure, which makes the caller run its work again;
+    // until then no row counts as changed.
+    if (Result<void> settled = Settle(); !settled) {
+      return 0;
+    }
+  }
+  return changes_;
+}
+
+Result<void> Connection::EnterPipeline() {
+  if (PQpipelineStatus(handle_.get()) != PQ_PIPELINE_OFF) {
+    return Ok();
+  }
+  if (PQenterPipelineMode(handle_.get()) != 1) {
+    return LastError(nullptr, "enter pipeline mode");
+  }
+  return Ok();
+}
+
+Result<void> Connection::QueueControl(const std::string& sql) {
+  if (deferred_error_) {
+    return *deferred_error_;
+  }
+  if (Result<void> entered = EnterPipeline(); !entered) {
+    return entered;
+  }
+  if (PQsendQueryParams(handle_.get(), sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) !=
+      1) {
+    return LastError(nullptr, "send " + sql);
+  }
+  queued_.push_back(sql);
+  return Ok();
+}
+
+Result<ResultHandle> Connection::RunDeferred(StatementText& text, const Parameters& parameters,
+                                             bool rows_needed) {
+  if (deferred_error_) {
+    return *deferred_error_;  // The transaction is aborted; the caller is bound to start over.
+  }
+  Result<bool> prepared = Prepared(text);
+  if (!prepared) {
+    return prepared.error();
+  }
+  if (rows_needed || !*prepared) {
+    // Its rows are wanted now (INSERT ... RETURNING), or it is past the statement cache: run
+    // at once, still without a savepoint, so a refusal counts as a deferred failure.
+    Result<ResultHandle> result = Run(text, parameters);
+    if (!result && !deferred_error_ && !IsBroken()) {
+      deferred_error_ = result.error();
+    }
+    return result;
+  }
+  if (Result<void> entered = EnterPipeline(); !entered) {
+    return entered.error();
+  }
+  if (PQsendQueryPrepared(handle_.get(), text.prepared_name.c_str(), parameters.count(),
+                          parameters.values.data(), nullptr, nullptr, 0) != 1) {
+    return LastError(nullptr, "send " + Summary(text.numbered));
+  }
+  queued_.push_back(Summary(text.numbered));
+  return ResultHandle();
+}
+
+Result<void> Connection::Settle(const char* tail_sql) {
+  if (queued_.empty() && tail_sql == nullptr) {
+    return Ok();
+  }
+  const Tail tail{nullptr, tail_sql, nullptr};
+  Result<ResultHandle> flushed = Flush(tail_sql != nullptr ? &tail : nullptr);
+  if (!flushed) {
+    return flushed.error();
+  }
+  return Ok();
+}
+
+void Connection::EndDeferring() {
+  if (!queued_.empty()) {
+    static_cast<void>(Settle());  // Its failure is the caller's to undo; nothing to add here.
+  }
+  deferring_ = false;
+  deferred_error_.reset();
+}
+
+Result<ResultHandle> Connection::Flush(const Tail* tail) {
+  PGconn* connection = handle_.get();
+  if (Result<void> entered = EnterPipeline(); !entered) {
+    return entered.error();
+  }
+  std::string tail_summary;
+  if (tail != nullptr) {
+    int sent = 0;
+    if (tail->text != nullptr) {
+      tail_summary = Summary(tail->text->numbered);
+      sent = PQsendQueryPrepared(connection, tail->text->prepared_name.c_str(),
+                                 tail->parameters->count(), tail->parameters->values.data(),
+                                 nullptr, nullptr, 0);
+    } else {
+      tail_summary = Summary(tail->sql);
+      sent = PQsendQueryParams(connection, tail->sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    }
+    if (sent != 1) {
+      queued_.clear();
+      return LastError(nullptr, "send " + tail_summary);
+    }
+  }
+  const size_t queued = queued_.size();
+  if (PQpipelineSync(connection) != 1) {  // Also flushes what was queued.
+    queued_.clear();
+    return LastError(nullptr, "send pipeline");
+  }
+  // Each command's results end with a null; the sync point ends the pipeline. A command after a
+  // refused one answers PGRES_PIPELINE_ABORTED.
+  const SteadyClock::time_point deadline = SteadyClock::now() + call_deadline_;
+  std::optional<Error> refused;
+  ResultHandle own;
+  size_t command = 0;
+  bool synced = false;
+  while (!synced) {
+    if (!AwaitResult(deadline)) {
+      break;
+    }
+    ResultHandle result(PQgetResult(connection));
+    if (result == nullptr) {
+      if (IsBroken()) {
+        break;
+      }
+      ++command;
+      continue;
+    }
+    const ExecStatusType status = PQresultStatus(result.get());
+    if (status == PGRES_PIPELINE_SYNC) {
+      synced = true;
+    } else if (command < queued) {
+      if (status == PGRES_PIPELINE_ABORTED) {
+        continue;
+      }
+      if (!Succeeded(result.get())) {
+        if (!refused) {
+          refused = LastError(result.get(), queued_[command]);
+        }
+      } else {
+        changes_ = CommandRows(result.get());
+      }
+    } else if (own == nullptr) {
+      own = std::move(result);
+    }
+  }
+  std::vector<std::string> summaries = std::move(queued_);
+  queued_.clear();
+  static_cast<void>(PQexitPipelineMode(connection));  // Fails only when the connection is lost.
+  if (!synced || IsBroken()) {
+    Error error = LastError(nullptr, tail != nullptr ? tail_summary : "pipeline");
+    if (!IsBroken()) {
+      static_cast<void>(Reset());  // No sync point although the connection stands.
+    }
+    return Unavailable("db_unavailable", std::move(error.message));
+  }
+  if (refused) {
+    if (!deferred_error_) {
+      deferred_error_ = *refused;
+    }
+    return *refused;
+  }
+  if (tail == nullptr) {
+    return ResultHandle();
+  }
+  if (own == nullptr || !Succeeded(own.get())) {
+    return LastError(own.get(), tail_summary);
+  }
+  changes_ = CommandRows(own.get());
+  return own;
 }
 
 }  // namespace simkeep::storage::postgres::internal

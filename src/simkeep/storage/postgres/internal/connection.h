@@ -141,7 +141,8 @@ class Statement : public sql::StatementBase<Statement> {
   Statement(Connection& connection, StatementText& text, std::unique_ptr<StatementText> owned_text,
             StatementKind kind);
   Statement& BindValue(std::optional<std::string> value);
-  Result<void> Execute();
+  // `rows_needed`: Step() reads rows; Run() does not (a deferred write may then be queued).
+  Result<void> Execute(bool rows_needed);
   Result<void> FetchBatch();
   const char* Value(int column) const;
   void NoteUnknownValue(std::string_view text);
@@ -214,8 +215,27 @@ class Connection {
   Result<Statement> Prepare(const char* sql, StatementKind kind = StatementKind::kRead);
   Result<Statement> PrepareWrite(const char* sql) { return Prepare(sql, StatementKind::kWrite); }
   Result<Statement> PrepareStream(const char* sql) { return Prepare(sql, StatementKind::kStream); }
-  // Rows changed by the most recent INSERT, UPDATE or DELETE.
-  int64_t Changes() const { return changes_; }
+  // Rows changed by the most recent INSERT, UPDATE or DELETE. While writes are deferred, reads
+  // their answers first (one round trip); see BeginDeferring().
+  int64_t Changes();
+
+  // Deferred writes, for the committer's commands. From BeginDeferring() on, a write's Run()
+  // is sent in pipeline mode without waiting for its answer and without a savepoint of its own,
+  // so that a command's writes cost no round trip each: their answers are read together with
+  // the next call that needs an answer (a read, Changes(), Settle()). A write refused then (or
+  // any write failing while deferring) aborts the transaction up to the caller's savepoint: the
+  // call that found it fails with the refusal, and DeferredWriteFailed() stays true until
+  // EndDeferring(), for the caller to undo the savepoint and run its work again step by step.
+  // QueueControl() sends a one-statement control command (SAVEPOINT) the same way.
+  void BeginDeferring() { deferring_ = true; }
+  Result<void> QueueControl(const std::string& sql);
+  // Reads every answer outstanding, with `tail_sql` (when not null; one statement without
+  // parameters, such as RELEASE SAVEPOINT) sent after them in the same round trip.
+  Result<void> Settle(const char* tail_sql = nullptr);
+  // Settle() if needed, then forgets the deferred failure and stops deferring.
+  void EndDeferring();
+  bool Deferring() const { return deferring_; }
+  bool DeferredWriteFailed() const { return deferred_error_.has_value(); }
 
   // True while a transaction is open, including one the server has aborted after an error.
   bool InTransaction() const;
@@ -262,6 +282,22 @@ class Connection {
   // Runs `text` once with `parameters` and returns its result (rows or command status).
   Result<ResultHandle> Run(StatementText& text, const Parameters& parameters);
   Result<ResultHandle> RunInSavepoint(StatementText& text, const Parameters& parameters);
+  // A write while deferring: queued without waiting, or run at once when `rows_needed`.
+  Result<ResultHandle> RunDeferred(StatementText& text, const Parameters& parameters,
+                                   bool rows_needed);
+  // What the pipeline's last command is, when a call's own statement rides with the answers
+  // of the queued ones (Flush()).
+  struct Tail {
+    StatementText* text = nullptr;  // A prepared statement, or
+    const char* sql = nullptr;      // one statement without parameters.
+    const Parameters* parameters = nullptr;
+  };
+  // Sends `tail` (if any) after the queued commands, syncs, reads every answer and leaves
+  // pipeline mode. Returns the tail's result (null without a tail). A refused queued command
+  // is recorded as the deferred failure and returned.
+  Result<ResultHandle> Flush(const Tail* tail);
+  // Enters pipeline mode unless already in it.
+  Result<void> EnterPipeline();
   Result<ResultHandle> CollectPipeline(const std::string& sql);
   // Opens a cursor over `text` with `parameters` and returns its name.
   Result<std::string> OpenCursor(const StatementText& text, const Parameters& parameters);
@@ -278,6 +314,9 @@ class Connection {
   bool transaction_required_ = false;
   std::chrono::milliseconds call_deadline_;
   bool abandoned_ = false;  // A call passed its deadline; cleared by Reset().
+  bool deferring_ = false;
+  std::vector<std::string> queued_;  // What each command sent ahead is, for error messages.
+  std::optional<Error> deferred_error_;
 };
 
 }  // namespace simkeep::storage::postgres::internal
