@@ -137,15 +137,20 @@ bool PostgresSession::ReplayCommand() {
 Result<void> PostgresSession::EndDeferredCommand(bool release) {
   command_deferred_ = false;
   --savepoint_depth_;
-  // RELEASE rides with the last answers; it fails (aborted) when a deferred write was refused.
-  Result<void> settled = connection_->Settle(release ? "RELEASE SAVEPOINT sp_1" : nullptr);
+  // RELEASE rides with the last answers: the server refuses it (the pipeline is aborted) when a
+  // deferred write was refused. Not so when a row count is checked here, on the client: the
+  // answers are read first, and the savepoint ended after.
+  const bool release_with_answers = release && !connection_->ExpectationQueued();
+  Result<void> settled =
+      connection_->Settle(release_with_answers ? "RELEASE SAVEPOINT sp_1" : nullptr);
   const bool refused = connection_->DeferredWriteFailed();
   connection_->EndDeferring();
   if (!refused) {
-    if (release || !settled) {
+    if (!settled || release_with_answers) {
       return settled;
     }
-    return ExecuteControl("ROLLBACK TO SAVEPOINT sp_1; RELEASE SAVEPOINT sp_1");
+    return ExecuteControl(release ? "RELEASE SAVEPOINT sp_1"
+                                  : "ROLLBACK TO SAVEPOINT sp_1; RELEASE SAVEPOINT sp_1");
   }
   // The command believed a refused write had succeeded: undo all of it, to be run again.
   Result<void> undone = ExecuteControl("ROLLBACK TO SAVEPOINT sp_1; RELEASE SAVEPOINT sp_1");

@@ -161,7 +161,10 @@ using StatementOf =
 //   Execute(sql)        runs parameterless statements (savepoints);
 //   CheckTransaction()  kUnavailable "db_unavailable" outside an open transaction;
 //   Changes()           rows changed by the last INSERT, UPDATE or DELETE (may wait for the
-//                       answers of deferred writes).
+//                       answers of deferred writes);
+//   ExpectChanged()     true when the adapter will itself check that the write just run changed
+//                       a row (a deferred write; see PrepareWrite), false when the caller must
+//                       read Changes().
 template <typename C>
 concept SqlConnection = requires(C& connection, const C& const_connection, const char* sql) {
   requires SqlStatement<StatementOf<C>>;
@@ -171,6 +174,7 @@ concept SqlConnection = requires(C& connection, const C& const_connection, const
   { connection.Execute(sql) } -> std::same_as<Result<void>>;
   { const_connection.CheckTransaction() } -> std::same_as<Result<void>>;
   { connection.Changes() } -> std::same_as<int64_t>;
+  { connection.ExpectChanged() } -> std::same_as<bool>;
 };
 
 }  // namespace simkeep::storage::sql

@@ -254,6 +254,7 @@ Statement& Statement::BindInt64(int64_t value) { return BindValue(std::to_string
 Statement& Statement::BindNull() { return BindValue(std::nullopt); }
 
 Result<void> Statement::Execute(bool rows_needed) {
+  ++connection_->executions_;
   if (bind_error_) {
     return *bind_error_;
   }
@@ -514,6 +515,7 @@ Result<ResultHandle> Connection::Finish(std::string_view context) {
 }
 
 Result<void> Connection::Execute(const char* sql) {
+  ++executions_;
   if (Result<void> settled = Settle(); !settled) {
     return settled;
   }
@@ -528,6 +530,7 @@ Result<void> Connection::Execute(const char* sql) {
 }
 
 Result<std::string> Connection::ExecuteCommand(const char* sql) {
+  ++executions_;
   if (Result<void> settled = Settle(); !settled) {
     return settled.error();
   }
@@ -804,6 +807,23 @@ int64_t Connection::Changes() {
   return changes_;
 }
 
+bool Connection::ExpectChanged() {
+  if (!deferring_ || queued_execution_ != executions_ || queued_.empty()) {
+    return false;
+  }
+  queued_.back().expect_change = true;
+  return true;
+}
+
+bool Connection::ExpectationQueued() const {
+  for (const Queued& queued : queued_) {
+    if (queued.expect_change) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Result<void> Connection::EnterPipeline() {
   if (PQpipelineStatus(handle_.get()) != PQ_PIPELINE_OFF) {
     return Ok();
@@ -815,6 +835,7 @@ Result<void> Connection::EnterPipeline() {
 }
 
 Result<void> Connection::QueueControl(const std::string& sql) {
+  ++executions_;
   if (deferred_error_) {
     return *deferred_error_;
   }
@@ -825,7 +846,7 @@ Result<void> Connection::QueueControl(const std::string& sql) {
       1) {
     return LastError(nullptr, "send " + sql);
   }
-  queued_.push_back(sql);
+  queued_.push_back(Queued{sql, false});
   return Ok();
 }
 
@@ -854,7 +875,8 @@ Result<ResultHandle> Connection::RunDeferred(StatementText& text, const Paramete
                           parameters.values.data(), nullptr, nullptr, 0) != 1) {
     return LastError(nullptr, "send " + Summary(text.numbered));
   }
-  queued_.push_back(Summary(text.numbered));
+  queued_.push_back(Queued{Summary(text.numbered), false});
+  queued_execution_ = executions_;
   return ResultHandle();
 }
 
@@ -933,16 +955,18 @@ Result<ResultHandle> Connection::Flush(const Tail* tail) {
       }
       if (!Succeeded(result.get())) {
         if (!refused) {
-          refused = LastError(result.get(), queued_[command]);
+          refused = LastError(result.get(), queued_[command].summary);
         }
       } else {
         changes_ = CommandRows(result.get());
+        if (queued_[command].expect_change && changes_ == 0 && !refused) {
+          refused = NotFound("row_not_found", queued_[command].summary + ": no row changed");
+        }
       }
     } else if (own == nullptr) {
       own = std::move(result);
     }
   }
-  std::vector<std::string> summaries = std::move(queued_);
   queued_.clear();
   static_cast<void>(PQexitPipelineMode(connection));  // Fails only when the connection is lost.
   if (!synced || IsBroken()) {

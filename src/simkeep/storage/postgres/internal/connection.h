@@ -235,6 +235,13 @@ class Connection {
   // Settle() if needed, then forgets the deferred failure and stops deferring.
   void EndDeferring();
   bool Deferring() const { return deferring_; }
+  // While deferring, right after a write's Run(): true, and the write changing no row will count
+  // as a refusal (so its command is run again step by step, where Changes() says what it did).
+  // False otherwise: the caller reads Changes().
+  bool ExpectChanged();
+  // Whether a queued write carries ExpectChanged(): its check is made by the client, so the
+  // server does not abort what follows it in the pipeline.
+  bool ExpectationQueued() const;
   bool DeferredWriteFailed() const { return deferred_error_.has_value(); }
 
   // True while a transaction is open, including one the server has aborted after an error.
@@ -315,7 +322,13 @@ class Connection {
   std::chrono::milliseconds call_deadline_;
   bool abandoned_ = false;  // A call passed its deadline; cleared by Reset().
   bool deferring_ = false;
-  std::vector<std::string> queued_;  // What each command sent ahead is, for error messages.
+  struct Queued {
+    std::string summary;         // What the command is, for error messages.
+    bool expect_change = false;  // ExpectChanged(): changing no row counts as a refusal.
+  };
+  std::vector<Queued> queued_;
+  int64_t executions_ = 0;         // Statements run so far, to know which one ran last.
+  int64_t queued_execution_ = -1;  // executions_ when the last write was queued.
   std::optional<Error> deferred_error_;
 };
 

@@ -155,6 +155,8 @@ class Connection {
   Result<Statement> PrepareStream(const char* sql) { return Prepare(sql); }
   // Rows changed by the most recent INSERT, UPDATE or DELETE.
   int64_t Changes() const;
+  // Never: SQLite answers every write at once (see sql::SqlConnection).
+  bool ExpectChanged() const { return false; }
   // True while a transaction is open (SQLite is not in autocommit mode).
   bool InTransaction() const;
 
