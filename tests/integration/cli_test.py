@@ -3,8 +3,10 @@
 
 Usage: cli_test.py PATH_TO_SIMKEEP [unittest arguments]
 
-Each test runs the real binary on its own temporary SQLite database and inspects its exit code,
-its output and (through the sqlite3 shell) what it stored.
+Each test of CliTest runs the real binary on its own temporary SQLite database and inspects its
+exit code, its output and (through the sqlite3 shell) what it stored. PostgresCliTest runs on a
+fresh database of the PostgreSQL server SIMKEEP_TEST_PG_URI names (scripts/with_postgres.sh
+starts one; ctest runs it as cli_test_postgres) and is skipped without one.
 """
 
 import json
@@ -21,6 +23,7 @@ from simkeep_ids import luhn_check_digit  # noqa: E402
 
 
 BINARY = None  # Set from the command line.
+PG_URI = os.environ.get("SIMKEEP_TEST_PG_URI", "")
 TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testdata")
 MIXED_CSV = os.path.join(TESTDATA, "import_lines_mixed.csv")
 COMMAND_TIMEOUT_SECONDS = 120
@@ -75,8 +78,9 @@ class CliTest(unittest.TestCase):
             stdin=subprocess.DEVNULL, capture_output=True, text=True,
             timeout=COMMAND_TIMEOUT_SECONDS)
 
-    def sql(self, query):
-        completed = subprocess.run(["sqlite3", self.database, query], capture_output=True,
+    def sql(self, query, database=None):
+        completed = subprocess.run(["sqlite3", database or self.database, query],
+                                   capture_output=True,
                                    text=True, timeout=COMMAND_TIMEOUT_SECONDS)
         self.assertEqual(completed.returncode, 0, completed.stderr)
         return completed.stdout.strip()
@@ -239,6 +243,7 @@ class CliTest(unittest.TestCase):
     # audit -------------------------------------------------------------------------------------
 
     def test_audit_passes_on_a_healthy_database_and_flags_a_tampered_balance(self):
+        self.assert_ok(self.simkeep("migrate"))
         empty = self.simkeep("audit")
         self.assert_ok(empty)
         self.assertIn("ledger OK", empty.stdout)
@@ -302,6 +307,67 @@ class CliTest(unittest.TestCase):
         self.assertEqual(len(violations), 2, tampered.stdout)
         self.assertTrue(any(first in line and "701" in line for line in violations))
         self.assertTrue(any(second in line and "failed" in line for line in violations))
+
+    # audit only reads --------------------------------------------------------------------------
+
+    def simkeep_as_reader(self, *arguments):
+        """The binary as a user who may only read the database. Root reads and writes whatever
+        the modes say, so as root it runs as nobody."""
+        prefix = ["runuser", "-u", "nobody", "--"] if os.geteuid() == 0 else []
+        return subprocess.run(prefix + [BINARY, "--database", self.database] + list(arguments),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=COMMAND_TIMEOUT_SECONDS)
+
+    def test_audit_of_a_new_database_fails_clearly_and_creates_nothing(self):
+        new = os.path.join(self.directory, "new.db")
+        missing = self.simkeep("audit", database=new)
+        self.assert_fails(missing, "db_unavailable")
+        self.assertIn("no such database file", missing.stderr)
+        self.assertEqual([name for name in os.listdir(self.directory)
+                          if name.startswith("new.db")], [])
+        open(new, "w").close()  # An empty file is an empty SQLite database.
+        for command in (["audit"], ["plan"], ["line", "ln_none"]):
+            refused = self.simkeep(*command, database=new)
+            self.assert_fails(refused, "schema_out_of_date")
+            self.assertIn("run simkeep migrate first", refused.stderr)
+        self.assertEqual(os.path.getsize(new), 0)
+        self.assertEqual(self.sql("SELECT count(*) FROM sqlite_master", database=new), "0")
+
+    def test_audit_refuses_a_schema_it_would_have_to_migrate(self):
+        self.assert_ok(self.simkeep("migrate"))
+        self.sql("DELETE FROM schema_migrations")
+        refused = self.simkeep("audit")
+        self.assert_fails(refused, "schema_out_of_date")
+        self.assertEqual(self.sql("SELECT count(*) FROM schema_migrations"), "0")
+
+    def test_audit_and_line_work_on_a_database_the_user_may_only_read(self):
+        line_id = self.provision_one("docomo", "898110", 21)
+        self.assert_ok(self.simkeep("topup", line_id, "--amount", "500"))
+        # The last connection to close folds the write-ahead log back into the file.
+        self.assertFalse(os.path.exists(self.database + "-wal"), os.listdir(self.directory))
+        files = sorted(os.listdir(self.directory))
+        with open(self.database, "rb") as file:
+            contents = file.read()
+        os.chmod(self.database, 0o444)
+        os.chmod(self.directory, 0o555)
+        try:
+            audited = self.simkeep_as_reader("audit")
+            self.assert_ok(audited)
+            self.assertIn("1 transfers, 1 orders, 0 open holds, 0 violations - ledger OK",
+                          audited.stdout)
+            shown = self.simkeep_as_reader("line", line_id)
+            self.assert_ok(shown)
+            self.assertEqual(json.loads(shown.stdout)["balance_jpy"], 500)
+            self.assert_ok(self.simkeep_as_reader("plan"))
+            # A command that writes is refused by the file system, not by simkeep.
+            self.assertNotEqual(self.simkeep_as_reader("topup", line_id, "--amount", "1")
+                                .returncode, 0)
+        finally:
+            os.chmod(self.directory, 0o700)
+            os.chmod(self.database, 0o644)
+        self.assertEqual(sorted(os.listdir(self.directory)), files)
+        with open(self.database, "rb") as file:
+            self.assertEqual(file.read(), contents)
 
     # apikey create -----------------------------------------------------------------------------
 
@@ -405,6 +471,97 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.line_status(iccid("898110", 11))["balance_jpy"], 100)
         self.assertEqual(self.sql("SELECT count(*) FROM orders"), "1")
         self.assert_ok(self.simkeep("audit"))
+
+
+def psql(url, command):
+    completed = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url,
+                                "-c", command], capture_output=True, text=True,
+                               timeout=COMMAND_TIMEOUT_SECONDS)
+    if completed.returncode != 0:
+        raise AssertionError("psql %r failed: %s" % (command, completed.stderr))
+    return completed.stdout.strip()
+
+
+@unittest.skipUnless(PG_URI, "needs SIMKEEP_TEST_PG_URI (run through scripts/with_postgres.sh)")
+class PostgresCliTest(unittest.TestCase):
+    """The command line on PostgreSQL: what differs from SQLite (rights, key files)."""
+
+    created = 0
+
+    def setUp(self):
+        PostgresCliTest.created += 1
+        self.name = "simkeep_cli_%d_%d" % (os.getpid(), PostgresCliTest.created)
+        self.reader = self.name + "_reader"
+        psql(PG_URI, "CREATE DATABASE %s TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+             % self.name)
+        self.url = self.url_for("postgres")
+        self.directory = tempfile.mkdtemp(prefix="simkeep-cli-pg-")
+        self.key = os.path.join(self.directory, "secret.key")
+
+    def tearDown(self):
+        psql(PG_URI, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
+        psql(PG_URI, "DROP ROLE IF EXISTS %s" % self.reader)
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def url_for(self, user):
+        """This test's database as `user` (the server trusts loopback connections)."""
+        prefix, rest = PG_URI.split("://", 1)
+        host_and_database = rest.split("@", 1)[-1]
+        return "%s://%s@%s/%s" % (prefix, user, host_and_database.rsplit("/", 1)[0], self.name)
+
+    def simkeep(self, *arguments, database=None):
+        return subprocess.run([BINARY, "--database", database or self.url] + list(arguments),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=COMMAND_TIMEOUT_SECONDS)
+
+    def assert_ok(self, completed):
+        self.assertEqual(completed.returncode, 0,
+                         "exit %d\nstdout:\n%s\nstderr:\n%s"
+                         % (completed.returncode, completed.stdout, completed.stderr))
+
+    def assert_fails(self, completed, reason):
+        self.assertNotEqual(completed.returncode, 0, completed.stdout)
+        self.assertIn("simkeep: %s: " % reason, completed.stderr)
+
+    def public_tables(self):
+        return psql(self.url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+
+    def test_audit_of_a_new_database_fails_clearly_and_creates_no_table(self):
+        # No key file either: a reading command needs none.
+        refused = self.simkeep("audit")
+        self.assert_fails(refused, "schema_out_of_date")
+        self.assertIn("run simkeep migrate first", refused.stderr)
+        self.assertEqual(self.public_tables(), "0")
+        self.assertEqual(os.listdir(self.directory), [])
+
+    def test_a_user_who_may_only_read_can_audit_and_show_a_line(self):
+        self.assert_ok(self.simkeep("--secret-key-file", self.key, "migrate"))
+        line_iccid = iccid("898110", 31)
+        path = os.path.join(self.directory, "one.csv")
+        with open(path, "w") as file:
+            file.write("iccid,carrier\n%s,docomo\n" % line_iccid)
+        self.assert_ok(self.simkeep("--secret-key-file", self.key, "import", "lines", path))
+        line_id = psql(self.url, "SELECT line_id FROM lines")
+        self.assert_ok(self.simkeep("--secret-key-file", self.key, "topup", line_id,
+                                    "--amount", "800"))
+        # SELECT rights only, and every transaction read-only by default, as on a standby: any
+        # write, and any row lock, is refused.
+        psql(self.url, "CREATE ROLE %s LOGIN; GRANT CONNECT ON DATABASE %s TO %s; "
+             "GRANT USAGE ON SCHEMA public TO %s; GRANT SELECT ON ALL TABLES IN SCHEMA public "
+             "TO %s; ALTER ROLE %s SET default_transaction_read_only = on"
+             % ((self.reader, self.name) + (self.reader,) * 4))
+        reader = self.url_for(self.reader)
+        audited = self.simkeep("audit", database=reader)
+        self.assert_ok(audited)
+        self.assertIn("1 transfers, 1 orders, 0 open holds, 0 violations - ledger OK",
+                      audited.stdout)
+        shown = self.simkeep("line", line_id, database=reader)
+        self.assert_ok(shown)
+        self.assertEqual(json.loads(shown.stdout)["balance_jpy"], 800)
+        self.assert_ok(self.simkeep("plan", database=reader))
+        # Writing as the reader is refused by the server.
+        self.assertNotEqual(self.simkeep("--secret-key-file", self.key, "topup", line_id,
+                                         "--amount", "1", database=reader).returncode, 0)
 
 
 def main():

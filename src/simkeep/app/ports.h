@@ -181,6 +181,14 @@ class Database {
   virtual Result<std::unique_ptr<Session>> Connect() = 0;
   // Applies every migration not applied yet; returns how many ran.
   virtual Result<int> Migrate() = 0;
+  // The newest migration version the database records: 0 for one never migrated. Only reads
+  // (nothing is created or locked for writing), so it works on a read-only SQLite file, a
+  // PostgreSQL standby, or with SELECT rights alone. kUnavailable "db_unavailable".
+  virtual Result<int64_t> SchemaVersion() = 0;
+  // The version Migrate() brings a database to: the newest migration this build carries. A
+  // database at another version must not be read or written by this build (commands that do
+  // not migrate refuse it).
+  virtual int64_t SchemaVersionLatest() const = 0;
 };
 
 }  // namespace simkeep::app

@@ -47,7 +47,10 @@ struct Global {
   std::string now;
 };
 
-Result<std::unique_ptr<Runtime>> Open(const Global& global) {
+// Opens the runtime for a command: `access` kReadOnly for the commands that only read (audit,
+// line, plan), which must never migrate or write.
+Result<std::unique_ptr<Runtime>> Open(const Global& global,
+                                      DatabaseAccess access = DatabaseAccess::kReadWrite) {
   std::unique_ptr<Clock> clock;
   if (!global.now.empty()) {
     std::optional<Timestamp> start = ParseRfc3339(global.now);
@@ -55,6 +58,9 @@ Result<std::unique_ptr<Runtime>> Open(const Global& global) {
       return InvalidArgument("time_invalid", "--now must be an RFC 3339 time.");
     }
     clock = std::make_unique<ShiftedClock>(*start);
+  }
+  if (access == DatabaseAccess::kReadOnly) {
+    return OpenReadOnlyRuntime(global.runtime, std::move(clock));
   }
   return OpenRuntime(global.runtime, std::move(clock));
 }
@@ -128,7 +134,7 @@ int Serve(const Global& global, const ServeOptions& options) {
 }
 
 int Audit(const Global& global) {
-  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  Result<std::unique_ptr<Runtime>> runtime = Open(global, DatabaseAccess::kReadOnly);
   if (!runtime) {
     return Fail(runtime.error());
   }
@@ -285,7 +291,8 @@ int Main(int argc, char** argv) {
   import_lines->add_option("file", import_file, "CSV file")->required();
   import_lines->add_flag("--skip-invalid", skip_invalid, "Import the valid rows, report the rest");
 
-  CLI::App* audit = cli.add_subcommand("audit", "Check every ledger invariant");
+  CLI::App* audit = cli.add_subcommand(
+      "audit", "Check every ledger invariant (reads only; the schema must be current)");
 
   std::string line_id, msisdn, iccid, plan_id, method = "cash";
   int64_t amount = 0;
@@ -355,7 +362,8 @@ int Main(int argc, char** argv) {
       return rt.orders->PlaceRenewal(transaction, input);
     });
   }
-  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  // `plan` and `line` only read.
+  Result<std::unique_ptr<Runtime>> runtime = Open(global, DatabaseAccess::kReadOnly);
   if (!runtime) {
     return Fail(runtime.error());
   }

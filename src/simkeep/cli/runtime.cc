@@ -87,6 +87,29 @@ Result<std::shared_ptr<const domain::Catalog>> LoadCatalog(Runtime& runtime,
       std::make_shared<domain::Catalog>(std::move(stored)));
 }
 
+// Reads the stored catalog as it is, for a read-only runtime.
+Result<std::shared_ptr<const domain::Catalog>> ReadCatalog(Runtime& runtime) {
+  domain::Catalog stored;
+  Result<void> read = runtime.reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<domain::Catalog> catalog = transaction.LoadCatalog();
+    if (!catalog) {
+      return catalog.error();
+    }
+    stored = std::move(*catalog);
+    return Ok();
+  });
+  if (!read) {
+    return read.error();
+  }
+  if (!stored.plans.empty()) {
+    if (Result<void> valid = domain::ValidateCatalog(stored); !valid) {
+      return valid.error();
+    }
+  }
+  return std::shared_ptr<const domain::Catalog>(
+      std::make_shared<domain::Catalog>(std::move(stored)));
+}
+
 }  // namespace
 
 Runtime::~Runtime() {
@@ -95,9 +118,11 @@ Runtime::~Runtime() {
   }
 }
 
-Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url) {
+Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url, DatabaseAccess access) {
   if (IsPostgresUrl(url)) {
-    // The URL goes to libpq as it is: any libpq URI, multi-host ones included.
+    // The URL goes to libpq as it is: any libpq URI, multi-host ones included. Opening writes
+    // nothing, so read-only access needs nothing more: a reading command only ever begins
+    // read-only transactions, which a standby and a SELECT-only user both allow.
     Result<std::unique_ptr<storage::postgres::PostgresDatabase>> opened =
         storage::postgres::PostgresDatabase::Open(url);
     if (!opened) {
@@ -111,7 +136,9 @@ Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url) {
                                ": use a file path, sqlite:PATH or postgresql://...");
   }
   Result<std::unique_ptr<storage::sqlite::SqliteDatabase>> opened =
-      storage::sqlite::SqliteDatabase::Open(SqlitePath(url));
+      access == DatabaseAccess::kReadOnly
+          ? storage::sqlite::SqliteDatabase::OpenReadOnly(SqlitePath(url))
+          : storage::sqlite::SqliteDatabase::Open(SqlitePath(url));
   if (!opened) {
     return opened.error();
   }
@@ -167,6 +194,66 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->context.sealer = runtime->sealer.get();
   runtime->lines = std::make_unique<app::LineService>(runtime->context);
   runtime->orders = std::make_unique<app::OrderService>(runtime->context, *runtime->card_provider);
+  return runtime;
+}
+
+Result<void> CheckSchemaCurrent(app::Database& database, std::string_view url) {
+  Result<int64_t> version = database.SchemaVersion();
+  if (!version) {
+    return version.error();
+  }
+  const int64_t latest = database.SchemaVersionLatest();
+  const std::string name = DatabaseDisplayName(url);
+  if (*version == 0) {
+    return FailedPrecondition(
+        "schema_out_of_date",
+        "The database " + name + " has no simkeep schema: run simkeep migrate first.");
+  }
+  if (*version < latest) {
+    return FailedPrecondition("schema_out_of_date",
+                              "The database " + name + " has schema version " +
+                                  std::to_string(*version) + "; this build needs version " +
+                                  std::to_string(latest) + ": run simkeep migrate first.");
+  }
+  if (*version > latest) {
+    return FailedPrecondition("schema_too_new",
+                              "The database " + name + " has schema version " +
+                                  std::to_string(*version) + "; this build knows up to " +
+                                  std::to_string(latest) + ": use a newer simkeep.");
+  }
+  return Ok();
+}
+
+Result<std::unique_ptr<Runtime>> OpenReadOnlyRuntime(const RuntimeOptions& options,
+                                                     std::unique_ptr<Clock> clock) {
+  if (!options.catalog_file.empty()) {
+    return InvalidArgument("catalog_read_only",
+                           "--catalog merges a catalog into the database, and this command only "
+                           "reads: run simkeep migrate --catalog FILE instead.");
+  }
+  auto runtime = std::make_unique<Runtime>();
+  runtime->clock = clock ? std::move(clock) : std::make_unique<SystemClock>();
+  runtime->ids = std::make_unique<RandomIdGenerator>(*runtime->clock);
+  Result<std::unique_ptr<app::Database>> database =
+      OpenDatabase(options.database, DatabaseAccess::kReadOnly);
+  if (!database) {
+    return database.error();
+  }
+  runtime->database = std::move(*database);
+  if (Result<void> current = CheckSchemaCurrent(*runtime->database, options.database); !current) {
+    return current.error();
+  }
+  runtime->reads = std::make_unique<app::ReadPool>(*runtime->database);
+  Result<std::shared_ptr<const domain::Catalog>> catalog = ReadCatalog(*runtime);
+  if (!catalog) {
+    return catalog.error();
+  }
+  runtime->context.clock = runtime->clock.get();
+  runtime->context.ids = runtime->ids.get();
+  runtime->context.catalog = std::move(*catalog);
+  runtime->context.issuer =
+      app::IssuerInfo{options.issuer_name, options.invoice_registration_number};
+  runtime->lines = std::make_unique<app::LineService>(runtime->context);
   return runtime;
 }
 

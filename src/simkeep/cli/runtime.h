@@ -27,6 +27,8 @@ struct RuntimeOptions {
 // Everything a command needs, wired together: the migrated database, the committer, the catalog
 // (the sample catalog is stored on first start), the services. Owned by the command (or test)
 // that opened it; members are declared in dependency order so they are destroyed safely.
+// A runtime from OpenReadOnlyRuntime has no sealer, card provider, committer or order service
+// (those members are null): it can only read.
 struct Runtime {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<IdGenerator> ids;
@@ -50,11 +52,32 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<Clock> clock = nullptr,
                                              std::unique_ptr<IdGenerator> ids = nullptr);
 
+// Opens the database named in `options` for a command that only reads (audit, line, plan):
+// nothing is migrated, created or written, so it works on a SQLite file (and folder) the user
+// may only read, on a PostgreSQL standby, and for a PostgreSQL user with SELECT rights alone. No
+// key file is needed. The stored catalog is read as it is.
+// kFailedPrecondition "schema_out_of_date" when the database is not at the schema version this
+// build expects (a new database included: run `simkeep migrate` first), "schema_too_new" when
+// a newer build migrated it; kInvalidArgument "catalog_read_only" when options.catalog_file is
+// set (merging a catalog writes); the errors of OpenDatabase.
+Result<std::unique_ptr<Runtime>> OpenReadOnlyRuntime(const RuntimeOptions& options,
+                                                     std::unique_ptr<Clock> clock = nullptr);
+
+// How OpenDatabase opens a database: kReadOnly creates and writes nothing (a SQLite file must
+// exist; see SqliteDatabase::OpenReadOnly).
+enum class DatabaseAccess { kReadWrite, kReadOnly };
+
 // Opens a database by URL or path: a SQLite file path or "sqlite:PATH", or a "postgresql://"
 // (or "postgres://") URL, which goes to libpq unchanged. kInvalidArgument
 // "database_url_invalid" for a scheme simkeep does not support or a malformed PostgreSQL URL;
 // kUnavailable "db_unavailable" when the database cannot be opened or reached.
-Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url);
+Result<std::unique_ptr<app::Database>> OpenDatabase(
+    const std::string& url, DatabaseAccess access = DatabaseAccess::kReadWrite);
+
+// Success when `database` is at the schema version this build expects (SchemaVersionLatest);
+// reads only. kFailedPrecondition "schema_out_of_date" (older, or no schema at all) or
+// "schema_too_new", naming the database by `url` (its password hidden).
+Result<void> CheckSchemaCurrent(app::Database& database, std::string_view url);
 
 // `url` fit to print: a password in it (user:password@ or ?password=) is replaced by ***.
 std::string DatabaseDisplayName(std::string_view url);

@@ -422,6 +422,27 @@ TEST_P(StoreContractTest, MigrateTwiceRunsNothingTheSecondTime) {
   EXPECT_EQ(*again, 0);
 }
 
+TEST_P(StoreContractTest, SchemaVersionIsZeroBeforeMigrateAndTheLatestAfter) {
+  ASSERT_GT(database_->SchemaVersionLatest(), 0);
+  Result<int64_t> migrated = database_->SchemaVersion();
+  ASSERT_TRUE(IsOk(migrated));
+  EXPECT_EQ(*migrated, database_->SchemaVersionLatest());
+
+  DatabaseFactory fresh_factory = GetParam().make_empty_store();
+  std::unique_ptr<app::Database> fresh = fresh_factory();
+  ASSERT_NE(fresh, nullptr);
+  Result<int64_t> fresh_version = fresh->SchemaVersion();
+  ASSERT_TRUE(IsOk(fresh_version));
+  EXPECT_EQ(*fresh_version, 0);
+  // Reading the version created nothing: the store still migrates from scratch.
+  Result<int64_t> again = fresh->SchemaVersion();
+  ASSERT_TRUE(IsOk(again));
+  EXPECT_EQ(*again, 0);
+  Result<int> ran = fresh->Migrate();
+  ASSERT_TRUE(IsOk(ran));
+  EXPECT_GE(*ran, 1);
+}
+
 TEST_P(StoreContractTest, CatalogRoundTripsEveryField) {
   Read([](app::Transaction& transaction) {
     Result<domain::Catalog> loaded = transaction.LoadCatalog();

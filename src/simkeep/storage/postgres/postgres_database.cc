@@ -119,4 +119,25 @@ Result<int> PostgresDatabase::Migrate() {
                                                     kSchemaMigrationsExists);
 }
 
+Result<int64_t> PostgresDatabase::SchemaVersion() {
+  Result<std::unique_ptr<Connection>> connection = Connection::Open(conninfo_);
+  if (!connection) {
+    return connection.error();
+  }
+  // Read-only, so that a standby (which refuses writes with 25006) answers too.
+  if (Result<void> begun =
+          (*connection)->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+      !begun) {
+    return begun.error();
+  }
+  Result<int64_t> version = sql::ReadSchemaVersion(**connection, kSchemaMigrationsExists);
+  // Only read: ending the transaction cannot lose anything (closing the connection ends it too).
+  static_cast<void>((*connection)->Execute("ROLLBACK"));
+  return version;
+}
+
+int64_t PostgresDatabase::SchemaVersionLatest() const {
+  return Migrations().empty() ? 0 : Migrations().back().version;
+}
+
 }  // namespace simkeep::storage::postgres

@@ -1,6 +1,7 @@
 #ifndef SIMKEEP_STORAGE_POSTGRES_POSTGRES_DATABASE_H_
 #define SIMKEEP_STORAGE_POSTGRES_POSTGRES_DATABASE_H_
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,6 +50,14 @@ class PostgresDatabase final : public app::Database {
   // does not know; the error of a failing migration (which is rolled back, as are the ones
   // after it: they are not attempted).
   Result<int> Migrate() override;
+
+  // The newest version in schema_migrations (0 when there is no such table), read in a
+  // REPEATABLE READ, READ ONLY transaction of its own: works on a hot standby and with SELECT
+  // rights alone. Errors: kUnavailable "db_unavailable".
+  Result<int64_t> SchemaVersion() override;
+
+  // The newest migration this build carries.
+  int64_t SchemaVersionLatest() const override;
 
   // The migrations this build carries, ascending by version.
   static std::span<const Migration> Migrations();

@@ -117,6 +117,15 @@ Result<bool> ApplyMigration(Connection& connection, const Migration& migration,
 
 }  // namespace internal
 
+// The newest version recorded in schema_migrations, 0 for a database never migrated. Only
+// reads, in the transaction the caller opened on `connection` (a read-only one will do), so it
+// works on a read-only file, a standby, or with SELECT rights alone. `table_exists_sql` is as for
+// ApplyMigrations.
+template <SqlConnection Connection>
+Result<int64_t> ReadSchemaVersion(Connection& connection, const char* table_exists_sql) {
+  return internal::NewestAppliedVersion(connection, table_exists_sql);
+}
+
 // Applies every migration in `migrations` (ascending by version) that the database has not
 // recorded in schema_migrations, each in its own transaction together with its record, and
 // returns how many ran.

@@ -1,6 +1,7 @@
 #ifndef SIMKEEP_STORAGE_SQLITE_SQLITE_DATABASE_H_
 #define SIMKEEP_STORAGE_SQLITE_SQLITE_DATABASE_H_
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -15,6 +16,7 @@ namespace simkeep::storage::sqlite {
 
 namespace internal {
 class Checkpointer;
+class Connection;
 }  // namespace internal
 
 // The embedded default backend: app::Database over one SQLite file in WAL mode. Each Connect()
@@ -41,6 +43,19 @@ class SqliteDatabase final : public app::Database {
   // kUnavailable "db_unavailable" (cannot open or create the file, or WAL is not available).
   static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path);
 
+  // Opens the existing database at `path` for reading only: no file is created (not even
+  // -wal or -shm when the folder is read-only), the journal mode is left as it is, no
+  // checkpointer runs, and Migrate() is refused. Sessions may only read: a write transaction
+  // fails with "db_unavailable". For `simkeep audit` and the other reading commands, which must
+  // work on a file (and folder) the user may only read.
+  //
+  // A WAL database needs its -shm file to be read. When that file cannot be created (a
+  // read-only folder) and there is no -wal file (so no process has the database open for
+  // writing: a writer keeps one), the file is opened as immutable (no locks, no -shm).
+  // Errors: kUnavailable "db_unavailable" when the file does not exist, cannot be read, is not
+  // a SQLite database, or has a -wal file that cannot be read without a -shm file.
+  static Result<std::unique_ptr<SqliteDatabase>> OpenReadOnly(const std::string& path);
+
   // "sqlite".
   std::string_view backend() const override { return "sqlite"; }
 
@@ -54,7 +69,15 @@ class SqliteDatabase final : public app::Database {
   // Errors: kFailedPrecondition "schema_too_new" when the database records a version this build
   // does not know; the error of a failing migration (which is rolled back, as are the ones
   // after it: they are not attempted).
+  // On a database opened with OpenReadOnly(): kFailedPrecondition "database_read_only".
   Result<int> Migrate() override;
+
+  // The newest version in schema_migrations (0 when there is no such table), read in a read
+  // transaction of its own. Errors: kUnavailable "db_unavailable".
+  Result<int64_t> SchemaVersion() override;
+
+  // The newest migration this build carries.
+  int64_t SchemaVersionLatest() const override;
 
   // The file this database was opened on.
   const std::string& path() const { return path_; }
@@ -62,13 +85,22 @@ class SqliteDatabase final : public app::Database {
   // The migrations this build carries, ascending by version.
   static std::span<const Migration> Migrations();
 
-  // The constructor is public for std::make_unique; use Open().
-  SqliteDatabase(std::string path, std::unique_ptr<internal::Checkpointer> checkpointer);
+  // How the file is opened: by Open(), or by OpenReadOnly() (immutable or not).
+  enum class Access { kReadWrite, kReadOnly, kReadOnlyImmutable };
+
+  // The constructor is public for std::make_unique; use Open() or OpenReadOnly(). A
+  // kReadWrite database has a checkpointer; a read-only one has none.
+  SqliteDatabase(std::string path, std::unique_ptr<internal::Checkpointer> checkpointer,
+                 Access access = Access::kReadWrite);
   ~SqliteDatabase() override;
 
  private:
+  // A new connection to the file, opened as this database's access says.
+  Result<std::unique_ptr<internal::Connection>> OpenConnection();
+
   const std::string path_;
-  std::unique_ptr<internal::Checkpointer> checkpointer_;
+  std::unique_ptr<internal::Checkpointer> checkpointer_;  // Null when read-only.
+  const Access access_;
 };
 
 }  // namespace simkeep::storage::sqlite

@@ -179,6 +179,54 @@ TEST_F(SqliteStoreTest, RefusesASchemaNewerThanTheBuild) {
   EXPECT_TRUE(IsError(database_->Migrate(), ErrorCode::kFailedPrecondition, "schema_too_new"));
 }
 
+TEST_F(SqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrMigrates) {
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  ASSERT_TRUE(IsOk(session_->transaction().InsertAccount(
+      storage::testing::SampleAccount("ac_wallet", ledger::AccountKind::kCustomerWallet))));
+  ASSERT_TRUE(IsOk(session_->Commit()));
+  Result<std::unique_ptr<SqliteDatabase>> reader = SqliteDatabase::OpenReadOnly(file_.path());
+  ASSERT_TRUE(IsOk(reader));
+  Result<int64_t> version = (*reader)->SchemaVersion();
+  ASSERT_TRUE(IsOk(version));
+  EXPECT_EQ(*version, (*reader)->SchemaVersionLatest());
+  EXPECT_TRUE(IsError((*reader)->Migrate(), ErrorCode::kFailedPrecondition, "database_read_only"));
+  Result<std::unique_ptr<app::Session>> session = (*reader)->Connect();
+  ASSERT_TRUE(IsOk(session));
+  ASSERT_TRUE(IsOk((*session)->Begin(true)));
+  Result<std::optional<ledger::Account>> account =
+      (*session)->transaction().FindAccount(AccountId{"ac_wallet"});
+  ASSERT_TRUE(IsOk(account));
+  EXPECT_TRUE(account->has_value());
+  ASSERT_TRUE(IsOk((*session)->Rollback()));
+  // A write transaction may begin (SQLite takes no lock before the first write), but the first
+  // write is refused.
+  ASSERT_TRUE(IsOk((*session)->Begin(false)));
+  EXPECT_TRUE(IsError((*session)->transaction().InsertAccount(storage::testing::SampleAccount(
+                          "ac_revenue", ledger::AccountKind::kRevenue)),
+                      ErrorCode::kUnavailable, "db_unavailable"));
+  ASSERT_TRUE(IsOk((*session)->Rollback()));
+}
+
+TEST(SqliteReadOnlyTest, OpensNoMissingFileAndCreatesNothing) {
+  const std::string path = "/tmp/simkeep_store_test_missing_" + std::to_string(getpid()) + ".db";
+  EXPECT_TRUE(
+      IsError(SqliteDatabase::OpenReadOnly(path), ErrorCode::kUnavailable, "db_unavailable"));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    EXPECT_FALSE(std::filesystem::exists(path + suffix)) << suffix;
+  }
+}
+
+TEST(SqliteReadOnlyTest, AnEmptyFileHasSchemaVersionZeroAndStaysEmpty) {
+  TempDatabaseFile file;  // Zero bytes: an empty SQLite database.
+  Result<std::unique_ptr<SqliteDatabase>> reader = SqliteDatabase::OpenReadOnly(file.path());
+  ASSERT_TRUE(IsOk(reader));
+  Result<int64_t> version = (*reader)->SchemaVersion();
+  ASSERT_TRUE(IsOk(version));
+  EXPECT_EQ(*version, 0);
+  reader->reset();
+  EXPECT_EQ(std::filesystem::file_size(file.path()), 0u);
+}
+
 TEST_F(SqliteStoreTest, TransactionOperationsOutsideATransactionChangeNothing) {
   ASSERT_TRUE(IsOk(session_->Begin(false)));
   app::Transaction& transaction = session_->transaction();

@@ -1,6 +1,7 @@
 #include "simkeep/storage/sqlite/internal/connection.h"
 
 #include <array>
+#include <filesystem>
 #include <mutex>
 #include <utility>
 
@@ -267,6 +268,42 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
     // Replaces SQLite's automatic checkpoint, which is itself a WAL hook.
     connection->wal_signal_ = std::move(wal_signal);
     sqlite3_wal_hook(connection->handle(), &Connection::ReportCommit, connection.get());
+  }
+  return connection;
+}
+
+Result<std::unique_ptr<Connection>> Connection::OpenReadOnly(const std::string& path,
+                                                             bool immutable) {
+  ConfigureLibraryOnce();
+  // A URI filename, so that the immutable parameter can be given: the characters a URI gives a
+  // meaning to are escaped, and "file:" + an absolute path has no authority part to misread.
+  std::string uri = "file:";
+  for (const char c : std::filesystem::absolute(path).lexically_normal().string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[static_cast<unsigned char>(c) >> 4];
+      uri += kHex[static_cast<unsigned char>(c) & 15];
+    } else {
+      uri += c;
+    }
+  }
+  uri += immutable ? "?immutable=1" : "?mode=ro";
+  sqlite3* raw = nullptr;
+  const int flags =
+      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+  const int rc = sqlite3_open_v2(uri.c_str(), &raw, flags, nullptr);
+  DatabaseHandle db(raw);  // Even a failed open may allocate a handle, which must be closed.
+  if (rc != SQLITE_OK) {
+    Error error = ErrorFromSqlite(db.get(), rc, "open " + path);
+    error.code = ErrorCode::kUnavailable;
+    error.reason = "db_unavailable";
+    return error;
+  }
+  auto connection = std::make_unique<Connection>(std::move(db));
+  Result<void> configured = connection->Configure();
+  if (!configured) {
+    return configured.error();
   }
   return connection;
 }

@@ -128,6 +128,11 @@ class Connection {
   // Errors: kUnavailable "db_unavailable" when the file cannot be opened or configured.
   static Result<std::unique_ptr<Connection>> Open(const std::string& path,
                                                   std::shared_ptr<WalSignal> wal_signal);
+  // Opens the existing database file at `path` read-only (SQLITE_OPEN_READONLY): never created,
+  // never written, never checkpointed. `immutable` opens it with SQLite's immutable=1, which
+  // reads the file without locks or a -shm file; only for a file no process can be writing.
+  // Errors: kUnavailable "db_unavailable" when the file cannot be opened.
+  static Result<std::unique_ptr<Connection>> OpenReadOnly(const std::string& path, bool immutable);
   // Takes an open handle as it is; Open() is the way to get a configured connection.
   explicit Connection(DatabaseHandle db);
 
