@@ -222,6 +222,7 @@ import_lines() {
   "$python" "$bench/lines_csv.py" "$1" > "$work/lines.csv"
   log "import: $1 lines"
   local start
+  "$simkeep" "${db_args[@]}" migrate > /dev/null  # Creates a new database and its key file.
   start=$(now_ns)
   timeout 1800 "$simkeep" "${db_args[@]}" import lines "$work/lines.csv" > "$work/import.log" 2>&1 \
     || { cat "$work/import.log" >&2; exit 1; }

@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake --preset release >/dev/null
 cmake --build --preset release --target simkeep
+# Creates ./simkeep.db and its key file ./simkeep.db.key on the first run; a no-op afterwards.
+./build/release/apps/simkeep/simkeep --database ./simkeep.db migrate
 exec ./build/release/apps/simkeep/simkeep --database ./simkeep.db serve --port 8080 --demo "$@"

@@ -961,6 +961,7 @@ def main(argv):
             failures.append("the error table lists %r but no scanned source raises it" % code)
 
         database = os.path.join(workdir, "db")
+        run(binary, "--database", database, "migrate")  # The schema and the key file.
         tokens = {}
         for role in ("admin", "clerk", "kiosk", "partner", "agent"):
             tokens[role] = run(binary, "--database", database, "apikey", "create",

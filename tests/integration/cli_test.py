@@ -68,6 +68,9 @@ class CliTest(unittest.TestCase):
     def setUp(self):
         self.directory = tempfile.mkdtemp(prefix="simkeep-cli-")
         self.database = os.path.join(self.directory, "simkeep.db")
+        self.key = self.database + ".key"
+        # As the first step of every deployment: the schema, and the new database's key file.
+        self.assert_ok(self.simkeep("migrate"))
 
     def tearDown(self):
         shutil.rmtree(self.directory, ignore_errors=True)
@@ -243,7 +246,6 @@ class CliTest(unittest.TestCase):
     # audit -------------------------------------------------------------------------------------
 
     def test_audit_passes_on_a_healthy_database_and_flags_a_tampered_balance(self):
-        self.assert_ok(self.simkeep("migrate"))
         empty = self.simkeep("audit")
         self.assert_ok(empty)
         self.assertIn("ledger OK", empty.stdout)
@@ -334,7 +336,6 @@ class CliTest(unittest.TestCase):
         self.assertEqual(self.sql("SELECT count(*) FROM sqlite_master", database=new), "0")
 
     def test_audit_refuses_a_schema_it_would_have_to_migrate(self):
-        self.assert_ok(self.simkeep("migrate"))
         self.sql("DELETE FROM schema_migrations")
         refused = self.simkeep("audit")
         self.assert_fails(refused, "schema_out_of_date")
@@ -368,6 +369,76 @@ class CliTest(unittest.TestCase):
         self.assertEqual(sorted(os.listdir(self.directory)), files)
         with open(self.database, "rb") as file:
             self.assertEqual(file.read(), contents)
+
+    # the key file ------------------------------------------------------------------------------
+
+    def read_key(self, path=None):
+        with open(path or self.key) as file:
+            return file.read()
+
+    def test_migrate_creates_the_key_of_a_new_database_once(self):
+        key = self.read_key()
+        self.assertRegex(key, r"^[0-9a-f]{64}\n$")
+        self.assertEqual(os.stat(self.key).st_mode & 0o777, 0o600)
+        new = os.path.join(self.directory, "new.db")
+        created = self.simkeep("migrate", database=new)
+        self.assert_ok(created)
+        self.assertIn("created the key file %s.key" % new, created.stdout)
+        self.assertNotEqual(self.read_key(new + ".key"), key)
+        again = self.simkeep("migrate")
+        self.assert_ok(again)
+        self.assertNotIn("key file", again.stdout)
+        self.assertEqual(self.read_key(), key)
+
+    def test_commands_other_than_migrate_never_create_a_key(self):
+        new = os.path.join(self.directory, "new.db")
+        csv = self.write_csv("one.csv", ["iccid,carrier", iccid("898110", 41) + ",docomo"])
+        for command in (["apikey", "create", "--role", "admin"], ["import", "lines", csv],
+                        ["topup", "ln_none", "--amount", "100"]):
+            refused = self.simkeep(*command, database=new)
+            self.assert_fails(refused, "secret_key_file_missing")
+            self.assertIn(new + ".key", refused.stderr)
+        # serve too, before it touches the database (it would run until stopped otherwise).
+        served = subprocess.run([BINARY, "--database", new, "serve", "--port", "0"],
+                                stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                timeout=30)
+        self.assert_fails(served, "secret_key_file_missing")
+        self.assertEqual([name for name in os.listdir(self.directory)
+                          if name.startswith("new.db")], [])
+
+    def test_a_mistyped_key_file_is_refused_even_by_migrate(self):
+        typo = os.path.join(self.directory, "simkeep.db.kye")
+        for command in (["apikey", "create", "--role", "admin"], ["migrate"]):
+            refused = self.simkeep("--secret-key-file", typo, *command)
+            self.assert_fails(refused, "secret_key_file_missing")
+            self.assertIn(typo, refused.stderr)
+        self.assertFalse(os.path.exists(typo))
+        # The database was made already: losing its key does not make a new one either.
+        os.remove(self.key)
+        self.assert_fails(self.simkeep("migrate"), "secret_key_file_missing")
+        self.assertFalse(os.path.exists(self.key))
+
+    def test_a_key_file_others_may_read_or_change_is_refused(self):
+        for mode, reason in ((0o644, "secret_key_file_insecure"),
+                             (0o604, "secret_key_file_insecure"),
+                             (0o620, "secret_key_file_insecure"),
+                             (0o640, None),  # Read through the service's group.
+                             (0o400, None)):
+            os.chmod(self.key, mode)
+            created = self.simkeep("apikey", "create", "--role", "admin")
+            if reason:
+                self.assert_fails(created, reason)
+                self.assertIn("chmod 600 " + self.key, created.stderr)
+                self.assert_fails(self.simkeep("migrate"), reason)
+            else:
+                self.assert_ok(created)
+        self.assertEqual(self.sql("SELECT count(*) FROM api_keys"), "2")
+
+    def test_a_malformed_key_file_is_refused(self):
+        with open(self.key, "w") as file:
+            file.write("not a key\n")
+        self.assert_fails(self.simkeep("apikey", "create", "--role", "admin"),
+                          "secret_key_unreadable")
 
     # apikey create -----------------------------------------------------------------------------
 
@@ -563,6 +634,26 @@ class PostgresCliTest(unittest.TestCase):
         self.assertNotEqual(self.simkeep("--secret-key-file", self.key, "topup", line_id,
                                          "--amount", "1", database=reader).returncode, 0)
 
+
+    def test_an_instance_with_a_missing_key_file_seals_nothing(self):
+        created = self.simkeep("--secret-key-file", self.key, "migrate")
+        self.assert_ok(created)
+        self.assertIn("created the key file " + self.key, created.stdout)
+        # A second instance whose key file was not copied (or is mistyped) is refused by every
+        # command, migrate included: the database exists, so no new key is made.
+        other = os.path.join(self.directory, "other.key")
+        for command in (["migrate"], ["apikey", "create", "--role", "admin"]):
+            refused = self.simkeep("--secret-key-file", other, *command)
+            self.assert_fails(refused, "secret_key_file_missing")
+            self.assertIn(other, refused.stderr)
+        served = subprocess.run([BINARY, "--database", self.url, "--secret-key-file", other,
+                                 "serve", "--port", "0"], stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=30)
+        self.assert_fails(served, "secret_key_file_missing")
+        self.assertFalse(os.path.exists(other))
+        shutil.copy(self.key, other)
+        self.assert_ok(self.simkeep("--secret-key-file", other, "apikey", "create",
+                                    "--role", "admin"))
 
 def main():
     global BINARY

@@ -471,6 +471,8 @@ def main():
     check(os.access(binary, os.X_OK), "%s is not an executable" % binary)
     with tempfile.TemporaryDirectory(prefix="simkeep-crash-") as directory:
         database = os.path.join(directory, "db")
+        migrated = run_cli(binary, database, "migrate")  # Creates the database and its key.
+        check(migrated.returncode == 0, "simkeep migrate failed: %s" % migrated.stderr)
         server = Server(binary, directory, database)
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=READ_WORKERS)
 

@@ -222,6 +222,7 @@ class Source:
         return json.loads(self.cli("line", "--iccid", line_iccid))["line_id"]
 
     def build(self):
+        self.cli("migrate")  # Creates the database and its key file.
         self.admin = self.cli("apikey", "create", "--role", "admin", "--name",
                               ADMIN_KEY_NAME).strip()
         self.clerk = self.cli("apikey", "create", "--role", "clerk", "--name", "受付").strip()

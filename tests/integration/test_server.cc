@@ -137,6 +137,12 @@ TestServer::TestServer(std::shared_ptr<TestDatabase> database) : database_(std::
   cli::RuntimeOptions options;
   options.database = database_->url();
   options.secret_key_file = database_->key_file();
+  // As `simkeep migrate` before the first `serve`: creates the schema and, for a new database,
+  // the key file (a second instance finds both).
+  if (Result<cli::MigrateReport> migrated = cli::Migrate(options); !migrated) {
+    ADD_FAILURE() << migrated.error().reason << ": " << migrated.error().message;
+    std::abort();
+  }
   Result<std::unique_ptr<cli::Runtime>> runtime = cli::OpenRuntime(options, std::move(clock));
   if (!runtime) {
     ADD_FAILURE() << runtime.error().reason << ": " << runtime.error().message;

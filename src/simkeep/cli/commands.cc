@@ -47,22 +47,51 @@ struct Global {
   std::string now;
 };
 
+// The clock of a command: the system clock, or one shifted to --now.
+Result<std::unique_ptr<Clock>> CommandClock(const Global& global) {
+  if (global.now.empty()) {
+    return std::unique_ptr<Clock>(std::make_unique<SystemClock>());
+  }
+  std::optional<Timestamp> start = ParseRfc3339(global.now);
+  if (!start) {
+    return InvalidArgument("time_invalid", "--now must be an RFC 3339 time.");
+  }
+  return std::unique_ptr<Clock>(std::make_unique<ShiftedClock>(*start));
+}
+
 // Opens the runtime for a command: `access` kReadOnly for the commands that only read (audit,
 // line, plan), which must never migrate or write.
 Result<std::unique_ptr<Runtime>> Open(const Global& global,
                                       DatabaseAccess access = DatabaseAccess::kReadWrite) {
-  std::unique_ptr<Clock> clock;
-  if (!global.now.empty()) {
-    std::optional<Timestamp> start = ParseRfc3339(global.now);
-    if (!start) {
-      return InvalidArgument("time_invalid", "--now must be an RFC 3339 time.");
-    }
-    clock = std::make_unique<ShiftedClock>(*start);
+  Result<std::unique_ptr<Clock>> clock = CommandClock(global);
+  if (!clock) {
+    return clock.error();
   }
   if (access == DatabaseAccess::kReadOnly) {
-    return OpenReadOnlyRuntime(global.runtime, std::move(clock));
+    return OpenReadOnlyRuntime(global.runtime, std::move(*clock));
   }
-  return OpenRuntime(global.runtime, std::move(clock));
+  return OpenRuntime(global.runtime, std::move(*clock));
+}
+
+// `simkeep migrate` (without --from): the schema, and the key file of a new database.
+int MigrateCommand(const Global& global) {
+  Result<std::unique_ptr<Clock>> clock = CommandClock(global);
+  if (!clock) {
+    return Fail(clock.error());
+  }
+  Result<MigrateReport> report = Migrate(global.runtime, std::move(*clock));
+  if (!report) {
+    return Fail(report.error());
+  }
+  if (report->key_file_created) {
+    std::printf(
+        "migrate: created the key file %s (mode 0600). Back it up apart from the database, and "
+        "give every instance that shares the database this same file.\n",
+        report->key_file.c_str());
+  }
+  std::printf("migrate: database %s is up to date (%d migrations applied)\n",
+              DatabaseDisplayName(global.runtime.database).c_str(), report->migrations_applied);
+  return 0;
 }
 
 void Print(const http::Json& json) { std::cout << json.dump(2) << "\n"; }
@@ -251,7 +280,7 @@ int Main(int argc, char** argv) {
                  "$SIMKEEP_DATABASE)");
   cli.add_option("--secret-key-file", global.runtime.secret_key_file,
                  "Key for sealed secrets (default: the database path + .key; required with "
-                 "PostgreSQL)");
+                 "PostgreSQL). Only `migrate` creates it, for a new database");
   cli.add_option("--catalog", global.runtime.catalog_file, "A catalog JSON file to merge in");
   cli.add_option("--issuer-name", global.runtime.issuer_name, "Issuer name on receipts");
   cli.add_option("--invoice-number", global.runtime.invoice_registration_number,
@@ -266,7 +295,8 @@ int Main(int argc, char** argv) {
   serve_command->add_flag("--demo", serve.demo, "Provision a few demo lines on first start");
   serve_command->add_option("--port-file", serve.port_file, "Write the bound port here");
 
-  CLI::App* migrate = cli.add_subcommand("migrate", "Create or upgrade the database schema");
+  CLI::App* migrate = cli.add_subcommand(
+      "migrate", "Create or upgrade the database schema (and a new database's key file)");
   std::string copy_from, copy_to;
   CLI::Option* from_option = migrate->add_option(
       "--from", copy_from, "Copy this SQLite database (PATH or sqlite:PATH) into --to instead");
@@ -322,13 +352,7 @@ int Main(int argc, char** argv) {
     return MigrateCopy(copy_from, copy_to);
   }
   if (migrate->parsed()) {
-    Result<std::unique_ptr<Runtime>> runtime = Open(global);
-    if (!runtime) {
-      return Fail(runtime.error());
-    }
-    std::printf("migrate: database %s is up to date\n",
-                DatabaseDisplayName(global.runtime.database).c_str());
-    return 0;
+    return MigrateCommand(global);
   }
   if (apikey_create->parsed()) {
     Result<std::unique_ptr<Runtime>> runtime = Open(global);

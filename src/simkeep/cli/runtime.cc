@@ -1,7 +1,10 @@
 #include "simkeep/cli/runtime.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <span>
 #include <string_view>
+#include <system_error>
 
 #include <sys/stat.h>
 
@@ -39,6 +42,19 @@ Result<std::string> SecretKeyFile(const RuntimeOptions& options) {
                            "process sharing the database must use the same key file.");
   }
   return SqlitePath(options.database) + ".key";
+}
+
+// The migrations this build carries: both adapters embed the same ones, from one source.
+std::span<const storage::Migration> MigrationsCarried() {
+  return storage::sqlite::SqliteDatabase::Migrations();
+}
+
+Error KeyFileMissingForExistingDatabase(const std::string& key_file, const std::string& url) {
+  return FailedPrecondition(
+      "secret_key_file_missing",
+      "The key file " + key_file + " does not exist, and the database " + DatabaseDisplayName(url) +
+          " was created already: copy here the key file it was created with (every instance "
+          "sharing it uses that one). simkeep makes a new key only for a new database.");
 }
 
 // Loads the stored catalog; stores the sample catalog first when the database has none, and
@@ -152,9 +168,14 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   if (!key_file) {
     return key_file.error();
   }
+  Result<std::unique_ptr<SodiumSealer>> sealer = SodiumSealer::FromKeyFile(*key_file);
+  if (!sealer) {
+    return sealer.error();
+  }
   auto runtime = std::make_unique<Runtime>();
   runtime->clock = clock ? std::move(clock) : std::make_unique<SystemClock>();
   runtime->ids = ids ? std::move(ids) : std::make_unique<RandomIdGenerator>(*runtime->clock);
+  runtime->sealer = std::move(*sealer);
   Result<std::unique_ptr<app::Database>> database = OpenDatabase(options.database);
   if (!database) {
     return database.error();
@@ -163,11 +184,6 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   if (Result<int> migrated = runtime->database->Migrate(); !migrated) {
     return migrated.error();
   }
-  Result<std::unique_ptr<SodiumSealer>> sealer = SodiumSealer::FromKeyFile(*key_file);
-  if (!sealer) {
-    return sealer.error();
-  }
-  runtime->sealer = std::move(*sealer);
   runtime->card_provider = std::make_unique<payments::SandboxProvider>();
   runtime->reads = std::make_unique<app::ReadPool>(*runtime->database);
   runtime->committer =
@@ -195,6 +211,65 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->lines = std::make_unique<app::LineService>(runtime->context);
   runtime->orders = std::make_unique<app::OrderService>(runtime->context, *runtime->card_provider);
   return runtime;
+}
+
+Result<MigrateReport> Migrate(const RuntimeOptions& options, std::unique_ptr<Clock> clock) {
+  Result<std::string> key_file = SecretKeyFile(options);
+  if (!key_file) {
+    return key_file.error();
+  }
+  Result<std::unique_ptr<app::Database>> database = OpenDatabase(options.database);
+  if (!database) {
+    return database.error();
+  }
+  MigrateReport report;
+  report.key_file = *key_file;
+  std::error_code ignored;
+  if (!std::filesystem::exists(*key_file, ignored)) {
+    Result<int64_t> version = (*database)->SchemaVersion();
+    if (!version) {
+      return version.error();
+    }
+    if (*version != 0) {
+      return KeyFileMissingForExistingDatabase(*key_file, options.database);
+    }
+    // Made before the schema, so that a key that cannot be written leaves no database behind
+    // without one; removed again unless this call turns out to have created the database.
+    if (Result<void> created = SodiumSealer::CreateKeyFile(*key_file); !created) {
+      return created.error();
+    }
+    Result<int> migrated = (*database)->Migrate();
+    const bool created_database =
+        migrated && *migrated == static_cast<int>(MigrationsCarried().size());
+    if (!created_database) {
+      std::filesystem::remove(*key_file, ignored);
+      if (!migrated) {
+        return migrated.error();
+      }
+      // Another process created the schema between the version check and the migration.
+      return KeyFileMissingForExistingDatabase(*key_file, options.database);
+    }
+    report.migrations_applied = *migrated;
+    report.key_file_created = true;
+  } else {
+    // A key file that will not do (unreadable, open to others) stops the migration too.
+    if (Result<std::unique_ptr<SodiumSealer>> sealer = SodiumSealer::FromKeyFile(*key_file);
+        !sealer) {
+      return sealer.error();
+    }
+    Result<int> migrated = (*database)->Migrate();
+    if (!migrated) {
+      return migrated.error();
+    }
+    report.migrations_applied = *migrated;
+  }
+  // With the key file in place, the rest is what every writing command does at start.
+  database->reset();
+  Result<std::unique_ptr<Runtime>> runtime = OpenRuntime(options, std::move(clock));
+  if (!runtime) {
+    return runtime.error();
+  }
+  return report;
 }
 
 Result<void> CheckSchemaCurrent(app::Database& database, std::string_view url) {

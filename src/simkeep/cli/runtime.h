@@ -45,12 +45,35 @@ struct Runtime {
 };
 
 // Opens the database named in `options`, migrates it, loads (or first stores) the catalog, and
-// starts the committer. `clock` and `ids` default to the system clock and random ids.
+// starts the committer. `clock` and `ids` default to the system clock and random ids. The key
+// file is read first, so that a command with a wrong key file touches no database.
 // kInvalidArgument "secret_key_file_required" for a PostgreSQL database without
-// secret_key_file.
+// secret_key_file; the errors of SodiumSealer::FromKeyFile ("secret_key_file_missing": the key
+// file is never created here, see Migrate).
 Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<Clock> clock = nullptr,
                                              std::unique_ptr<IdGenerator> ids = nullptr);
+
+// What Migrate did.
+struct MigrateReport {
+  int migrations_applied = 0;
+  std::string key_file;           // The key file the database is used with.
+  bool key_file_created = false;  // Whether Migrate made it.
+};
+
+// `simkeep migrate`: creates or upgrades the schema of the database named in `options`, then
+// opens it as OpenRuntime does (system accounts, the catalog) and closes it again.
+//
+// The key file is the one thing simkeep creates besides the database, and only here: when it is
+// missing and the database has no schema, Migrate writes a new random key (mode 0600) before it
+// creates the schema, and keeps the key only if this call then applied every migration (created
+// the database). Otherwise the key file is left as it was and Migrate fails, so an instance
+// with a mistyped key path, or one started before the key was copied to it, never seals with a
+// key of its own. Errors: "secret_key_file_missing" when the key file is missing and the
+// database has a schema already (or another process created it at the same moment); the errors
+// of OpenRuntime, SodiumSealer::CreateKeyFile and Database::Migrate.
+Result<MigrateReport> Migrate(const RuntimeOptions& options,
+                              std::unique_ptr<Clock> clock = nullptr);
 
 // Opens the database named in `options` for a command that only reads (audit, line, plan):
 // nothing is migrated, created or written, so it works on a SQLite file (and folder) the user
