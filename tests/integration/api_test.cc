@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "simkeep/app/limits.h"
 #include "test_server.h"
 
 namespace simkeep::testing {
@@ -79,6 +80,39 @@ TEST_F(ApiTest, RefusesMissingAndUnknownKeys) {
   EXPECT_EQ(missing.headers["content-type"], "application/problem+json");
   EXPECT_EQ(missing.json["code"], "unauthenticated");
   EXPECT_EQ(server_.Call("sk_wrong", "GET", "/v1/plans").json["code"], "api_key_invalid");
+}
+
+// Several instances share one database, and each caches the keys it has seen: a key revoked
+// through one instance is refused by every instance once its cache entry is
+// app::kApiKeyCacheTtlMs old. Time is the instances' fake clocks, so nothing here waits.
+TEST_F(ApiTest, AKeyRevokedThroughOneInstanceIsRefusedByEveryInstanceWithinTheCacheTime) {
+  TestServer other(server_);
+  const std::string operator_token = server_.Token("operator");
+  // Both instances have seen (and cached) the key.
+  ASSERT_EQ(server_.Call(operator_token, "GET", "/v1/plans").status, 200);
+  ASSERT_EQ(other.Call(operator_token, "GET", "/v1/plans").status, 200);
+
+  Result<ApiKeyId> revoked = cli::RevokeApiKey(server_.runtime(), operator_token);
+  ASSERT_TRUE(revoked) << revoked.error().message;
+  // A third instance has nothing cached: it refuses the key at once.
+  TestServer third(server_);
+  EXPECT_EQ(third.Call(operator_token, "GET", "/v1/plans").json["code"], "api_key_invalid");
+
+  const auto ttl = std::chrono::milliseconds(app::kApiKeyCacheTtlMs);
+  for (TestServer* instance : {&server_, &other}) {
+    instance->clock().Advance(ttl);
+    HttpResult refused = instance->Call(operator_token, "GET", "/v1/plans");
+    EXPECT_EQ(refused.status, 401) << refused.body;
+    EXPECT_EQ(refused.json["code"], "api_key_invalid");
+    // It stays refused, and the other keys still work.
+    EXPECT_EQ(instance->Call(operator_token, "GET", "/v1/plans").status, 401);
+    EXPECT_EQ(instance->Call(admin_, "GET", "/v1/plans").status, 200);
+  }
+  // Revoking by id works too, and again changes nothing; an unknown key is reported.
+  EXPECT_TRUE(cli::RevokeApiKey(other.runtime(), revoked->value));
+  Result<ApiKeyId> unknown = cli::RevokeApiKey(other.runtime(), "key_none");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().reason, "api_key_not_found");
 }
 
 TEST_F(ApiTest, ListsTheSampleCatalog) {

@@ -460,6 +460,24 @@ class CliTest(unittest.TestCase):
         self.assertNotEqual(missing.returncode, 0)
         self.assertIn("--role", missing.stderr)
 
+    def test_apikey_revoke_by_id_or_token(self):
+        created = self.simkeep("apikey", "create", "--role", "clerk", "--name", "till 2")
+        self.assert_ok(created)
+        key_id = re.search(r"created API key (\S+) \(role clerk\)", created.stderr).group(1)
+        self.assertEqual(self.sql("SELECT name FROM api_keys WHERE api_key_id = '%s'" % key_id),
+                         "till 2")
+        revoked = self.simkeep("apikey", "revoke", key_id)
+        self.assert_ok(revoked)
+        self.assertIn("revoked %s; every instance refuses it within 5 seconds" % key_id,
+                      revoked.stdout)
+        revoked_at = self.sql("SELECT revoked_at FROM api_keys WHERE api_key_id = '%s'" % key_id)
+        self.assertNotEqual(revoked_at, "")
+        self.assert_ok(self.simkeep("apikey", "revoke", created.stdout.strip()))  # The token.
+        self.assertEqual(self.sql("SELECT revoked_at FROM api_keys WHERE api_key_id = '%s'"
+                                  % key_id), revoked_at)
+        for unknown in ("key_none", "sk_none"):
+            self.assert_fails(self.simkeep("apikey", "revoke", unknown), "api_key_not_found")
+
     # database URLs -----------------------------------------------------------------------------
 
     def test_a_postgresql_url_needs_a_shared_key_file(self):

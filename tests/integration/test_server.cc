@@ -175,9 +175,9 @@ TestServer::~TestServer() {
 }
 
 std::string TestServer::Token(const std::string& role) {
-  Result<std::string> token = cli::CreateApiKey(*runtime_, role, "test");
-  EXPECT_TRUE(token);
-  return token ? *token : "";
+  Result<cli::NewApiKey> created = cli::CreateApiKey(*runtime_, role, "test");
+  EXPECT_TRUE(created);
+  return created ? created->token : "";
 }
 
 HttpResult TestServer::Call(const std::string& token, const std::string& method,

@@ -17,6 +17,10 @@ inline constexpr int kPageLimitDefault = 50;
 inline constexpr int kLineEventsInStatus = 20;
 inline constexpr size_t kCommitBatchSizeMax = 1024;
 inline constexpr size_t kImportRowsMax = 10'000'000;
+// How long an instance may go on accepting an API key after it was revoked (several instances
+// share one database and each caches the keys it has seen): a cached key is looked up again
+// once its entry is this old.
+inline constexpr int64_t kApiKeyCacheTtlMs = 5'000;
 
 }  // namespace simkeep::app
 

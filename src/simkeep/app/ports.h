@@ -145,6 +145,9 @@ class Transaction {
   // API keys.
   virtual Result<void> InsertApiKey(const ApiKey& key) = 0;
   virtual Result<std::optional<ApiKey>> FindApiKeyByTokenHash(std::string_view token_hash) = 0;
+  // Marks the key revoked at `at`; a key revoked already keeps its first revocation time.
+  // kNotFound "api_key_not_found".
+  virtual Result<void> RevokeApiKey(const ApiKeyId& id, Timestamp at) = 0;
 };
 
 // One connection to the database. Begin() opens a transaction whose Transaction stays valid

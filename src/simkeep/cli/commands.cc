@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "simkeep/app/audit_service.h"
+#include "simkeep/app/limits.h"
 #include "simkeep/base/time.h"
 #include "simkeep/cli/demo.h"
 #include "simkeep/cli/import_lines.h"
@@ -312,6 +313,11 @@ int Main(int argc, char** argv) {
   apikey_create->add_option("--role", role, "admin, operator, clerk, agent, kiosk or partner")
       ->required();
   apikey_create->add_option("--name", key_name, "A label for the key");
+  std::string revoke_key;
+  CLI::App* apikey_revoke =
+      apikey->add_subcommand("revoke", "Revoke a key: every instance refuses it within 5 seconds");
+  apikey_revoke->add_option("key", revoke_key, "The key's id (key_...) or its token (sk_...)")
+      ->required();
 
   CLI::App* import = cli.add_subcommand("import", "Import records from files");
   import->require_subcommand(1);
@@ -359,11 +365,27 @@ int Main(int argc, char** argv) {
     if (!runtime) {
       return Fail(runtime.error());
     }
-    Result<std::string> token = CreateApiKey(**runtime, role, key_name);
-    if (!token) {
-      return Fail(token.error());
+    Result<NewApiKey> created = CreateApiKey(**runtime, role, key_name);
+    if (!created) {
+      return Fail(created.error());
     }
-    std::printf("%s\n", token->c_str());
+    // The token alone on stdout, for scripts; the id (to revoke the key by) on stderr.
+    std::fprintf(stderr, "simkeep: created API key %s (role %s)\n", created->id.value.c_str(),
+                 role.c_str());
+    std::printf("%s\n", created->token.c_str());
+    return 0;
+  }
+  if (apikey_revoke->parsed()) {
+    Result<std::unique_ptr<Runtime>> runtime = Open(global);
+    if (!runtime) {
+      return Fail(runtime.error());
+    }
+    Result<ApiKeyId> revoked = RevokeApiKey(**runtime, revoke_key);
+    if (!revoked) {
+      return Fail(revoked.error());
+    }
+    std::printf("apikey: revoked %s; every instance refuses it within %lld seconds\n",
+                revoked->value.c_str(), static_cast<long long>(app::kApiKeyCacheTtlMs / 1000));
     return 0;
   }
   if (import_lines->parsed()) {

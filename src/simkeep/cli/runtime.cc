@@ -21,6 +21,8 @@ namespace simkeep::cli {
 namespace {
 
 constexpr const char* kRoles[] = {"admin", "operator", "clerk", "agent", "kiosk", "partner"};
+// Every API token starts with this; ids start with "key_".
+constexpr std::string_view kTokenPrefix = "sk_";
 
 std::string SqlitePath(const std::string& url) {
   return url.rfind("sqlite:", 0) == 0 ? url.substr(7) : url;
@@ -369,8 +371,7 @@ std::string DatabaseDisplayName(std::string_view url) {
   }
 }
 
-Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,
-                                 const std::string& name) {
+Result<NewApiKey> CreateApiKey(Runtime& runtime, const std::string& role, const std::string& name) {
   bool known = false;
   for (const char* candidate : kRoles) {
     known = known || role == candidate;
@@ -379,7 +380,7 @@ Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,
     return InvalidArgument("role_invalid",
                            "role must be one of admin, operator, clerk, agent, kiosk, partner.");
   }
-  const std::string token = "sk_" + RandomHex(24);
+  const std::string token = std::string(kTokenPrefix) + RandomHex(24);
   app::ApiKey key{ApiKeyId{runtime.ids->Next("key")},
                   role,
                   name,
@@ -391,7 +392,33 @@ Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,
   if (!stored) {
     return stored.error();
   }
-  return token;
+  return NewApiKey{key.id, token};
+}
+
+Result<ApiKeyId> RevokeApiKey(Runtime& runtime, const std::string& key) {
+  const Timestamp now = runtime.clock->Now();
+  ApiKeyId id{key};
+  Result<void> revoked = runtime.committer->RunAndWait([&](app::Transaction& transaction) {
+    if (key.rfind(kTokenPrefix, 0) == 0) {
+      Result<std::optional<app::ApiKey>> found =
+          transaction.FindApiKeyByTokenHash(http::Sha256Hex(key));
+      if (!found) {
+        return Result<void>(found.error());
+      }
+      if (!found->has_value()) {
+        return Result<void>(NotFound("api_key_not_found", "No API key has this token."));
+      }
+      id = (*found)->id;
+    }
+    return transaction.RevokeApiKey(id, now);
+  });
+  if (!revoked) {
+    if (revoked.error().reason == "api_key_not_found" && key.rfind(kTokenPrefix, 0) != 0) {
+      return NotFound("api_key_not_found", "No API key has the id " + key + ".");
+    }
+    return revoked.error();
+  }
+  return id;
 }
 
 }  // namespace simkeep::cli

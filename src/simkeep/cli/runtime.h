@@ -108,10 +108,20 @@ std::string DatabaseDisplayName(std::string_view url);
 // The sample catalog shipped in data/sample_catalog.json, compiled into the binary.
 std::string_view SampleCatalogJson();
 
-// Creates an API key with `role` and returns its token (shown once; only its hash is stored).
-// kInvalidArgument "role_invalid".
-Result<std::string> CreateApiKey(Runtime& runtime, const std::string& role,
-                                 const std::string& name);
+// A new API key: its id (to revoke it by) and its token (shown once; only its hash is stored).
+struct NewApiKey {
+  ApiKeyId id;
+  std::string token;
+};
+
+// Creates an API key with `role`. kInvalidArgument "role_invalid".
+Result<NewApiKey> CreateApiKey(Runtime& runtime, const std::string& role, const std::string& name);
+
+// Revokes the API key whose id ("key_...") or token ("sk_...") is `key`, and returns its id.
+// Every instance sharing the database refuses it within app::kApiKeyCacheTtlMs (each caches the
+// keys it has seen that long). Revoking a revoked key again succeeds and changes nothing.
+// kNotFound "api_key_not_found".
+Result<ApiKeyId> RevokeApiKey(Runtime& runtime, const std::string& key);
 
 }  // namespace simkeep::cli
 

@@ -2,6 +2,7 @@
 
 // Boost 1.74's Asio uses std::exchange in C++20 mode without including <utility> itself.
 #include <atomic>
+#include <chrono>
 #include <initializer_list>
 #include <mutex>
 #include <unordered_map>
@@ -202,11 +203,20 @@ std::string Sha256Hex(std::string_view data) {
   return hex;
 }
 
+// A key seen valid, and when it was looked up (on the API's clock).
+struct CachedKey {
+  Principal principal;
+  Timestamp looked_up_at;
+};
+
 struct Api::Impl {
   ApiDependencies deps;
   boost::asio::thread_pool provider_pool{2};
   std::mutex keys_mutex;
-  std::unordered_map<std::string, Principal> keys_by_hash;
+  // Valid keys by token hash, each looked up again once it is kApiKeyCacheTtlMs old, so that a
+  // key revoked through any instance sharing the database is refused here within that time.
+  // Unknown and revoked keys are never cached.
+  std::unordered_map<std::string, CachedKey> keys_by_hash;
   std::atomic<uint64_t> responses_2xx{0}, responses_4xx{0}, responses_5xx{0};
 
   explicit Impl(ApiDependencies d) : deps(std::move(d)) {}
@@ -292,11 +302,13 @@ Result<Principal> Api::Impl::Authenticate(const Request& request) {
                            "Send an API key as 'Authorization: Bearer <token>'.");
   }
   const std::string hash = Sha256Hex(std::string_view(header).substr(kBearer.size()));
+  const Timestamp now = Now();
   {
     std::lock_guard<std::mutex> lock(keys_mutex);
     auto it = keys_by_hash.find(hash);
-    if (it != keys_by_hash.end()) {
-      return it->second;
+    if (it != keys_by_hash.end() &&
+        now - it->second.looked_up_at < std::chrono::milliseconds(app::kApiKeyCacheTtlMs)) {
+      return it->second.principal;
     }
   }
   std::optional<app::ApiKey> key;
@@ -311,12 +323,13 @@ Result<Principal> Api::Impl::Authenticate(const Request& request) {
   if (!read) {
     return read.error();
   }
+  std::lock_guard<std::mutex> lock(keys_mutex);
   if (!key || key->revoked_at) {
+    keys_by_hash.erase(hash);
     return Unauthenticated("api_key_invalid", "The API key is unknown or revoked.");
   }
   Principal principal{key->id.value, key->role};
-  std::lock_guard<std::mutex> lock(keys_mutex);
-  keys_by_hash.emplace(hash, principal);
+  keys_by_hash.insert_or_assign(hash, CachedKey{principal, now});
   return principal;
 }
 

@@ -24,7 +24,9 @@ struct ApiDependencies {
 };
 
 // The HTTP API of DESIGN.md §4: routing, authentication by API key, roles, the Idempotency-Key
-// contract, and the conversion between JSON and the app's use cases. Reads run on the calling
+// contract, and the conversion between JSON and the app's use cases. Valid API keys are cached
+// for app::kApiKeyCacheTtlMs on the context's clock: a key revoked in the database (by any
+// instance) is refused here at most that long afterwards. Reads run on the calling
 // I/O thread in a read-only snapshot; writes go to the committer and are answered after commit;
 // provider calls (card charges) run on a small worker pool, never on the committer thread.
 //

@@ -1117,6 +1117,24 @@ TEST_P(StoreContractTest, ApiKeysAreFoundByTokenHash) {
   });
 }
 
+TEST_P(StoreContractTest, RevokingAnApiKeyKeepsTheFirstRevocationTime) {
+  const app::ApiKey kiosk{ApiKeyId{"ak_1"}, "kiosk", "Airport kiosk 3",
+                          "hash-kiosk",     At(0),   std::nullopt};
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertApiKey(kiosk)));
+    ASSERT_TRUE(IsOk(transaction.RevokeApiKey(kiosk.id, At(60))));
+    ASSERT_TRUE(IsOk(transaction.RevokeApiKey(kiosk.id, At(120))));
+    EXPECT_TRUE(IsError(transaction.RevokeApiKey(ApiKeyId{"ak_none"}, At(60)), ErrorCode::kNotFound,
+                        "api_key_not_found"));
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<app::ApiKey>> found = transaction.FindApiKeyByTokenHash("hash-kiosk");
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ(DumpTime((*found)->revoked_at), DumpTime(std::optional<Timestamp>(At(60))));
+    EXPECT_EQ((*found)->role, "kiosk");
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transactions, savepoints, connections and durability.
 

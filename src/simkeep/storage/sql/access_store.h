@@ -152,6 +152,22 @@ Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(Connection& connection,
   return ReadOptional<app::ApiKey>(*statement, internal::ReadApiKey<Statement>);
 }
 
+// The first revocation time stays: revoking twice changes nothing. kNotFound "api_key_not_found".
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<void> RevokeApiKey(Connection& connection, const ApiKeyId& id, Timestamp at) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE api_key_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindTime(at).BindText(id.value);
+  Result<void> done = statement->Run();
+  if (!done) {
+    return done;
+  }
+  return RequireChanged(connection, "api_key_not_found", id.value);
+}
+
 }  // namespace simkeep::storage::sql
 
 #endif  // SIMKEEP_STORAGE_SQL_ACCESS_STORE_H_

@@ -114,6 +114,7 @@ class StoreTransaction final : public app::Transaction {
   Result<int64_t> DeleteIdempotencyBefore(Timestamp cutoff) override;
   Result<void> InsertApiKey(const app::ApiKey& key) override;
   Result<std::optional<app::ApiKey>> FindApiKeyByTokenHash(std::string_view token_hash) override;
+  Result<void> RevokeApiKey(const ApiKeyId& id, Timestamp at) override;
 
  private:
   // How the lookups of rows a caller may update lock them (see the class comment).

@@ -250,6 +250,11 @@ Result<std::optional<app::ApiKey>> StoreTransaction<Connection, Dialect>::FindAp
   return sql::FindApiKeyByTokenHash(connection_, token_hash);
 }
 
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::RevokeApiKey(const ApiKeyId& id, Timestamp at) {
+  return sql::RevokeApiKey(connection_, id, at);
+}
+
 }  // namespace simkeep::storage::sql
 
 #endif  // SIMKEEP_STORAGE_SQL_STORE_TRANSACTION_IMPL_H_
