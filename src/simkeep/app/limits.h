@@ -16,6 +16,10 @@ inline constexpr int kPageLimitMax = 200;
 inline constexpr int kPageLimitDefault = 50;
 inline constexpr int kLineEventsInStatus = 20;
 inline constexpr size_t kCommitBatchSizeMax = 1024;
+// On PostgreSQL each command of a batch is a subtransaction (its savepoint); past 64 in one
+// transaction, PostgreSQL's per-backend subtransaction cache overflows and every snapshot in
+// the database gets slower until the transaction ends. So PostgreSQL batches stay within it.
+inline constexpr size_t kPostgresCommitBatchSizeMax = 64;
 inline constexpr size_t kImportRowsMax = 10'000'000;
 // How long an instance may go on accepting an API key after it was revoked (several instances
 // share one database and each caches the keys it has seen): a cached key is looked up again

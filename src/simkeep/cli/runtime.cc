@@ -188,8 +188,10 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   }
   runtime->card_provider = std::make_unique<payments::SandboxProvider>();
   runtime->reads = std::make_unique<app::ReadPool>(*runtime->database);
-  runtime->committer =
-      std::make_unique<app::Committer>(*runtime->database, app::kCommitBatchSizeMax);
+  const size_t batch_size_max = runtime->database->backend() == "postgresql"
+                                    ? app::kPostgresCommitBatchSizeMax
+                                    : app::kCommitBatchSizeMax;
+  runtime->committer = std::make_unique<app::Committer>(*runtime->database, batch_size_max);
   if (Result<void> started = runtime->committer->Start(); !started) {
     return started.error();
   }
