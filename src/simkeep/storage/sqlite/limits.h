@@ -29,6 +29,18 @@ inline constexpr int kCheckpointIntervalMinMs = 20;
 // committed since the last passive pass, syncs the database file and starts the log over.
 inline constexpr int64_t kCheckpointRestartLogPages = 10000;
 
+// Leader election (leader_lock.h): a follower tries the lock file's flock every
+// kLeaderTryIntervalMs; the holder checks every kLeaderCheckIntervalMs that the lock path still
+// names its locked file, and leads after holding it for kLeaderTakeoverDelayMs. A replaced lock
+// file is the one way to lose the lock without the kernel's knowledge: the old leader notices
+// at its next check, and the new one must not lead before that. So a follower leads within
+// kLeaderTryIntervalMs + kLeaderTakeoverDelayMs of the leader's end.
+inline constexpr int kLeaderTryIntervalMs = 500;
+inline constexpr int kLeaderCheckIntervalMs = 1000;
+inline constexpr int kLeaderTakeoverDelayMs = 2000;
+static_assert(kLeaderTakeoverDelayMs > kLeaderCheckIntervalMs,
+              "a new leader must wait until an old one has noticed its loss");
+
 }  // namespace simkeep::storage::sqlite
 
 #endif  // SIMKEEP_STORAGE_SQLITE_LIMITS_H_
