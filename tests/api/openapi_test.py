@@ -43,6 +43,7 @@ from simkeep_ids import luhn_check_digit  # noqa: E402
 TOTAL_SECONDS = 55
 REQUEST_TIMEOUT = 10
 STARTUP_SECONDS = 20
+LEADER_SECONDS = 10  # The election of a lone instance: its first flock, at once.
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -491,9 +492,17 @@ def scenario(spec, c, tokens, iccids):
     # Health, readiness, metrics: no key.
     c.call("GET", "/healthz", expect=200)
     c.call("GET", "/readyz", expect=200)
+    # The only instance on its database becomes the leader within a few seconds.
+    deadline = time.monotonic() + LEADER_SECONDS
+    while not (c.call("GET", "/healthz", expect=200).json or {}).get("leader"):
+        if time.monotonic() > deadline:
+            c.fail("/healthz never reports leader true for the only instance")
+            break
+        time.sleep(0.1)
     metrics = c.call("GET", "/metrics", expect=200)
-    if b"simkeep_http_responses_total" not in metrics.body:
-        c.fail("/metrics lacks simkeep_http_responses_total")
+    for needed in (b"simkeep_http_responses_total", b"simkeep_leader 1\n"):
+        if needed not in metrics.body:
+            c.fail("/metrics lacks %s" % needed.decode().strip())
 
     # Authentication.
     c.call("GET", "/v1/carriers", expect=401, code="unauthenticated")

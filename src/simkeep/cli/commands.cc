@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "simkeep/app/audit_service.h"
+#include "simkeep/app/leader_loop.h"
 #include "simkeep/app/limits.h"
 #include "simkeep/base/time.h"
 #include "simkeep/cli/demo.h"
@@ -104,6 +105,27 @@ void WaitForSignal(const sigset_t& signals) {
   spdlog::info("received signal {}, stopping", received);
 }
 
+// Logs the election's turns: a gain or loss of leadership, and a lock that cannot be reached.
+app::LeaderCallbacks LoggingLeaderCallbacks(const std::string& lease) {
+  app::LeaderCallbacks callbacks;
+  callbacks.on_gain = [lease](int64_t term) {
+    spdlog::info("leader: this instance leads (term {}; holds the {})", term, lease);
+  };
+  callbacks.on_lose = [](int64_t term, const std::optional<Error>& cause) {
+    if (cause) {
+      spdlog::warn("leader: this instance no longer leads (term {} ended): {}: {}", term,
+                   cause->reason, cause->message);
+    } else {
+      spdlog::info("leader: this instance gave up leadership (term {} ended: stopping)", term);
+    }
+  };
+  callbacks.on_unavailable = [](const Error& error) {
+    spdlog::warn("leader: cannot reach the leader lock, following until it can: {}: {}",
+                 error.reason, error.message);
+  };
+  return callbacks;
+}
+
 struct ServeOptions {
   std::string address = "127.0.0.1";
   int port = 8080;
@@ -123,8 +145,18 @@ int Serve(const Global& global, const ServeOptions& options) {
     return Fail(runtime.error());
   }
   Runtime& rt = **runtime;
+  // One instance among those sharing the database leads, and the scheduler (not written yet)
+  // will run its jobs there only; the others follow, and one takes over when the leader ends.
+  Result<std::unique_ptr<app::LeaderLease>> lease = OpenLeaderLease(global.runtime.database);
+  if (!lease) {
+    return Fail(lease.error());
+  }
+  app::LeaderLoop leader(**lease, LoggingLeaderCallbacks((*lease)->Describe()));
+  spdlog::info("leader: electing through the {}; following until this instance holds it",
+               (*lease)->Describe());
+  leader.Start();
   http::Api api(http::ApiDependencies{rt.committer.get(), rt.reads.get(), &rt.context,
-                                      rt.lines.get(), rt.orders.get(), "0.1.0"});
+                                      rt.lines.get(), rt.orders.get(), "0.1.0", &leader});
   Result<int> recovered = api.RecoverPendingPayments();
   if (!recovered) {
     return Fail(recovered.error());
@@ -158,6 +190,7 @@ int Serve(const Global& global, const ServeOptions& options) {
     std::rename(partial.c_str(), options.port_file.c_str());
   }
   WaitForSignal(signals);
+  leader.Stop();  // First, so that another instance can take over while this one drains.
   server.Stop();
   rt.committer->Stop();
   return 0;

@@ -14,7 +14,9 @@
 #include "simkeep/config/catalog_file.h"
 #include "simkeep/http/api.h"
 #include "simkeep/payments/sandbox/sandbox_provider.h"
+#include "simkeep/storage/postgres/leader_lock.h"
 #include "simkeep/storage/postgres/postgres_database.h"
+#include "simkeep/storage/sqlite/leader_lock.h"
 #include "simkeep/storage/sqlite/sqlite_database.h"
 
 namespace simkeep::cli {
@@ -161,6 +163,28 @@ Result<std::unique_ptr<app::Database>> OpenDatabase(const std::string& url, Data
     return opened.error();
   }
   return std::unique_ptr<app::Database>(std::move(*opened));
+}
+
+Result<std::unique_ptr<app::LeaderLease>> OpenLeaderLease(const std::string& url) {
+  if (IsPostgresUrl(url)) {
+    Result<std::unique_ptr<storage::postgres::PostgresLeaderLock>> lock =
+        storage::postgres::PostgresLeaderLock::Create(url);
+    if (!lock) {
+      return lock.error();
+    }
+    return std::unique_ptr<app::LeaderLease>(std::move(*lock));
+  }
+  if (url.find("://") != std::string::npos) {
+    return InvalidArgument("database_url_invalid",
+                           "Unknown database URL " + DatabaseDisplayName(url) +
+                               ": use a file path, sqlite:PATH or postgresql://...");
+  }
+  Result<std::unique_ptr<storage::sqlite::SqliteLeaderLock>> lock =
+      storage::sqlite::SqliteLeaderLock::Create(SqlitePath(url));
+  if (!lock) {
+    return lock.error();
+  }
+  return std::unique_ptr<app::LeaderLease>(std::move(*lock));
 }
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,

@@ -7,6 +7,7 @@
 
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
+#include "simkeep/app/leader_lease.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/read_pool.h"
@@ -101,6 +102,14 @@ Result<std::unique_ptr<app::Database>> OpenDatabase(
 // reads only. kFailedPrecondition "schema_out_of_date" (older, or no schema at all) or
 // "schema_too_new", naming the database by `url` (its password hidden).
 Result<void> CheckSchemaCurrent(app::Database& database, std::string_view url);
+
+// The lease `simkeep serve` elects its leader with, for the database at `url` (as OpenDatabase
+// takes it): on PostgreSQL a session-level advisory lock on a connection of its own
+// (storage/postgres/leader_lock.h), on SQLite an flock on the file beside the database with
+// ".leader" appended (storage/sqlite/leader_lock.h). Nothing is opened until its first
+// TryAcquire. kInvalidArgument "database_url_invalid" or "database_path_invalid" as
+// OpenDatabase would answer.
+Result<std::unique_ptr<app::LeaderLease>> OpenLeaderLease(const std::string& url);
 
 // `url` fit to print: a password in it (user:password@ or ?password=) is replaced by ***.
 std::string DatabaseDisplayName(std::string_view url);

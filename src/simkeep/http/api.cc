@@ -473,6 +473,14 @@ Response Api::Impl::Metrics() {
   text += "# HELP simkeep_commit_rejected_total Write commands rejected (nothing written).\n";
   text += "# TYPE simkeep_commit_rejected_total counter\n";
   text += "simkeep_commit_rejected_total " + std::to_string(stats.rejected) + "\n";
+  const app::LeaderStatus leader =
+      deps.leader != nullptr ? deps.leader->Status() : app::LeaderStatus{};
+  text += "# HELP simkeep_leader 1 while this instance leads the scheduler, else 0.\n";
+  text += "# TYPE simkeep_leader gauge\n";
+  text += "simkeep_leader " + std::to_string(leader.leader ? 1 : 0) + "\n";
+  text += "# HELP simkeep_leader_terms_total Times this instance became the leader.\n";
+  text += "# TYPE simkeep_leader_terms_total counter\n";
+  text += "simkeep_leader_terms_total " + std::to_string(leader.term) + "\n";
   Response response;
   response.content_type = "text/plain; version=0.0.4";
   response.body = std::move(text);
@@ -482,7 +490,9 @@ Response Api::Impl::Metrics() {
 void Api::Impl::Handle(Request request, Responder respond) {
   respond = Counting(std::move(respond));
   if (request.path == "/healthz") {
-    return respond(JsonResponse(200, Json{{"status", "ok"}, {"version", deps.version}}));
+    const bool leader = deps.leader != nullptr && deps.leader->IsLeader();
+    return respond(
+        JsonResponse(200, Json{{"status", "ok"}, {"version", deps.version}, {"leader", leader}}));
   }
   if (request.path == "/readyz") {
     Result<void> ready = deps.reads->Read([](app::Transaction&) { return Ok(); });

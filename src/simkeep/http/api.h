@@ -6,6 +6,7 @@
 
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
+#include "simkeep/app/leader_loop.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/read_pool.h"
@@ -21,6 +22,9 @@ struct ApiDependencies {
   const app::LineService* lines = nullptr;
   const app::OrderService* orders = nullptr;
   std::string version = "0.1.0";
+  // The instance's leader election, shown by /healthz and /metrics; null when it runs none
+  // (tests), which reads as "not leader".
+  const app::LeaderLoop* leader = nullptr;
 };
 
 // The HTTP API of DESIGN.md §4: routing, authentication by API key, roles, the Idempotency-Key
