@@ -23,10 +23,12 @@ AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
       return wallet;
     case domain::PaymentMethod::kCash:
       return kCashClearingAccount;
-    case domain::PaymentMethod::kCard:
+    case domain::PaymentMethod::kVoucher:
+      return kVoucherLiabilityAccount;
+    default:
+      SIMKEEP_ASSERT(domain::ThroughProvider(method));
       return ProviderClearingAccount(provider);
   }
-  SIMKEEP_UNREACHABLE();
 }
 
 Result<void> EnsureAccount(Transaction& transaction, const AccountId& id,

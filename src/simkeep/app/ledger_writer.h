@@ -21,12 +21,14 @@ bool IsSystemAccount(const AccountId& id);
 inline const AccountId kRevenueAccount{"sys_revenue"};
 inline const AccountId kTaxPayableAccount{"sys_tax_payable"};
 inline const AccountId kCashClearingAccount{"sys_clearing_cash"};
+// Sold vouchers not redeemed yet (the voucher issue); nothing posts to it today.
+inline const AccountId kVoucherLiabilityAccount{"sys_voucher_liability"};
 
 // The clearing account that money collected through `provider` ("sandbox", "komoju") passes.
 AccountId ProviderClearingAccount(std::string_view provider);
 
-// Where the money for `method` comes from: the cash drawer, a provider's clearing account, or
-// (for "balance") the line's wallet.
+// Where the money for `method` comes from: the cash drawer, the clearing account of the provider
+// that collected it, voucher liability, or (for "balance") the line's wallet.
 AccountId SourceAccount(domain::PaymentMethod method, std::string_view provider,
                         const AccountId& wallet);
 

@@ -2,13 +2,15 @@
 #define SIMKEEP_APP_PAYMENT_PROVIDER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
 #include "simkeep/base/result.h"
-#include "simkeep/domain/order.h"
+#include "simkeep/domain/payment.h"
 
 namespace simkeep::app {
 
@@ -25,15 +27,21 @@ struct CardDetails {
 // key, so asking twice never charges twice.
 struct ChargeRequest {
   PaymentId payment_id;
+  OrderId order_id;
   domain::PaymentMethod method = domain::PaymentMethod::kCard;
   int64_t amount_jpy = 0;
-  CardDetails card;
+  CardDetails card;                // kCard, entered now.
+  std::string saved_method_token;  // A saved card or wallet: the provider's token for it.
+  std::string konbini_store;       // kKonbini: "seven-eleven", "lawson", ...
+  std::string return_url;          // Redirect flows: where the customer comes back to.
+  std::string customer_email;      // Deferred methods: where the provider sends instructions.
+  Timestamp pay_by;                // Deferred methods: the deadline (23:59:59 JST).
   std::string description;
 };
 
-// What a provider answered. kUnknown means no answer (a timeout): the payment stays pending and
-// is resolved later by Retrieve, never by charging again.
-enum class ChargeStatus { kSucceeded, kFailed, kRequiresAction, kUnknown };
+// What a provider says about a payment. kUnknown means no answer (a timeout, a provider error):
+// the payment stays as it is and is asked about again later (Retrieve), never charged again.
+enum class ChargeStatus { kSucceeded, kFailed, kRequiresAction, kCanceled, kUnknown };
 
 struct ChargeOutcome {
   ChargeStatus status = ChargeStatus::kUnknown;
@@ -41,6 +49,43 @@ struct ChargeOutcome {
   std::string provider_reference;
   std::string card_brand;  // "visa", "mastercard", "jcb", "amex".
   std::string card_last4;
+  domain::PaymentAction action;  // kRequiresAction: what the customer must do.
+  int64_t amount_jpy = -1;       // What the provider holds for the payment; -1 when not said.
+  int64_t refunded_jpy = 0;      // What the provider has refunded of it.
+};
+
+struct RefundRequest {
+  RefundId refund_id;  // The provider-side idempotency key of the refund.
+  domain::Payment payment;
+  int64_t amount_jpy = 0;
+  std::string reason;
+};
+
+enum class RefundStatus { kSucceeded, kFailed, kUnknown };
+
+struct RefundOutcome {
+  RefundStatus status = RefundStatus::kUnknown;
+  std::string failure_reason;  // "refund_not_supported", "refund_exceeds_payment", ...
+  std::string provider_reference;
+};
+
+// A verified webhook delivery: who it is about. The body is never trusted beyond that: the
+// payment is fetched again from the provider (Retrieve) before anything is applied.
+struct WebhookDelivery {
+  std::string delivery_id;  // Unique per delivery attempt's event (X-Komoju-ID, ...).
+  std::string event_type;   // "payment.captured", "payment.expired", "ping", ...
+  PaymentId payment_id;     // Ours, as given to the provider; empty for events about no payment.
+};
+
+// A payment as the provider's books show it, for reconciliation.
+struct ProviderPayment {
+  PaymentId payment_id;  // Ours (empty when the provider holds a payment simkeep never made).
+  std::string provider_reference;
+  domain::PaymentMethod method = domain::PaymentMethod::kCard;
+  ChargeStatus status = ChargeStatus::kUnknown;
+  int64_t amount_jpy = 0;
+  int64_t refunded_jpy = 0;
+  Timestamp captured_at;  // When the money was collected.
 };
 
 // The port to a payment provider (sandbox, KOMOJU, ...). Implementations are thread-safe; calls
@@ -49,13 +94,39 @@ class PaymentProvider {
  public:
   virtual ~PaymentProvider() = default;
   virtual std::string_view name() const = 0;
-  // Checks what can be checked before any money moves (card number, expiry) so the request can
-  // be refused with a 4xx: reasons "card_number_invalid", "card_expiry_invalid".
+  // Whether the provider collects `method` (never an internal one).
+  virtual bool Supports(domain::PaymentMethod method) const = 0;
+  // Checks what can be checked before any money moves (card number, expiry, konbini store) so
+  // the request can be refused with a 4xx: reasons "card_number_invalid", "card_expiry_invalid",
+  // "card_required", "konbini_store_invalid", "payment_method_not_supported".
   virtual Result<void> ValidateCharge(const ChargeRequest& request, Timestamp now) const = 0;
   // Asks the provider to collect. Repeating the same payment_id returns the first outcome.
   virtual ChargeOutcome Charge(const ChargeRequest& request, Timestamp now) = 0;
-  // Asks what became of an earlier charge, by payment id (and the stored payment row).
+  // Asks what became of an earlier charge (the stored payment row names it).
   virtual ChargeOutcome Retrieve(const domain::Payment& payment) = 0;
+  // Withdraws an open payment that was not paid by its deadline, so that it can no longer be
+  // paid. Answers what the payment now is: kCanceled, or kSucceeded when the customer paid after
+  // all (the caller then completes the order), or kUnknown.
+  virtual ChargeOutcome Cancel(const domain::Payment& payment) = 0;
+  // Refunds part or all of a succeeded payment. Repeating the same refund_id refunds once.
+  virtual RefundOutcome Refund(const RefundRequest& request) = 0;
+  // Verifies a webhook delivery (headers with lower-case names, the raw body) and says what it
+  // is about. kUnauthenticated "webhook_signature_invalid" when the signature is missing or
+  // wrong; kInvalidArgument "webhook_malformed" when the body cannot be read.
+  virtual Result<WebhookDelivery> VerifyWebhook(const std::map<std::string, std::string>& headers,
+                                                std::string_view body, Timestamp now) const = 0;
+  // Test providers only: plays the customer's side of an open payment (pays it at the konbini,
+  // approves or declines it in the wallet), as `simkeep sandbox settle` does. kSucceeded or
+  // kFailed. Real providers answer kFailedPrecondition "simulation_unsupported".
+  virtual Result<void> Simulate(const PaymentId& payment_id, ChargeStatus outcome) {
+    (void)payment_id;
+    (void)outcome;
+    return FailedPrecondition("simulation_unsupported",
+                              std::string(name()) + " payments cannot be simulated.");
+  }
+  // The provider's payments collected (captured) in [from, to), with what was refunded of
+  // them so far, for reconciliation.
+  virtual Result<std::vector<ProviderPayment>> ListPayments(Timestamp from, Timestamp to) = 0;
 };
 
 }  // namespace simkeep::app

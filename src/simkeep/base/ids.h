@@ -31,6 +31,8 @@ struct TransferTag {};
 struct ApiKeyTag {};
 struct BucketTag {};
 struct EventTag {};
+struct RefundTag {};
+struct SavedMethodTag {};
 
 using AccountId = Id<AccountTag>;  // Ledger account.
 using LineId = Id<LineTag>;
@@ -41,6 +43,8 @@ using TransferId = Id<TransferTag>;
 using ApiKeyId = Id<ApiKeyTag>;
 using BucketId = Id<BucketTag>;
 using EventId = Id<EventTag>;
+using RefundId = Id<RefundTag>;
+using SavedMethodId = Id<SavedMethodTag>;  // A saved card or wallet.
 
 // Makes new unique ids. Implementations are thread-safe.
 class IdGenerator {

@@ -22,11 +22,6 @@ constexpr std::array<const char*, 2> kFormFactorNames = {"sim", "esim"};
 constexpr std::array<const char*, 3> kOrderKindNames = {"topup", "renewal", "plan_change"};
 constexpr std::array<const char*, 5> kOrderStatusNames = {"pending", "completed", "failed",
                                                           "expired", "canceled"};
-constexpr std::array<const char*, 8> kChannelNames = {"api",   "web",     "app",     "kiosk",
-                                                      "store", "partner", "support", "cli"};
-constexpr std::array<const char*, 3> kPaymentMethodNames = {"balance", "cash", "card"};
-constexpr std::array<const char*, 6> kPaymentStatusNames = {
-    "pending", "requires_action", "succeeded", "failed", "canceled", "refunded"};
 constexpr std::array<const char*, 2> kReceiptKindNames = {"qualified_invoice", "non_taxable"};
 
 }  // namespace
@@ -42,22 +37,6 @@ std::optional<OrderKind> ParseOrderKind(std::string_view text) {
 const char* OrderStatusName(OrderStatus v) { return kOrderStatusNames[static_cast<size_t>(v)]; }
 std::optional<OrderStatus> ParseOrderStatus(std::string_view text) {
   return ParseByName<OrderStatus>(kOrderStatusNames, text);
-}
-const char* ChannelName(Channel v) { return kChannelNames[static_cast<size_t>(v)]; }
-std::optional<Channel> ParseChannel(std::string_view text) {
-  return ParseByName<Channel>(kChannelNames, text);
-}
-const char* PaymentMethodName(PaymentMethod v) {
-  return kPaymentMethodNames[static_cast<size_t>(v)];
-}
-std::optional<PaymentMethod> ParsePaymentMethod(std::string_view text) {
-  return ParseByName<PaymentMethod>(kPaymentMethodNames, text);
-}
-const char* PaymentStatusName(PaymentStatus v) {
-  return kPaymentStatusNames[static_cast<size_t>(v)];
-}
-std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text) {
-  return ParseByName<PaymentStatus>(kPaymentStatusNames, text);
 }
 const char* ReceiptKindName(ReceiptKind v) { return kReceiptKindNames[static_cast<size_t>(v)]; }
 std::optional<ReceiptKind> ParseReceiptKind(std::string_view text) {

@@ -8,6 +8,7 @@
 
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
+#include "simkeep/domain/payment.h"
 #include "simkeep/domain/tax.h"
 
 namespace simkeep::domain {
@@ -19,35 +20,6 @@ std::optional<OrderKind> ParseOrderKind(std::string_view text);
 enum class OrderStatus { kPending, kCompleted, kFailed, kExpired, kCanceled };
 const char* OrderStatusName(OrderStatus status);
 std::optional<OrderStatus> ParseOrderStatus(std::string_view text);
-
-// Where an order came from (DESIGN.md §1).
-enum class Channel { kApi, kWeb, kApp, kKiosk, kStore, kPartner, kSupport, kCli };
-const char* ChannelName(Channel channel);
-std::optional<Channel> ParseChannel(std::string_view text);
-
-enum class PaymentMethod { kBalance, kCash, kCard };
-const char* PaymentMethodName(PaymentMethod method);  // "balance", "cash", "card"
-std::optional<PaymentMethod> ParsePaymentMethod(std::string_view text);
-
-enum class PaymentStatus { kPending, kRequiresAction, kSucceeded, kFailed, kCanceled, kRefunded };
-const char* PaymentStatusName(PaymentStatus status);
-std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text);
-
-// An attempt to collect money through a method and a provider.
-struct Payment {
-  PaymentId id;
-  OrderId order_id;
-  PaymentMethod method = PaymentMethod::kBalance;
-  std::string provider;  // "internal" for balance and cash, "sandbox", "komoju", ...
-  PaymentStatus status = PaymentStatus::kPending;
-  int64_t amount_jpy = 0;
-  std::string failure_reason;  // Stable word when failed: "card_declined", "expired_card", ...
-  std::string provider_reference;
-  std::string card_brand;  // "visa", ... when method is card.
-  std::string card_last4;
-  Timestamp created_at;
-  Timestamp updated_at;
-};
 
 // What a customer asked for, with its outcome.
 struct Order {

@@ -95,4 +95,24 @@ app::ChargeOutcome SandboxProvider::Retrieve(const domain::Payment& payment) {
   return outcome;
 }
 
+app::RefundOutcome SandboxProvider::Refund(const app::RefundRequest& request) {
+  (void)request;
+  return app::RefundOutcome{app::RefundStatus::kFailed, "refund_not_supported", ""};
+}
+
+Result<app::WebhookDelivery> SandboxProvider::VerifyWebhook(
+    const std::map<std::string, std::string>& headers, std::string_view body, Timestamp now) const {
+  (void)headers;
+  (void)body;
+  (void)now;
+  return Unauthenticated("unauthenticated", "The sandbox sends no webhooks.");
+}
+
+Result<std::vector<app::ProviderPayment>> SandboxProvider::ListPayments(Timestamp from,
+                                                                        Timestamp to) {
+  (void)from;
+  (void)to;
+  return std::vector<app::ProviderPayment>{};
+}
+
 }  // namespace simkeep::payments

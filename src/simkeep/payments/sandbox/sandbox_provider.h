@@ -29,6 +29,14 @@ class SandboxProvider final : public app::PaymentProvider {
   Result<void> ValidateCharge(const app::ChargeRequest& request, Timestamp now) const override;
   app::ChargeOutcome Charge(const app::ChargeRequest& request, Timestamp now) override;
   app::ChargeOutcome Retrieve(const domain::Payment& payment) override;
+  bool Supports(domain::PaymentMethod method) const override {
+    return method == domain::PaymentMethod::kCard;
+  }
+  app::ChargeOutcome Cancel(const domain::Payment& payment) override { return Retrieve(payment); }
+  app::RefundOutcome Refund(const app::RefundRequest& request) override;
+  Result<app::WebhookDelivery> VerifyWebhook(const std::map<std::string, std::string>& headers,
+                                             std::string_view body, Timestamp now) const override;
+  Result<std::vector<app::ProviderPayment>> ListPayments(Timestamp from, Timestamp to) override;
 };
 
 // "visa", "mastercard", "jcb", "amex", "diners" or "unknown", from the number's prefix.

@@ -1,0 +1,151 @@
+#ifndef SIMKEEP_DOMAIN_PAYMENT_H_
+#define SIMKEEP_DOMAIN_PAYMENT_H_
+
+// Payments: the methods customers use in Japan, how each collects, which channel may offer
+// which, the payment state machine and the deadlines of payments made later at a till or an ATM.
+// Pure rules; no I/O.
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "simkeep/base/clock.h"
+#include "simkeep/base/ids.h"
+
+namespace simkeep::domain {
+
+enum class Channel { kApi, kWeb, kApp, kKiosk, kStore, kPartner, kSupport, kCli };
+const char* ChannelName(Channel channel);
+std::optional<Channel> ParseChannel(std::string_view text);
+
+enum class PaymentMethod {
+  kBalance,
+  kCash,
+  kCard,
+  kPayPay,
+  kLinePay,
+  kPayPal,
+  kAlipay,
+  kWeChatPay,
+  kBankTransfer,
+  kKonbini,
+  kPayEasy,
+  kVoucher,
+};
+// "balance", "cash", "card", "paypay", "linepay", "paypal", "alipay", "wechatpay",
+// "bank_transfer", "konbini", "pay_easy", "voucher".
+const char* PaymentMethodName(PaymentMethod method);
+std::optional<PaymentMethod> ParsePaymentMethod(std::string_view text);
+// Every method, in enumerator order.
+std::span<const PaymentMethod> AllPaymentMethods();
+
+// How a method collects money.
+enum class PaymentFlow {
+  kInternal,  // balance, cash (and voucher): settled by simkeep in the command that places it.
+  kCard,      // Answered at once, or after 3-D Secure (a redirect).
+  kRedirect,  // linepay, paypal: the customer approves on the wallet's page.
+  kQrCode,    // paypay, alipay, wechatpay: the customer scans a code with the wallet app.
+  kDeferred,  // konbini, pay_easy, bank_transfer: paid later at a till, an ATM or a bank, by a
+              // deadline; the provider notifies when the money arrives.
+};
+PaymentFlow FlowOf(PaymentMethod method);
+// Whether a provider collects the method (everything but kInternal).
+bool ThroughProvider(PaymentMethod method);
+// Whether a payment by `method` can be refunded to where it came from: cards and wallets. Cash,
+// till and bank payments cannot, and stored balance is never paid out (DOMAIN.md §4.2).
+bool Refundable(PaymentMethod method);
+
+enum class KonbiniStore {
+  kSevenEleven,
+  kLawson,
+  kFamilyMart,
+  kMinistop,
+  kDailyYamazaki,
+  kSeicomart
+};
+// "seven-eleven", "lawson", "family-mart", "ministop", "daily-yamazaki", "seicomart".
+const char* KonbiniStoreName(KonbiniStore store);
+std::optional<KonbiniStore> ParseKonbiniStore(std::string_view text);
+std::span<const KonbiniStore> AllKonbiniStores();
+
+enum class PaymentStatus { kPending, kRequiresAction, kSucceeded, kFailed, kCanceled, kRefunded };
+const char* PaymentStatusName(PaymentStatus status);
+std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text);
+
+// The payment state machine (DESIGN.md §2): pending -> requires_action -> succeeded | failed |
+// canceled, refunded after succeeded (in full; a partial refund leaves it succeeded). A pending
+// payment may go straight to any outcome. Staying in the same state is not a transition.
+bool CanTransition(PaymentStatus from, PaymentStatus to);
+// Whether the outcome is still open (pending or requires_action).
+bool IsOpen(PaymentStatus status);
+
+// What the customer must do to finish a payment in requires_action.
+enum class PaymentActionKind { kNone, kRedirect, kQrCode, kKonbini, kPayEasy, kBankTransfer };
+const char* PaymentActionKindName(PaymentActionKind kind);  // "none", "redirect", "qr_code", ...
+std::optional<PaymentActionKind> ParsePaymentActionKind(std::string_view text);
+
+struct PaymentAction {
+  PaymentActionKind kind = PaymentActionKind::kNone;
+  // kRedirect: the page to send the customer to (a wallet's approval page, 3-D Secure).
+  // kKonbini, kPayEasy, kBankTransfer: the provider's page with the instructions, if any.
+  std::string url;
+  std::string qr_payload;           // kQrCode: what the QR code encodes.
+  std::string store;                // kKonbini: "seven-eleven", ...
+  std::string payment_number;       // kKonbini: receipt / customer number; kPayEasy: customer
+                                    // number; kBankTransfer: the account to pay into.
+  std::string confirmation_number;  // kKonbini (Lawson, Ministop, ...), kPayEasy.
+  std::string institution_number;   // kPayEasy: the collecting institution (収納機関番号).
+  std::optional<Timestamp> expires_at;  // Pay by then (23:59:59 JST for deferred methods).
+
+  bool operator==(const PaymentAction&) const = default;
+};
+
+// The action kind a method uses while it waits for the customer.
+PaymentActionKind ActionKindOf(PaymentMethod method);
+
+// Deferred payments are due by 23:59:59 JST on the `days`-th day after the JST date of `now`
+// (KOMOJU's and Stripe's konbini convention). kDeferredPaymentDaysDefault is KOMOJU's default.
+inline constexpr int kDeferredPaymentDaysDefault = 3;
+inline constexpr int kDeferredPaymentDaysMin = 1;
+inline constexpr int kDeferredPaymentDaysMax = 59;
+Timestamp DeferredPaymentDeadline(Timestamp now, int days = kDeferredPaymentDaysDefault);
+
+// What a channel offers: each method with the fee the customer pays on top of the price (tax
+// included; a taxable service charge on the receipt), and what it may pay for.
+struct MethodOffer {
+  PaymentMethod method = PaymentMethod::kCard;
+  int64_t fee_jpy = 0;
+  bool for_topup = true;    // A wallet top-up (never "balance": it would pay itself).
+  bool for_renewal = true;  // A renewal or topping.
+};
+// The methods a channel may offer, in display order. DOMAIN.md §5: clerks take cash; kiosks take
+// cards and QR wallets (and cash confirmed by a clerk goes through the clerk's channel); web,
+// app and API customers pay online or later at a konbini, ATM or bank.
+std::span<const MethodOffer> MethodsForChannel(Channel channel);
+// The offer of `method` on `channel`, or nullptr when the channel does not offer it.
+const MethodOffer* FindOffer(Channel channel, PaymentMethod method);
+
+// An attempt to collect money through a method and a provider. An order may have several
+// attempts (a declined card, then a konbini payment); at most one is open or succeeded.
+struct Payment {
+  PaymentId id;
+  OrderId order_id;
+  PaymentMethod method = PaymentMethod::kBalance;
+  std::string provider;  // "internal" for balance and cash, "sandbox", "komoju", ...
+  PaymentStatus status = PaymentStatus::kPending;
+  int64_t amount_jpy = 0;
+  int64_t refunded_jpy = 0;    // Refunded so far; == amount_jpy once kRefunded.
+  std::string failure_reason;  // Stable word when failed: "card_declined", "expired_card", ...
+  std::string provider_reference;
+  std::string card_brand;  // "visa", ... when method is card.
+  std::string card_last4;
+  PaymentAction action;  // While requires_action.
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+}  // namespace simkeep::domain
+
+#endif  // SIMKEEP_DOMAIN_PAYMENT_H_
