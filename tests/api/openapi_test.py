@@ -66,7 +66,10 @@ NOT_API_REASONS = {
     # the API credits has credits_must_not_exceed_debits.
     "balance_overflow", "exceeds_debits",
     # Accounts and payments the API itself created moments earlier (missing = corrupt data).
-    "account_not_found", "payment_not_found",
+    "account_not_found", "payment_not_found", "refund_not_found",
+    # Unique keys the payment flows clash on by design and handle themselves (a webhook or a
+    # refund seen before, the sandbox's own books).
+    "refund_exists", "webhook_delivery_exists", "sandbox_charge_exists", "sandbox_refund_exists",
     # Startup and command-line only.
     "address_invalid", "listen_failed", "invoice_number_invalid", "invoice_number_checksum",
     # Domain helpers the API does not call, or calls with input that cannot fail.

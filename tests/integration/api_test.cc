@@ -465,13 +465,15 @@ TEST_F(ApiTest, ARetryReplaysEvenWhenTheRequestWouldNowBeRefused) {
 TEST_F(ApiTest, PaymentsLeftPendingByAStopAreResolvedWithoutChargingAgain) {
   const std::string line = NewLine();
   cli::Runtime& runtime = server_.runtime();
-  // Only the first transaction of two card top-ups, as if the server stopped before it recorded
-  // the provider's answers: one card succeeds, the other is declined.
+  // Three card top-ups placed, as if the server stopped before it recorded the provider's
+  // answers: one card was charged, one declined, and one request never reached the provider.
   std::vector<std::string> orders;
-  for (const char* number : {"4242424242424242", "4000000000000002"}) {
+  for (const char* number : {"4242424242424242", "4000000000000002", "5555555555554444"}) {
     app::TopUpInput input{
-        LineId{line}, 2500, app::PaymentInput{"card", {number, 12, 2030, "1"}},
+        LineId{line}, 2500, app::PayWith("card"),
         app::Requester{"admin", domain::Channel::kApi, std::string("key_test:pending-") + number}};
+    input.payment.card = app::CardDetails{number, 12, 2030, "1"};
+    std::optional<domain::Payment> placed;
     ASSERT_TRUE(runtime.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
       Result<app::OrderView> view = runtime.orders->PlaceTopUp(transaction, input);
       if (!view) {
@@ -479,22 +481,33 @@ TEST_F(ApiTest, PaymentsLeftPendingByAStopAreResolvedWithoutChargingAgain) {
       }
       EXPECT_EQ(view->order.status, domain::OrderStatus::kPending);
       orders.push_back(view->order.id.value);
+      placed = view->payment;
       return transaction.InsertIdempotency(
           app::IdempotencyRecord{"key_test", std::string("pending-") + number, "hash", false, 0, "",
                                  server_.clock().Now()});
     }));
+    if (std::string(number) != "5555555555554444") {
+      runtime.orders->Charge(*placed, input.payment);  // The answer is lost with the process.
+    }
   }
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/orders/" + orders[0]).json["status"], "pending");
-  http::Api restarted(http::ApiDependencies{runtime.committer.get(), runtime.reads.get(),
-                                            &runtime.context, runtime.lines.get(),
-                                            runtime.orders.get(), "test"});
+  http::Api restarted(http::ApiDependencies{.committer = runtime.committer.get(),
+                                            .reads = runtime.reads.get(),
+                                            .context = &runtime.context,
+                                            .lines = runtime.lines.get(),
+                                            .orders = runtime.orders.get(),
+                                            .payments = runtime.payments.get(),
+                                            .version = "test"});
   Result<int> resolved = restarted.RecoverPendingPayments();
   ASSERT_TRUE(resolved);
-  EXPECT_EQ(*resolved, 2);
+  EXPECT_EQ(*resolved, 3);
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/orders/" + orders[0]).json["status"], "completed");
   HttpResult declined = server_.Call(admin_, "GET", "/v1/orders/" + orders[1]);
   EXPECT_EQ(declined.json["status"], "failed");
   EXPECT_EQ(declined.json["failure_reason"], "card_declined");
+  HttpResult never_sent = server_.Call(admin_, "GET", "/v1/orders/" + orders[2]);
+  EXPECT_EQ(never_sent.json["status"], "failed");
+  EXPECT_EQ(never_sent.json["failure_reason"], "payment_not_started");
   EXPECT_EQ(Balance(line), 2500);
   Result<int> again = restarted.RecoverPendingPayments();
   ASSERT_TRUE(again);

@@ -25,6 +25,9 @@ Each test copies into a fresh database (CREATE DATABASE ... LC_COLLATE 'C') and 
     source whose ledger audit fails.
 """
 
+import datetime
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -127,6 +130,7 @@ class Server:
                  "--issuer-name", ISSUER, "serve", "--port", "0", "--port-file", self.port_file],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.port = None
+        self.started_at = time.monotonic()
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -276,16 +280,56 @@ class Source:
             (self.admin, "plan-change", self.lines["data"], "change-1",
              {"plan_id": "sample-docomo-ahamo-30gb"}, 201),
         ]
+        payments = {}
         for token, kind, line, key, body, expected in writes:
             status, _, answer = request(port, "POST", "/v1/lines/%s/%s" % (line, kind), token,
                                         body, key=key)
             assert status == expected, (kind, key, status, answer)
             order = json.loads(answer)
-            self.orders.append(order["order"]["order_id"] if status == 402 else order["order_id"])
+            order = order["order"] if status == 402 else order
+            self.orders.append(order["order_id"])
+            if order["payment"]:
+                payments[key] = order["payment"]["payment_id"]
+        self.payment_writes(port, payments)
         # A retry replays the stored answer (and so the idempotency key is really stored).
         status, headers, _ = request(port, "POST", "/v1/lines/%s/topups" % self.lines["voice"],
                                      self.clerk, writes[2][4], key="cash-1")
         assert status == 201 and headers.get("idempotent-replayed") == "true", headers
+
+    def payment_writes(self, port, payments):
+        """A konbini payment notified by a signed webhook and paid, and a partial refund."""
+        status, _, answer = request(port, "POST", "/v1/lines/%s/topups" % self.lines["api_esim"],
+                                    self.admin, {"amount_jpy": 2000, "payment": {
+                                        "method": "konbini", "store": "family-mart"}},
+                                    key="konbini-1")
+        assert status == 202, answer
+        konbini = json.loads(answer)
+        self.orders.append(konbini["order_id"])
+        payment_id = konbini["payment"]["payment_id"]
+        # The server's clock started at NOW and runs at real speed.
+        sent = int(datetime.datetime.fromisoformat(NOW).timestamp() +
+                   (time.monotonic() - self.server.started_at))
+        event = json.dumps({"id": "evt_konbini_1", "type": "payment.updated",
+                            "data": {"payment_id": payment_id}})
+        signature = hmac.new(b"whsec_sandbox", ("%d.%s" % (sent, event)).encode(),
+                             hashlib.sha256).hexdigest()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            connection.request("POST", "/v1/webhooks/sandbox", body=event.encode(), headers={
+                "Content-Type": "application/json",
+                "Sandbox-Signature": "t=%d,v1=%s" % (sent, signature)})
+            answer = connection.getresponse()
+            assert answer.status == 200, answer.read()
+            answer.read()
+        finally:
+            connection.close()
+        status, _, answer = request(port, "POST", "/v1/payments/%s/simulate" % payment_id,
+                                    self.admin, {"outcome": "succeeded"})
+        assert status == 200 and json.loads(answer)["status"] == "completed", answer
+        status, _, answer = request(port, "POST", "/v1/payments/%s/refunds" % payments["card-1"],
+                                    self.admin, {"amount_jpy": 500, "reason": "goodwill"},
+                                    key="refund-1")
+        assert status == 201, answer
 
     def read_answers(self, port):
         """Every answer the copy must give alike: {request: (status, body)}."""
@@ -410,7 +454,12 @@ class MigrateTest(unittest.TestCase):
                                    "esim_confirmation_code_sealed IS NOT NULL").strip(), "2")
         self.assertEqual(psql(url, "SELECT string_agg(DISTINCT method || '/' || status, ',' "
                                    "ORDER BY method || '/' || status) FROM payments").strip(),
-                         "balance/succeeded,card/failed,card/succeeded,cash/succeeded")
+                         "balance/succeeded,card/failed,card/succeeded,cash/succeeded,"
+                         "konbini/succeeded")
+        self.assertEqual(psql(url, "SELECT amount_jpy || '/' || status FROM refunds").strip(),
+                         "500/succeeded")
+        self.assertEqual(psql(url, "SELECT delivery_id FROM webhook_deliveries").strip(),
+                         "evt_konbini_1")
         self.assertIn(ISSUER, psql(url, "SELECT issuer_name FROM receipts"))
         self.assertIn(ADMIN_KEY_NAME, psql(url, "SELECT name FROM api_keys"))
 

@@ -74,9 +74,28 @@ Result<DatabaseAudit> AuditDatabase(Transaction& transaction,
   if (!orders) {
     return orders.error();
   }
+  // What is left references refunds (or nothing known): a refund moved its amount once when it
+  // started, and once more back if the provider then refused it.
   for (const auto& [reference, amount] : moved_by_order) {
-    Report(audit, "transfer_without_order: transfers referencing '" + reference + "' moved " +
-                      std::to_string(amount) + " yen but no such order exists");
+    Result<std::optional<domain::Refund>> refund = transaction.FindRefund(RefundId{reference});
+    if (!refund) {
+      return refund.error();
+    }
+    if (!refund->has_value()) {
+      Report(audit, "transfer_without_order: transfers referencing '" + reference + "' moved " +
+                        std::to_string(amount) + " yen but no such order or refund exists");
+      continue;
+    }
+    ++audit.refunds;
+    const domain::Refund& found = **refund;
+    const int64_t expected =
+        found.status == domain::RefundStatus::kFailed ? 2 * found.amount_jpy : found.amount_jpy;
+    if (amount != expected) {
+      Report(audit, "refund_money_mismatch: refund " + reference + " (" +
+                        domain::RefundStatusName(found.status) + ", " +
+                        std::to_string(found.amount_jpy) + " yen) moved " + std::to_string(amount) +
+                        " yen");
+    }
   }
   return audit;
 }

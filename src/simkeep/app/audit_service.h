@@ -15,8 +15,10 @@ namespace simkeep::app {
 struct DatabaseAudit {
   ledger::AuditReport ledger;
   int64_t orders = 0;
+  int64_t refunds = 0;
   // Orders whose money does not add up: each message starts with a tag
-  // ("order_money_mismatch", "order_without_receipt", "transfer_without_order").
+  // ("order_money_mismatch", "order_without_receipt", "transfer_without_order",
+  // "refund_money_mismatch").
   std::vector<std::string> order_violations;
 
   bool ok() const { return ledger.violations.empty() && order_violations.empty(); }
@@ -28,8 +30,10 @@ struct DatabaseAudit {
 //    transfer balances, no flagged account (a wallet) went below zero, and every hold was
 //    settled at most once;
 //  - the orders: a completed order moved exactly its amount (its transfers, by reference, add
-//    up to amount_jpy) and has a receipt; an order that did not complete moved nothing; every
-//    transfer belongs to an order. So a double charge or a lost credit shows up here.
+//    up to amount_jpy) and has a receipt; an order that did not complete moved nothing; a refund
+//    moved its amount (twice, there and back, when the provider refused it); every transfer
+//    belongs to an order or a refund. So a double charge, a double refund or a lost credit shows
+//    up here.
 // Memory grows with the number of accounts and orders, not transfers. `progress` (may be empty)
 // is called every 100,000 transfers with the count so far.
 Result<DatabaseAudit> AuditDatabase(Transaction& transaction,

@@ -25,6 +25,16 @@ inline constexpr size_t kImportRowsMax = 10'000'000;
 // share one database and each caches the keys it has seen): a cached key is looked up again
 // once its entry is this old.
 inline constexpr int64_t kApiKeyCacheTtlMs = 5'000;
+// A payment method's service charge is a taxable service at the standard rate.
+inline constexpr int kPaymentFeeTaxRatePercent = 10;
+// A payment still pending (no answer from the provider) this long after it was made is asked
+// about again by the payment sweep; younger ones may still have their charge call in flight.
+inline constexpr int64_t kPaymentReconcileAfterMs = 60'000;
+// How often the leader sweeps payments: past deadlines expired, unknown outcomes and pending
+// refunds asked about again.
+inline constexpr int64_t kPaymentSweepIntervalMs = 10'000;
+// How many payments (or refunds) one sweep step takes at a time.
+inline constexpr int kPaymentSweepBatch = 100;
 
 }  // namespace simkeep::app
 

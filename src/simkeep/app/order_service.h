@@ -15,9 +15,19 @@ namespace simkeep::app {
 
 // How the customer pays, as it arrived.
 struct PaymentInput {
-  std::string method;  // "balance", "cash", "card".
-  CardDetails card;    // For "card".
+  std::string method;          // "balance", "cash", "card", "paypay", "konbini", ...
+  CardDetails card;            // For "card".
+  std::string store;           // For "konbini": "seven-eleven", "lawson", ...
+  std::string return_url;      // Redirect flows: where the customer comes back to.
+  std::string customer_email;  // Deferred methods: where instructions may be sent.
 };
+
+// A payment by `method` with nothing else to say (balance, cash).
+inline PaymentInput PayWith(std::string method) {
+  PaymentInput input;
+  input.method = std::move(method);
+  return input;
+}
 
 // Who is asking, through which channel, under which Idempotency-Key.
 struct Requester {
@@ -40,6 +50,26 @@ struct RenewalInput {
   Requester requester;
 };
 
+// A new attempt to pay an order whose last attempt failed.
+struct PayAgainInput {
+  OrderId order_id;
+  PaymentInput payment;
+  Requester requester;
+};
+
+// A refund asked for by staff.
+struct RefundInput {
+  PaymentId payment_id;
+  int64_t amount_jpy = 0;
+  std::string reason;
+  std::string requested_by;  // The API key id.
+};
+
+struct RefundView {
+  domain::Refund refund;
+  domain::Payment payment;
+};
+
 struct PlanChangeInput {
   LineId line_id;
   PlanId plan_id;
@@ -56,20 +86,28 @@ struct OrderView {
 // app/ledger_writer, and only in the transaction that completes the order.
 //
 // Orders paid with balance or cash complete in the transaction that places them. Orders paid
-// through a provider (card) take two transactions around the provider call: Place* leaves the
+// through a provider take at least two transactions around the provider call: Place* leaves the
 // order and its payment pending; the caller calls Charge() outside any transaction; then
-// ApplyChargeOutcome completes or fails the order. A crash in between leaves a pending payment
-// that RecoverPending resolves by asking the provider, never by charging again.
+// ApplyChargeOutcome records what the provider said: completed, failed, or waiting for the
+// customer (requires_action: a redirect, a QR code, konbini numbers with a deadline), which a
+// later outcome (a webhook, the sweep) settles the same way. A crash in between leaves a
+// pending payment that is resolved by asking the provider (Retrieve), never by charging again.
+//
+// Payment states follow domain::CanTransition; an order is pending exactly while its latest
+// attempt is open. A failed attempt fails the order, and PayAgain may start another.
 //
 // Stateless apart from the context; thread-safe.
 class OrderService {
  public:
-  OrderService(const ServiceContext& context, PaymentProvider& card_provider)
-      : context_(context), card_provider_(card_provider) {}
+  OrderService(const ServiceContext& context, PaymentProvider& payment_provider)
+      : context_(context), provider_(payment_provider) {}
 
   // Checks made before any storage access. Reasons: "amount_not_positive", "amount_too_large",
   // "payment_method_invalid", "payment_method_not_allowed" (balance for a top-up),
-  // "cash_requires_clerk" (kPermissionDenied), "card_number_invalid", "card_expiry_invalid".
+  // "payment_method_not_offered" (not on the requester's channel), "payment_method_not_supported"
+  // (the provider does not collect it), "cash_requires_clerk" (kPermissionDenied), and the
+  // provider's checks ("card_number_invalid", "card_expiry_invalid", "card_required",
+  // "konbini_store_invalid").
   Result<void> CheckTopUp(const TopUpInput& input) const;
   Result<void> CheckRenewal(const RenewalInput& input) const;
 
@@ -80,49 +118,75 @@ class OrderService {
   // "plan_not_renewable" (a top-up product), "plan_not_on_sale", "line_not_renewable",
   // "insufficient_balance" (paying from the wallet).
   Result<OrderView> PlaceRenewal(Transaction& transaction, const RenewalInput& input) const;
+  // Starts a new payment attempt for an order whose last attempt failed. Reasons:
+  // "order_not_found", "order_not_payable" (not failed: pending, completed, expired or
+  // canceled), the checks of the order's kind, "line_not_rechargeable" / "line_not_renewable",
+  // "insufficient_balance".
+  Result<OrderView> PayAgain(Transaction& transaction, const PayAgainInput& input) const;
   // Switches the line's base plan (same carrier), effective for the next renewal; no payment.
   Result<OrderView> ChangePlan(Transaction& transaction, const PlanChangeInput& input) const;
 
   // Asks the provider to collect a pending payment. Call outside any transaction.
-  ChargeOutcome Charge(const domain::Payment& payment, const CardDetails& card) const;
-  // Asks the provider what became of a pending payment (crash recovery).
-  ChargeOutcome Retrieve(const domain::Payment& payment) const;
-  // Applies a provider outcome to a pending payment and completes or fails its order.
-  // Idempotent: a payment that is no longer pending is returned as it is.
+  ChargeOutcome Charge(const domain::Payment& payment, const PaymentInput& input) const;
+  // Applies a provider outcome to an open payment: completes the order (succeeded), fails it
+  // (failed; canceled before its deadline), expires it (canceled at or after the deadline of a
+  // deferred payment: no money moved), or records what the customer must do (requires_action).
+  // kUnknown changes nothing. Idempotent: a payment no longer open is returned as it is (a late
+  // success for a closed one is logged for reconciliation, never applied twice).
+  // kFailedPrecondition "amount_mismatch" (nothing written) when the provider holds another
+  // amount than the payment asked for.
   Result<OrderView> ApplyChargeOutcome(Transaction& transaction, const PaymentId& payment_id,
                                        const ChargeOutcome& outcome) const;
+
+  // Starts a refund of part or all of a succeeded card or wallet payment: the ledger is reversed
+  // now (reference: the refund's id), the refund is stored pending and its amount counted in
+  // payment.refunded_jpy, so that two refunds together never exceed the payment. Call the
+  // provider next, then ApplyRefundOutcome. A top-up's part comes back out of the wallet, so it
+  // needs the balance still there; a renewal's part out of revenue and tax; the method's fee
+  // last. What the renewal granted stays (a refund returns money; staff decide the rest).
+  // Reasons: "payment_not_found", "refund_reason_required", and those of domain::CheckRefund;
+  // "insufficient_balance" when the customer has spent the topped-up balance.
+  Result<RefundView> StartRefund(Transaction& transaction, const RefundInput& input) const;
+  // Records the provider's answer: succeeded (the payment becomes refunded once in full), or
+  // failed (the ledger reversal is reversed again and the amount released). kUnknown changes
+  // nothing; a refund no longer pending is returned as it is.
+  Result<RefundView> ApplyRefundOutcome(Transaction& transaction, const RefundId& refund_id,
+                                        const RefundOutcome& outcome) const;
+
+  PaymentProvider& provider() const { return provider_; }
 
   // Reads. kNotFound "order_not_found", "receipt_not_found" (no receipt until completed).
   Result<OrderView> GetOrder(Transaction& transaction, const OrderId& id) const;
   Result<domain::Receipt> GetReceipt(Transaction& transaction, const OrderId& id) const;
 
  private:
-  Result<domain::PaymentMethod> CheckPayment(const PaymentInput& payment, std::string_view role,
-                                             bool balance_allowed) const;
-  // Whether Complete finds the order and its payment stored: an internal payment settles in the
-  // command that places the order, so both are inserted once, completed; a provider's payment
-  // was stored pending and is updated.
-  enum class Stored { kNotYet, kPending };
+  // The method and its offer on the requester's channel, once every check passed.
+  Result<domain::MethodOffer> CheckPayment(const PaymentInput& payment, const Requester& requester,
+                                           bool top_up) const;
+  // What Complete finds stored: nothing (an internal payment settles in the command that places
+  // the order: both are inserted once, completed), the order alone (an internal payment for an
+  // order paid again), or both (a provider's payment, stored pending and now updated).
+  enum class Stored { kNotYet, kOrderOnly, kPending };
 
-  Result<OrderView> Place(Transaction& transaction, domain::Order order, domain::Line& line,
-                          domain::PaymentMethod method, const CardDetails& card) const;
+  // Starts an attempt to pay `order` (new, or failed before) with `offer`'s method: internal
+  // methods complete the order now; provider methods leave it pending with a pending payment.
+  Result<OrderView> Place(Transaction& transaction, domain::Order order, bool order_stored,
+                          domain::Line& line, const domain::MethodOffer& offer,
+                          const PaymentInput& input) const;
   // Completes a paid order: takes its receipt number, writes the order and payment completed,
   // applies the top-up or renewal, issues the receipt and records the line event.
   Result<void> Complete(Transaction& transaction, domain::Order& order, domain::Payment& payment,
                         domain::Line& line, Stored stored) const;
-  // The ledger and line effects of a top-up or renewal; return the receipt's line.
-  Result<domain::ReceiptLine> ApplyTopUp(Transaction& transaction, const domain::Order& order,
-                                         const domain::Payment& payment,
-                                         const domain::Line& line) const;
+  // The line effects of a renewal (buckets, expiry, state, plan); returns its receipt line.
   Result<domain::ReceiptLine> ApplyRenewal(Transaction& transaction, const domain::Order& order,
-                                           const domain::Payment& payment,
                                            domain::Line& line) const;
   // Inserts the receipt numbered order.receipt_number.
   Result<void> IssueReceipt(Transaction& transaction, const domain::Order& order,
-                            const domain::Payment& payment, const domain::ReceiptLine& item) const;
+                            const domain::Payment& payment, std::vector<domain::ReceiptLine> items,
+                            domain::InvoiceTotals totals) const;
 
   const ServiceContext& context_;
-  PaymentProvider& card_provider_;
+  PaymentProvider& provider_;
 };
 
 }  // namespace simkeep::app

@@ -48,6 +48,33 @@ struct ApiKey {
   std::optional<Timestamp> revoked_at;
 };
 
+// A verified provider webhook delivery, stored raw (DOMAIN.md §6.15).
+struct StoredWebhook {
+  std::string provider;
+  std::string delivery_id;
+  std::string event_type;
+  PaymentId payment_id;  // Empty for events about no payment.
+  std::string body;
+  Timestamp received_at;
+};
+
+// The sandbox provider's record of one payment it was asked to collect (its own books; see
+// payments/sandbox). Status is requires_action, succeeded, failed or canceled.
+struct SandboxCharge {
+  PaymentId payment_id;
+  domain::PaymentMethod method = domain::PaymentMethod::kCard;
+  int64_t amount_jpy = 0;
+  domain::PaymentStatus status = domain::PaymentStatus::kRequiresAction;
+  std::string failure_reason;
+  std::string card_brand;
+  std::string card_last4;
+  domain::PaymentAction action;
+  int64_t refunded_jpy = 0;
+  Timestamp created_at;
+  std::optional<Timestamp> captured_at;
+  Timestamp updated_at;
+};
+
 // A page request: at most `limit` rows whose id sorts after `after_id` (the cursor), by id.
 struct PageRequest {
   int limit = 50;
@@ -61,7 +88,9 @@ struct PageRequest {
 //  - a unique-key clash on insert returns kAlreadyExists with a reason naming the key
 //    ("line_exists", "iccid_taken", "msisdn_taken", "transfer_exists", "order_exists",
 //    "payment_exists", "bucket_exists", "event_exists", "api_key_exists",
-//    "idempotency_key_exists", "receipt_exists", "account_exists", and
+//    "idempotency_key_exists", "receipt_exists", "account_exists", "refund_exists",
+//    "webhook_delivery_exists", "sandbox_charge_exists", "sandbox_refund_exists",
+//    "payment_live_exists" (a second open or collected attempt for one order), and
 //    "pending_transfer_settled" for a second post or void of one hold) and a message a person
 //    understands;
 //  - another constraint (a check, a foreign key) returns kFailedPrecondition
@@ -101,6 +130,9 @@ class Transaction {
   virtual Result<void> UpdateAccount(const ledger::Account& account) = 0;
   virtual Result<void> InsertTransfer(const ledger::Transfer& transfer) = 0;
   virtual Result<std::optional<ledger::Transfer>> FindTransfer(const TransferId& id) = 0;
+  // The transfers written with `reference` (an order id), in the order they were written.
+  virtual Result<std::vector<ledger::Transfer>> ListTransfersByReference(
+      std::string_view reference) = 0;
   // Streams for the audit: every account, then every transfer in the order it was written.
   // Stops early and returns the callback's error if it returns one.
   virtual Result<void> ForEachAccount(
@@ -122,9 +154,48 @@ class Transaction {
   virtual Result<void> InsertPayment(const domain::Payment& payment) = 0;
   virtual Result<void> UpdatePayment(const domain::Payment& payment) = 0;
   virtual Result<std::optional<domain::Payment>> FindPayment(const PaymentId& id) = 0;
+  // The order's latest attempt (by created_at, then id).
   virtual Result<std::optional<domain::Payment>> FindPaymentByOrder(const OrderId& id) = 0;
   // Payments whose status is pending (an outcome not yet known), oldest first.
   virtual Result<std::vector<domain::Payment>> ListPendingPayments(int limit) = 0;
+  // Every attempt to pay the order, oldest first.
+  virtual Result<std::vector<domain::Payment>> ListPaymentsForOrder(const OrderId& id) = 0;
+  // Payments in requires_action whose deadline (action.expires_at) is at or before `now`,
+  // earliest deadline first.
+  virtual Result<std::vector<domain::Payment>> ListPaymentsDue(Timestamp now, int limit) = 0;
+  // Payments that collected money (succeeded_at) in [from, to), refunded ones included, by
+  // succeeded_at then id.
+  virtual Result<std::vector<domain::Payment>> ListPaymentsSucceededBetween(Timestamp from,
+                                                                            Timestamp to) = 0;
+
+  // Refunds. InsertRefund of an existing id is kAlreadyExists "refund_exists"; UpdateRefund
+  // writes status, failure_reason, provider_reference and updated_at (kNotFound
+  // "refund_not_found").
+  virtual Result<void> InsertRefund(const domain::Refund& refund) = 0;
+  virtual Result<void> UpdateRefund(const domain::Refund& refund) = 0;
+  virtual Result<std::optional<domain::Refund>> FindRefund(const RefundId& id) = 0;
+  // The payment's refunds, oldest first.
+  virtual Result<std::vector<domain::Refund>> ListRefunds(const PaymentId& payment_id) = 0;
+  // Refunds whose outcome is not known yet, oldest first.
+  virtual Result<std::vector<domain::Refund>> ListPendingRefunds(int limit) = 0;
+
+  // Webhooks. A delivery stored already is kAlreadyExists "webhook_delivery_exists".
+  virtual Result<void> InsertWebhookDelivery(const StoredWebhook& delivery) = 0;
+
+  // The sandbox provider's books. InsertSandboxCharge of a payment charged already is
+  // kAlreadyExists "sandbox_charge_exists"; UpdateSandboxCharge writes all but payment_id,
+  // method, amount and created_at (kNotFound "sandbox_charge_not_found"); a second
+  // InsertSandboxRefund of one refund id is kAlreadyExists "sandbox_refund_exists".
+  virtual Result<void> InsertSandboxCharge(const SandboxCharge& charge) = 0;
+  virtual Result<void> UpdateSandboxCharge(const SandboxCharge& charge) = 0;
+  virtual Result<std::optional<SandboxCharge>> FindSandboxCharge(const PaymentId& id) = 0;
+  // Charges captured in [from, to), by capture time then id.
+  virtual Result<std::vector<SandboxCharge>> ListSandboxChargesCaptured(Timestamp from,
+                                                                        Timestamp to) = 0;
+  virtual Result<void> InsertSandboxRefund(const RefundId& id, const PaymentId& payment_id,
+                                           int64_t amount_jpy, Timestamp at) = 0;
+  // The amount of a sandbox refund, if it was made.
+  virtual Result<std::optional<int64_t>> FindSandboxRefund(const RefundId& id) = 0;
   // The next value of a named gap-free counter ("receipt"), starting at 1. Rolled back with the
   // transaction, so numbers stay sequential without gaps.
   virtual Result<int64_t> NextSequenceValue(std::string_view name) = 0;

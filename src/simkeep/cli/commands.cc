@@ -1,9 +1,12 @@
 #include "simkeep/cli/commands.h"
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <signal.h>
@@ -126,6 +129,49 @@ app::LeaderCallbacks LoggingLeaderCallbacks(const std::string& lease) {
   return callbacks;
 }
 
+// Sweeps payments every kPaymentSweepIntervalMs while this instance leads: deadlines passed,
+// outcomes not known. Stops (joining its thread) when destroyed.
+class PaymentSweeper {
+ public:
+  PaymentSweeper(app::PaymentCoordinator& payments, const app::LeaderLoop& leader)
+      : payments_(payments), leader_(leader), thread_([this] { Run(); }) {}
+  ~PaymentSweeper() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::milliseconds(app::kPaymentSweepIntervalMs),
+                           [this] { return stopping_; })) {
+      if (!leader_.IsLeader()) {
+        continue;
+      }
+      lock.unlock();
+      Result<app::PaymentSweepReport> swept = payments_.Sweep();
+      if (!swept) {
+        spdlog::warn("payments: sweep failed: {}: {}", swept.error().reason, swept.error().message);
+      } else if (swept->asked + swept->expired + swept->settled + swept->unknown > 0) {
+        spdlog::info("payments: swept: {} asked about, {} expired, {} found paid, {} unanswered",
+                     swept->asked, swept->expired, swept->settled, swept->unknown);
+      }
+      lock.lock();
+    }
+  }
+
+  app::PaymentCoordinator& payments_;
+  const app::LeaderLoop& leader_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 struct ServeOptions {
   std::string address = "127.0.0.1";
   int port = 8080;
@@ -155,8 +201,15 @@ int Serve(const Global& global, const ServeOptions& options) {
   spdlog::info("leader: electing through the {}; following until this instance holds it",
                (*lease)->Describe());
   leader.Start();
-  http::Api api(http::ApiDependencies{rt.committer.get(), rt.reads.get(), &rt.context,
-                                      rt.lines.get(), rt.orders.get(), "0.1.0", &leader});
+  http::Api api(http::ApiDependencies{.committer = rt.committer.get(),
+                                      .reads = rt.reads.get(),
+                                      .context = &rt.context,
+                                      .lines = rt.lines.get(),
+                                      .orders = rt.orders.get(),
+                                      .payments = rt.payments.get(),
+                                      .version = "0.1.0",
+                                      .leader = &leader});
+  PaymentSweeper sweeper(*rt.payments, leader);
   Result<int> recovered = api.RecoverPendingPayments();
   if (!recovered) {
     return Fail(recovered.error());
@@ -320,6 +373,16 @@ int Main(int argc, char** argv) {
   cli.add_option("--invoice-number", global.runtime.invoice_registration_number,
                  "Qualified-invoice registration number (T + 13 digits)");
   cli.add_option("--now", global.now, "Pretend the time is this (RFC 3339), for demos");
+  if (const char* env = std::getenv("SIMKEEP_PUBLIC_URL"); env != nullptr && *env != '\0') {
+    global.runtime.public_url = env;
+  }
+  cli.add_option("--public-url", global.runtime.public_url,
+                 "Where customers reach this server (the sandbox's wallet pages); default "
+                 "http://localhost:8080, or $SIMKEEP_PUBLIC_URL");
+  if (const char* env = std::getenv("SIMKEEP_SANDBOX_WEBHOOK_SECRET");
+      env != nullptr && *env != '\0') {
+    global.runtime.sandbox_webhook_secret = env;
+  }
 
   ServeOptions serve;
   CLI::App* serve_command = cli.add_subcommand("serve", "Run the HTTP API");
@@ -377,6 +440,23 @@ int Main(int argc, char** argv) {
   renew->add_option("line_id", line_id, "Line id")->required();
   renew->add_option("--plan", plan_id, "Plan id")->required();
   renew->add_option("--method", method, "balance or cash");
+  CLI::App* sandbox = cli.add_subcommand("sandbox", "Play the customer's side of sandbox payments");
+  CLI::App* sandbox_settle = sandbox->add_subcommand(
+      "settle", "Pay a waiting sandbox payment (konbini, Pay-easy, wallet) as its customer would");
+  std::string payment_id;
+  bool decline = false;
+  sandbox_settle->add_option("payment_id", payment_id, "Payment id")->required();
+  sandbox_settle->add_flag("--decline", decline, "Decline it in the wallet instead of paying");
+  CLI::App* report = cli.add_subcommand("report", "Reports");
+  CLI::App* report_reconcile = report->add_subcommand(
+      "reconcile",
+      "The provider's collections against the ledger for one JST day; exits 1 on "
+      "any mismatch");
+  std::string report_date;
+  report_reconcile->add_option("--date", report_date, "The day, YYYY-MM-DD (JST)")->required();
+  CLI::App* payments = cli.add_subcommand("payments", "Payment upkeep");
+  CLI::App* payments_sweep = payments->add_subcommand(
+      "sweep", "Expire payments past their deadline and ask about unknown outcomes, now");
 
   try {
     cli.parse(argc, argv);
@@ -427,17 +507,66 @@ int Main(int argc, char** argv) {
   if (audit->parsed()) {
     return Audit(global);
   }
+  if (report_reconcile->parsed()) {
+    std::optional<std::chrono::year_month_day> date = http::ParseIsoDate(report_date);
+    if (!date) {
+      return Fail(InvalidArgument("date_invalid", "--date must be a day as YYYY-MM-DD (JST)."));
+    }
+    Result<std::unique_ptr<Runtime>> runtime = Open(global);
+    if (!runtime) {
+      return Fail(runtime.error());
+    }
+    Result<app::ReconciliationReport> reconciled = (*runtime)->payments->Reconcile(*date);
+    if (!reconciled) {
+      return Fail(reconciled.error());
+    }
+    Print(http::EncodeReconciliation(*reconciled));
+    return reconciled->mismatches.empty() ? 0 : 1;
+  }
+  if (sandbox_settle->parsed() || payments_sweep->parsed()) {
+    Result<std::unique_ptr<Runtime>> runtime = Open(global);
+    if (!runtime) {
+      return Fail(runtime.error());
+    }
+    Runtime& rt = **runtime;
+    if (sandbox_settle->parsed()) {
+      Result<app::OrderView> view =
+          rt.payments->Simulate(PaymentId{payment_id}, decline ? app::ChargeStatus::kFailed
+                                                               : app::ChargeStatus::kSucceeded);
+      if (!view) {
+        return Fail(view.error());
+      }
+      Print(http::EncodeOrder(*view));
+      return 0;
+    }
+    app::PaymentSweepReport total;
+    while (true) {
+      Result<app::PaymentSweepReport> swept = rt.payments->Sweep();
+      if (!swept) {
+        return Fail(swept.error());
+      }
+      total.asked += swept->asked;
+      total.expired += swept->expired;
+      total.settled += swept->settled;
+      total.unknown += swept->unknown;
+      if (swept->asked + swept->expired + swept->settled < app::kPaymentSweepBatch) {
+        break;
+      }
+    }
+    std::printf("payments: %d asked about, %d expired, %d found paid, %d unanswered\n", total.asked,
+                total.expired, total.settled, total.unknown);
+    return 0;
+  }
   const app::Requester counter{"clerk", domain::Channel::kCli, ""};
   if (topup->parsed()) {
     return PlaceOrder(global, [&](Runtime& rt, app::Transaction& transaction) {
-      app::TopUpInput input{LineId{line_id}, amount, app::PaymentInput{"cash", {}}, counter};
+      app::TopUpInput input{LineId{line_id}, amount, app::PayWith("cash"), counter};
       return rt.orders->PlaceTopUp(transaction, input);
     });
   }
   if (renew->parsed()) {
     return PlaceOrder(global, [&](Runtime& rt, app::Transaction& transaction) {
-      app::RenewalInput input{LineId{line_id}, PlanId{plan_id}, app::PaymentInput{method, {}},
-                              counter};
+      app::RenewalInput input{LineId{line_id}, PlanId{plan_id}, app::PayWith(method), counter};
       return rt.orders->PlaceRenewal(transaction, input);
     });
   }

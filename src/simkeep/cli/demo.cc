@@ -73,7 +73,7 @@ Result<void> SeedDemoLines(Runtime& runtime) {
     lines.push_back(std::move(*line));
   }
   Result<void> topped = runtime.committer->RunAndWait([&](app::Transaction& transaction) {
-    app::TopUpInput input{lines[0].id, 3000, app::PaymentInput{"cash", {}},
+    app::TopUpInput input{lines[0].id, 3000, app::PayWith("cash"),
                           app::Requester{"clerk", domain::Channel::kStore, "demo:seed"}};
     Result<app::OrderView> view = runtime.orders->PlaceTopUp(transaction, input);
     return view ? Ok() : Result<void>(view.error());

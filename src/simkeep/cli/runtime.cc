@@ -210,7 +210,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   if (Result<int> migrated = runtime->database->Migrate(); !migrated) {
     return migrated.error();
   }
-  runtime->card_provider = std::make_unique<payments::SandboxProvider>();
+  runtime->payment_provider = std::make_unique<payments::SandboxProvider>(
+      *runtime->database, *runtime->clock,
+      payments::SandboxOptions{options.public_url, options.sandbox_webhook_secret});
   runtime->reads = std::make_unique<app::ReadPool>(*runtime->database);
   const size_t batch_size_max = runtime->database->backend() == "postgresql"
                                     ? app::kPostgresCommitBatchSizeMax
@@ -220,7 +222,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
     return started.error();
   }
   Result<void> accounts = runtime->committer->RunAndWait([&](app::Transaction& transaction) {
-    return app::EnsureSystemAccounts(transaction, {runtime->card_provider->name()});
+    return app::EnsureSystemAccounts(transaction, {runtime->payment_provider->name()});
   });
   if (!accounts) {
     return accounts.error();
@@ -237,7 +239,11 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
       app::IssuerInfo{options.issuer_name, options.invoice_registration_number};
   runtime->context.sealer = runtime->sealer.get();
   runtime->lines = std::make_unique<app::LineService>(runtime->context);
-  runtime->orders = std::make_unique<app::OrderService>(runtime->context, *runtime->card_provider);
+  runtime->orders =
+      std::make_unique<app::OrderService>(runtime->context, *runtime->payment_provider);
+  runtime->payments = std::make_unique<app::PaymentCoordinator>(
+      *runtime->committer, *runtime->reads, *runtime->orders, *runtime->payment_provider,
+      *runtime->clock);
   return runtime;
 }
 

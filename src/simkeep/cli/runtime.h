@@ -10,6 +10,7 @@
 #include "simkeep/app/leader_lease.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/order_service.h"
+#include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
@@ -23,24 +24,30 @@ struct RuntimeOptions {
   std::string catalog_file;     // Extra catalog to merge in; empty = none.
   std::string issuer_name = "simkeep demo operator (SAMPLE)";
   std::string invoice_registration_number = "T9234567890123";
+  // Where customers reach `simkeep serve` (the sandbox provider's simulated wallet pages).
+  std::string public_url = "http://localhost:8080";
+  // The secret the sandbox provider signs and checks its webhooks with.
+  std::string sandbox_webhook_secret = "whsec_sandbox";
 };
 
 // Everything a command needs, wired together: the migrated database, the committer, the catalog
 // (the sample catalog is stored on first start), the services. Owned by the command (or test)
 // that opened it; members are declared in dependency order so they are destroyed safely.
-// A runtime from OpenReadOnlyRuntime has no sealer, card provider, committer or order service
+// A runtime from OpenReadOnlyRuntime has no sealer, payment provider, committer, order service
+// or payment coordinator
 // (those members are null): it can only read.
 struct Runtime {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<IdGenerator> ids;
   std::unique_ptr<app::Database> database;
   std::unique_ptr<app::Sealer> sealer;
-  std::unique_ptr<app::PaymentProvider> card_provider;
+  std::unique_ptr<app::PaymentProvider> payment_provider;
   app::ServiceContext context;
   std::unique_ptr<app::ReadPool> reads;
   std::unique_ptr<app::Committer> committer;
   std::unique_ptr<app::LineService> lines;
   std::unique_ptr<app::OrderService> orders;
+  std::unique_ptr<app::PaymentCoordinator> payments;
 
   ~Runtime();
 };

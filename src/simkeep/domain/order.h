@@ -17,6 +17,8 @@ enum class OrderKind { kTopUp, kRenewal, kPlanChange };
 const char* OrderKindName(OrderKind kind);  // "topup", "renewal", "plan_change"
 std::optional<OrderKind> ParseOrderKind(std::string_view text);
 
+// pending: waiting for its payment; completed: paid and applied; failed: the last payment attempt
+// failed (a new attempt may follow); expired: not paid by the deadline (final); canceled (final).
 enum class OrderStatus { kPending, kCompleted, kFailed, kExpired, kCanceled };
 const char* OrderStatusName(OrderStatus status);
 std::optional<OrderStatus> ParseOrderStatus(std::string_view text);
@@ -28,7 +30,8 @@ struct Order {
   OrderKind kind = OrderKind::kTopUp;
   OrderStatus status = OrderStatus::kPending;
   PlanId plan_id;          // Renewals and plan changes.
-  int64_t amount_jpy = 0;  // What the customer pays, tax included.
+  int64_t amount_jpy = 0;  // What the customer pays, tax included, fee_jpy included.
+  int64_t fee_jpy = 0;     // The payment method's service charge (konbini, Pay-easy).
   Channel channel = Channel::kApi;
   std::string idempotency_key;
   std::string failure_reason;

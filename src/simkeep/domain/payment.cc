@@ -34,6 +34,7 @@ constexpr std::array<KonbiniStore, 6> kAllKonbiniStores = {
     KonbiniStore::kMinistop,    KonbiniStore::kDailyYamazaki, KonbiniStore::kSeicomart};
 constexpr std::array<const char*, 6> kPaymentStatusNames = {
     "pending", "requires_action", "succeeded", "failed", "canceled", "refunded"};
+constexpr std::array<const char*, 3> kRefundStatusNames = {"pending", "succeeded", "failed"};
 constexpr std::array<const char*, 6> kActionKindNames = {"none",    "redirect", "qr_code",
                                                          "konbini", "pay_easy", "bank_transfer"};
 
@@ -222,6 +223,35 @@ const MethodOffer* FindOffer(Channel channel, PaymentMethod method) {
     }
   }
   return nullptr;
+}
+
+const char* RefundStatusName(RefundStatus v) { return kRefundStatusNames[static_cast<size_t>(v)]; }
+std::optional<RefundStatus> ParseRefundStatus(std::string_view text) {
+  return ParseByName<RefundStatus>(kRefundStatusNames, text);
+}
+
+Result<void> CheckRefund(const Payment& payment, int64_t amount_jpy) {
+  if (amount_jpy <= 0) {
+    return InvalidArgument("refund_amount_invalid", "amount_jpy must be at least 1 yen.");
+  }
+  if (!Refundable(payment.method)) {
+    return FailedPrecondition("payment_not_refundable",
+                              std::string("A ") + PaymentMethodName(payment.method) +
+                                  " payment cannot be refunded: money goes back only to the card "
+                                  "or wallet it came from, and stored balance is never paid out.");
+  }
+  if (payment.status != PaymentStatus::kSucceeded) {
+    return FailedPrecondition("payment_not_refundable",
+                              std::string("The payment is ") + PaymentStatusName(payment.status) +
+                                  "; only a succeeded payment can be refunded.");
+  }
+  const int64_t left = payment.amount_jpy - payment.refunded_jpy;
+  if (amount_jpy > left) {
+    return FailedPrecondition("refund_exceeds_payment", "At most " + std::to_string(left) +
+                                                            " yen of this payment can still "
+                                                            "be refunded.");
+  }
+  return Ok();
 }
 
 }  // namespace simkeep::domain

@@ -13,6 +13,7 @@
 
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
+#include "simkeep/base/result.h"
 
 namespace simkeep::domain {
 
@@ -144,7 +145,34 @@ struct Payment {
   PaymentAction action;  // While requires_action.
   Timestamp created_at;
   Timestamp updated_at;
+  std::optional<Timestamp> succeeded_at;  // When the money was collected.
 };
+
+enum class RefundStatus { kPending, kSucceeded, kFailed };
+const char* RefundStatusName(RefundStatus status);  // "pending", "succeeded", "failed"
+std::optional<RefundStatus> ParseRefundStatus(std::string_view text);
+
+// A refund of part or all of a succeeded payment, back to where it came from. Pending while the
+// provider is asked; the ledger is reversed when it succeeded.
+struct Refund {
+  RefundId id;
+  PaymentId payment_id;
+  OrderId order_id;
+  int64_t amount_jpy = 0;
+  std::string reason;  // Why, in staff's words; never empty.
+  RefundStatus status = RefundStatus::kPending;
+  std::string failure_reason;
+  std::string provider_reference;
+  std::string requested_by;  // The API key id of the agent or admin.
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+// Whether `amount_jpy` more can be refunded of `payment`: it succeeded, its method is
+// refundable, and the refunds so far plus this one stay within what it collected. Reasons:
+// "refund_amount_invalid" (not positive), "payment_not_refundable" (method or status),
+// "refund_exceeds_payment".
+Result<void> CheckRefund(const Payment& payment, int64_t amount_jpy);
 
 }  // namespace simkeep::domain
 

@@ -24,6 +24,9 @@ namespace simkeep::http {
 namespace {
 
 constexpr size_t kIdempotencyKeyLengthMax = 255;
+// Provider calls block (on the network, for KOMOJU) for up to their deadline: enough threads
+// that slow answers do not queue the others.
+constexpr size_t kProviderThreads = 16;
 
 Error KeyInUse() {
   return Error{ErrorCode::kAborted,
@@ -211,7 +214,7 @@ struct CachedKey {
 
 struct Api::Impl {
   ApiDependencies deps;
-  boost::asio::thread_pool provider_pool{2};
+  boost::asio::thread_pool provider_pool{kProviderThreads};
   std::mutex keys_mutex;
   // Valid keys by token hash, each looked up again once it is kApiKeyCacheTtlMs old, so that a
   // key revoked through any instance sharing the database is refused here within that time.
@@ -242,14 +245,22 @@ struct Api::Impl {
   struct Placed {
     Response response;
     std::optional<domain::Payment> to_charge;  // A provider payment still to collect.
-    app::CardDetails card;
+    app::PaymentInput input;                   // What the provider needs to collect it.
+    std::optional<domain::Refund> to_refund;   // A refund still to ask the provider for.
   };
   using Place = std::function<Result<Placed>(app::Transaction&)>;
   // Runs `place` in the committer under the request's Idempotency-Key, if it has one (routes
   // that require a key check for it before decoding the body).
   void Write(const Request& request, const Principal& principal, Place place, Responder respond);
-  void ChargeAndFinish(domain::Payment payment, app::CardDetails card, std::string principal,
-                       std::string key, Responder respond);
+  // Collects a payment placed pending (on the provider pool) and answers with the outcome.
+  void ChargeAndFinish(domain::Payment payment, app::PaymentInput input, Responder respond);
+  // Asks the provider for a refund started in the request's write, records the outcome and
+  // completes the request's Idempotency-Key with the answer.
+  void RefundAndFinish(domain::Refund refund, std::string principal, std::string key,
+                       Responder respond);
+  // Completes the Idempotency-Key of the request that placed `view`'s order with the answer it
+  // would get now, unless the key was completed already (the first answer stands).
+  static Result<void> CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view);
 
   // Places a decoded order request (top-up, renewal, plan change) on `line_id` through the
   // committer under the request's Idempotency-Key; a card payment is then charged and recorded.
@@ -262,7 +273,9 @@ struct Api::Impl {
     if (!input) {
       return respond(Problem(input.error()));
     }
-    input->line_id = line_id;
+    if constexpr (requires { input->line_id; }) {
+      input->line_id = line_id;
+    }
     input->requester = requester;
     auto shared = std::make_shared<Input>(std::move(*input));
     Write(
@@ -272,11 +285,11 @@ struct Api::Impl {
           if (!view) {
             return view.error();
           }
-          Placed placed{OrderResponse(*view), std::nullopt, {}};
+          Placed placed{OrderResponse(*view), std::nullopt, {}, std::nullopt};
           if (view->order.status == domain::OrderStatus::kPending) {
             placed.to_charge = view->payment;
-            if constexpr (requires { shared->payment.card; }) {
-              placed.card = shared->payment.card;
+            if constexpr (requires { shared->payment; }) {
+              placed.input = shared->payment;
             }
           }
           return placed;
@@ -291,6 +304,16 @@ struct Api::Impl {
                     const std::vector<std::string>& parts, Responder respond);
   void HandleCatalog(const Request& request, const std::vector<std::string>& parts,
                      Responder respond);
+  void HandlePaymentMethods(const Request& request, const Principal& principal,
+                            const std::vector<std::string>& parts, Responder respond);
+  void HandlePayments(const Request& request, const Principal& principal,
+                      const std::vector<std::string>& parts, Responder respond);
+  void HandleWebhook(const Request& request, Responder respond);
+  void HandleRefunds(const Request& request, const Principal& principal,
+                     const PaymentId& payment_id, Responder respond);
+  // Runs `work` on the provider pool (it calls the provider and waits for the committer) and
+  // answers with what it returns.
+  void OnProviderPool(std::function<Response()> work, Responder respond);
   Response Metrics();
 };
 
@@ -388,9 +411,13 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
       return placed.error();
     }
     if (!key.empty()) {
-      app::IdempotencyRecord record{
-          principal.api_key_id,  key, hash, !placed->to_charge, placed->response.status,
-          placed->response.body, now};
+      app::IdempotencyRecord record{principal.api_key_id,
+                                    key,
+                                    hash,
+                                    !placed->to_charge && !placed->to_refund,
+                                    placed->response.status,
+                                    placed->response.body,
+                                    now};
       if (Result<void> stored = transaction.InsertIdempotency(record); !stored) {
         if (stored.error().reason == "idempotency_key_exists") {
           // Another instance sharing the database took the key while this one worked (its
@@ -419,9 +446,14 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
     }
     if (state->placed->to_charge) {
       // The provider call may block; it never runs on the committer thread.
+      boost::asio::post(provider_pool, [this, state, respond] {
+        ChargeAndFinish(*state->placed->to_charge, state->placed->input, respond);
+      });
+      return;
+    }
+    if (state->placed->to_refund) {
       boost::asio::post(provider_pool, [this, state, respond, key, principal] {
-        ChargeAndFinish(*state->placed->to_charge, state->placed->card, principal.api_key_id, key,
-                        respond);
+        RefundAndFinish(*state->placed->to_refund, principal.api_key_id, key, respond);
       });
       return;
     }
@@ -430,27 +462,69 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
   deps.committer->Submit(std::move(apply), std::move(done));
 }
 
-void Api::Impl::ChargeAndFinish(domain::Payment payment, app::CardDetails card,
-                                std::string principal, std::string key, Responder respond) {
-  const app::ChargeOutcome outcome = deps.orders->Charge(payment, card);
+void Api::Impl::ChargeAndFinish(domain::Payment payment, app::PaymentInput input,
+                                Responder respond) {
+  Result<app::OrderView> view = deps.payments->Collect(payment, input);
+  respond(view ? OrderResponse(*view) : Problem(view.error()));
+}
+
+namespace {
+
+// 201 once refunded, 202 while the provider's answer is unknown, 402 with the refund attached
+// when the provider refused it.
+Response RefundResponse(const app::RefundView& view) {
+  const Json refund = EncodeRefund(view);
+  if (view.refund.status == domain::RefundStatus::kFailed) {
+    Error error{ErrorCode::kFailedPrecondition,
+                view.refund.failure_reason,
+                "The provider refused the refund (" + view.refund.failure_reason + ").",
+                {}};
+    Json problem = EncodeProblem(error);
+    problem["status"] = 402;
+    problem["refund"] = refund;
+    Response response = JsonResponse(402, problem);
+    response.content_type = "application/problem+json";
+    return response;
+  }
+  return JsonResponse(view.refund.status == domain::RefundStatus::kPending ? 202 : 201, refund);
+}
+
+}  // namespace
+
+void Api::Impl::RefundAndFinish(domain::Refund refund, std::string principal, std::string key,
+                                Responder respond) {
   auto response = std::make_shared<Response>();
-  deps.committer->Submit(
-      [this, payment_id = payment.id, outcome, principal, key,
-       response](app::Transaction& transaction) -> Result<void> {
-        Result<app::OrderView> view =
-            deps.orders->ApplyChargeOutcome(transaction, payment_id, outcome);
-        if (!view) {
-          return view.error();
-        }
-        *response = OrderResponse(*view);
-        if (key.empty() || view->order.status == domain::OrderStatus::kPending) {
+  Result<app::RefundView> view = deps.payments->FinishRefund(
+      refund, [&](app::Transaction& transaction, const app::RefundView& recorded) -> Result<void> {
+        *response = RefundResponse(recorded);
+        if (key.empty()) {
           return Ok();
         }
         return transaction.CompleteIdempotency(principal, key, response->status, response->body);
-      },
-      [respond, response](Result<void> outcome_written) {
-        respond(outcome_written ? std::move(*response) : Problem(outcome_written.error()));
       });
+  respond(view ? std::move(*response) : Problem(view.error()));
+}
+
+Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction,
+                                         const app::OrderView& view) {
+  // The order keeps "<api key id>:<Idempotency-Key>".
+  const std::string& scoped = view.order.idempotency_key;
+  const size_t colon = scoped.find(':');
+  if (colon == std::string::npos || colon + 1 == scoped.size()) {
+    return Ok();
+  }
+  const std::string principal = scoped.substr(0, colon);
+  const std::string key = scoped.substr(colon + 1);
+  Result<std::optional<app::IdempotencyRecord>> record =
+      transaction.FindIdempotency(principal, key);
+  if (!record) {
+    return record.error();
+  }
+  if (!record->has_value() || (*record)->completed) {
+    return Ok();
+  }
+  const Response response = OrderResponse(view);
+  return transaction.CompleteIdempotency(principal, key, response.status, response.body);
 }
 
 Response Api::Impl::Metrics() {
@@ -505,6 +579,9 @@ void Api::Impl::Handle(Request request, Responder respond) {
   if (request.path != "/v1" && request.path.rfind("/v1/", 0) != 0) {
     return respond(RouteNotFound(request));
   }
+  if (request.path.rfind("/v1/webhooks/", 0) == 0) {
+    return HandleWebhook(request, std::move(respond));  // Signed by the provider, not a key.
+  }
   Result<Principal> principal = Authenticate(request);
   if (!principal) {
     return respond(Problem(principal.error()));
@@ -524,7 +601,225 @@ void Api::Impl::Route(const Request& request, const Principal& principal, Respon
   if (resource == "orders") {
     return HandleOrders(request, principal, parts, std::move(respond));
   }
+  if (resource == "payment-methods") {
+    return HandlePaymentMethods(request, principal, parts, std::move(respond));
+  }
+  if (resource == "payments") {
+    return HandlePayments(request, principal, parts, std::move(respond));
+  }
+  if (resource == "reports" && parts.size() == 3 && parts[2] == "reconciliation") {
+    if (request.method != "GET") {
+      return respond(MethodNotAllowed(request, "GET"));
+    }
+    if (!HasRole(principal, {"admin", "operator"})) {
+      return respond(Problem(Forbidden()));
+    }
+    std::optional<std::chrono::year_month_day> date = ParseIsoDate(request.Query("date"));
+    if (!date) {
+      return respond(
+          Problem(InvalidArgument("date_invalid", "date must be a day as YYYY-MM-DD (JST).")));
+    }
+    return OnProviderPool(
+        [this, day = *date] {
+          Result<app::ReconciliationReport> report = deps.payments->Reconcile(day);
+          return report ? JsonResponse(200, EncodeReconciliation(*report))
+                        : Problem(report.error());
+        },
+        std::move(respond));
+  }
   respond(RouteNotFound(request));
+}
+
+void Api::Impl::OnProviderPool(std::function<Response()> work, Responder respond) {
+  boost::asio::post(provider_pool,
+                    [work = std::move(work), respond = std::move(respond)] { respond(work()); });
+}
+
+void Api::Impl::HandlePaymentMethods(const Request& request, const Principal& principal,
+                                     const std::vector<std::string>& parts, Responder respond) {
+  if (parts.size() != 2) {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method != "GET") {
+    return respond(MethodNotAllowed(request, "GET"));
+  }
+  domain::Channel channel = ChannelFor(principal);
+  if (const std::string asked = request.Query("channel"); !asked.empty()) {
+    std::optional<domain::Channel> parsed = domain::ParseChannel(asked);
+    if (!parsed) {
+      return respond(Problem(InvalidArgument(
+          "channel_invalid",
+          "channel must be one of api, web, app, kiosk, store, partner, support, cli.")));
+    }
+    channel = *parsed;
+  }
+  Json data = Json::array();
+  for (const domain::MethodOffer& offer : domain::MethodsForChannel(channel)) {
+    if (!domain::ThroughProvider(offer.method) || deps.orders->provider().Supports(offer.method)) {
+      data.push_back(EncodeMethodOffer(offer));
+    }
+  }
+  respond(JsonResponse(200, Json{{"channel", domain::ChannelName(channel)},
+                                 {"provider", deps.orders->provider().name()},
+                                 {"data", data}}));
+}
+
+void Api::Impl::HandlePayments(const Request& request, const Principal& principal,
+                               const std::vector<std::string>& parts, Responder respond) {
+  if (parts.size() < 3 || parts.size() > 4) {
+    return respond(RouteNotFound(request));
+  }
+  const PaymentId payment_id{parts[2]};
+  const std::string action = parts.size() == 4 ? parts[3] : "";
+  if (action.empty()) {
+    if (request.method != "GET") {
+      return respond(MethodNotAllowed(request, "GET"));
+    }
+    if (!IsStaff(principal) && principal.role != "kiosk") {
+      return respond(Problem(Forbidden()));
+    }
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::optional<domain::Payment>> payment = transaction.FindPayment(payment_id);
+          if (!payment) {
+            return payment.error();
+          }
+          if (!payment->has_value()) {
+            return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
+          }
+          return JsonResponse(200, EncodePayment(**payment));
+        },
+        respond);
+  }
+  if (action == "refunds") {
+    return HandleRefunds(request, principal, payment_id, std::move(respond));
+  }
+  if (action != "refresh" && action != "simulate") {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "POST"));
+  }
+  if (action == "refresh") {
+    // Asks the provider now: after the customer came back from a redirect, or from support.
+    if (!IsStaff(principal) && principal.role != "kiosk") {
+      return respond(Problem(Forbidden()));
+    }
+    return OnProviderPool(
+        [this, payment_id] {
+          Result<app::OrderView> view = deps.payments->Refresh(payment_id);
+          return view ? JsonResponse(200, EncodeOrder(*view)) : Problem(view.error());
+        },
+        std::move(respond));
+  }
+  if (!HasRole(principal, {"admin", "operator"})) {
+    return respond(Problem(Forbidden()));
+  }
+  Result<Json> body = ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  const std::string outcome = body->value("outcome", std::string());
+  if (outcome != "succeeded" && outcome != "failed") {
+    return respond(
+        Problem(InvalidArgument("simulation_invalid", "outcome must be succeeded or failed.")));
+  }
+  const app::ChargeStatus status =
+      outcome == "succeeded" ? app::ChargeStatus::kSucceeded : app::ChargeStatus::kFailed;
+  OnProviderPool(
+      [this, payment_id, status] {
+        Result<app::OrderView> view = deps.payments->Simulate(payment_id, status);
+        return view ? JsonResponse(200, EncodeOrder(*view)) : Problem(view.error());
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleRefunds(const Request& request, const Principal& principal,
+                              const PaymentId& payment_id, Responder respond) {
+  if (request.method == "GET") {
+    if (!IsStaff(principal)) {
+      return respond(Problem(Forbidden()));
+    }
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::optional<domain::Payment>> payment = transaction.FindPayment(payment_id);
+          if (!payment) {
+            return payment.error();
+          }
+          if (!payment->has_value()) {
+            return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
+          }
+          Result<std::vector<domain::Refund>> refunds = transaction.ListRefunds(payment_id);
+          if (!refunds) {
+            return refunds.error();
+          }
+          Json data = Json::array();
+          for (domain::Refund& refund : *refunds) {
+            data.push_back(EncodeRefund(app::RefundView{std::move(refund), **payment}));
+          }
+          return JsonResponse(200, Json{{"data", data}});
+        },
+        respond);
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "GET, POST"));
+  }
+  if (!HasRole(principal, {"admin", "agent"})) {
+    return respond(Problem(Forbidden()));
+  }
+  if (request.Header("idempotency-key").empty()) {
+    return respond(Problem(InvalidArgument(
+        "idempotency_key_required", "This request moves money: send an Idempotency-Key header.")));
+  }
+  Result<Json> body = ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  Result<app::RefundInput> input = DecodeRefund(*body);
+  if (!input) {
+    return respond(Problem(input.error()));
+  }
+  input->payment_id = payment_id;
+  input->requested_by = principal.api_key_id;
+  auto shared = std::make_shared<app::RefundInput>(std::move(*input));
+  Write(
+      request, principal,
+      [this, shared](app::Transaction& transaction) -> Result<Placed> {
+        Result<app::RefundView> started = deps.orders->StartRefund(transaction, *shared);
+        if (!started) {
+          return started.error();
+        }
+        Placed placed{RefundResponse(*started), std::nullopt, {}, started->refund};
+        return placed;
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleWebhook(const Request& request, Responder respond) {
+  const std::vector<std::string> parts = SplitPath(request.path);
+  if (parts.size() != 3) {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "POST"));
+  }
+  if (parts[2] != deps.orders->provider().name()) {
+    return respond(
+        Problem(NotFound("provider_not_found", "This instance takes payments through " +
+                                                   std::string(deps.orders->provider().name()) +
+                                                   ", not " + parts[2] + ".")));
+  }
+  auto headers = std::make_shared<std::map<std::string, std::string>>(request.headers);
+  auto body = std::make_shared<std::string>(request.body);
+  OnProviderPool(
+      [this, headers, body] {
+        Result<bool> handled = deps.payments->HandleWebhook(*headers, *body);
+        if (!handled) {
+          return Problem(handled.error());
+        }
+        return JsonResponse(200, Json{{"received", true}, {"duplicate", !*handled}});
+      },
+      std::move(respond));
 }
 
 void Api::Impl::HandleCatalog(const Request& request, const std::vector<std::string>& parts,
@@ -592,7 +887,8 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
             if (!line) {
               return line.error();
             }
-            return Placed{JsonResponse(201, EncodeLine(*line, false)), std::nullopt, {}};
+            return Placed{
+                JsonResponse(201, EncodeLine(*line, false)), std::nullopt, {}, std::nullopt};
           },
           std::move(respond));
     }
@@ -786,6 +1082,32 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
 
 void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
                              const std::vector<std::string>& parts, Responder respond) {
+  if (parts.size() == 4 && parts[3] == "payments") {
+    // A new attempt to pay an order whose payment failed.
+    if (request.method != "POST") {
+      return respond(MethodNotAllowed(request, "POST"));
+    }
+    if (!IsStaff(principal) && principal.role != "kiosk") {
+      return respond(Problem(Forbidden()));
+    }
+    if (request.Header("idempotency-key").empty()) {
+      return respond(
+          Problem(InvalidArgument("idempotency_key_required",
+                                  "This request moves money: send an Idempotency-Key header.")));
+    }
+    Result<Json> body = ParseObject(request.body);
+    if (!body) {
+      return respond(Problem(body.error()));
+    }
+    Result<app::PayAgainInput> input = DecodePayAgain(*body);
+    if (input) {
+      input->order_id = OrderId{parts[2]};
+    }
+    const app::Requester requester{principal.role, ChannelFor(principal),
+                                   principal.api_key_id + ":" + request.Header("idempotency-key")};
+    return PlaceOrder(request, principal, std::move(input), LineId{}, requester,
+                      &app::OrderService::PayAgain, std::move(respond));
+  }
   if (parts.size() < 3 || parts.size() > 4 || (parts.size() == 4 && parts[3] != "receipt")) {
     return respond(RouteNotFound(request));
   }
@@ -831,7 +1153,9 @@ void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
       respond);
 }
 
-Api::Api(ApiDependencies dependencies) : impl_(std::make_unique<Impl>(std::move(dependencies))) {}
+Api::Api(ApiDependencies dependencies) : impl_(std::make_unique<Impl>(std::move(dependencies))) {
+  impl_->deps.payments->set_outcome_hook(&Impl::CompleteOrderKey);
+}
 
 Api::~Api() { impl_->provider_pool.join(); }
 
@@ -855,36 +1179,13 @@ Result<int> Api::RecoverPendingPayments() {
   }
   int resolved = 0;
   for (const domain::Payment& payment : pending) {
-    const app::ChargeOutcome outcome = impl_->deps.orders->Retrieve(payment);
-    if (outcome.status == app::ChargeStatus::kUnknown) {
-      continue;
+    Result<app::OrderView> view = impl_->deps.payments->Refresh(payment.id);
+    if (!view) {
+      return view.error();
     }
-    Result<void> applied =
-        impl_->deps.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
-          Result<app::OrderView> view =
-              impl_->deps.orders->ApplyChargeOutcome(transaction, payment.id, outcome);
-          if (!view) {
-            return view.error();
-          }
-          // The order keeps "<api key id>:<Idempotency-Key>"; complete that key so a retry of
-          // the interrupted request replays this outcome.
-          const std::string& scoped = view->order.idempotency_key;
-          const size_t colon = scoped.find(':');
-          if (colon == std::string::npos || colon + 1 == scoped.size()) {
-            return Ok();
-          }
-          const Response response = OrderResponse(*view);
-          Result<void> completed = transaction.CompleteIdempotency(
-              scoped.substr(0, colon), scoped.substr(colon + 1), response.status, response.body);
-          if (!completed && completed.error().code != ErrorCode::kNotFound) {
-            return completed;
-          }
-          return Ok();
-        });
-    if (!applied) {
-      return applied.error();
+    if (view->payment && view->payment->status != domain::PaymentStatus::kPending) {
+      ++resolved;
     }
-    ++resolved;
   }
   return resolved;
 }

@@ -9,6 +9,7 @@
 #include "simkeep/app/leader_loop.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/order_service.h"
+#include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
 #include "simkeep/http/server.h"
 
@@ -21,6 +22,7 @@ struct ApiDependencies {
   const app::ServiceContext* context = nullptr;
   const app::LineService* lines = nullptr;
   const app::OrderService* orders = nullptr;
+  app::PaymentCoordinator* payments = nullptr;
   std::string version = "0.1.0";
   // The instance's leader election, shown by /healthz and /metrics; null when it runs none
   // (tests), which reads as "not leader".
@@ -46,8 +48,8 @@ class Api {
   void Handle(Request request, Responder respond);
 
   // Resolves payments left pending by a crash between a provider call and its recording: asks
-  // the provider for each one's outcome and completes or fails its order. Returns how many were
-  // resolved. Call before serving.
+  // the provider for each one's outcome and records it (completing the request's
+  // Idempotency-Key). Returns how many were resolved. Call before serving.
   Result<int> RecoverPendingPayments();
 
  private:

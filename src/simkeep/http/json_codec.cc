@@ -88,6 +88,22 @@ Result<void> Finish(std::vector<FieldError>& errors) {
   return error;
 }
 
+const char* FlowName(domain::PaymentFlow flow) {
+  switch (flow) {
+    case domain::PaymentFlow::kInternal:
+      return "internal";
+    case domain::PaymentFlow::kCard:
+      return "card";
+    case domain::PaymentFlow::kRedirect:
+      return "redirect";
+    case domain::PaymentFlow::kQrCode:
+      return "qr_code";
+    case domain::PaymentFlow::kDeferred:
+      return "deferred";
+  }
+  return "internal";
+}
+
 app::PaymentInput DecodePayment(Fields& fields) {
   app::PaymentInput payment;
   const Json* object = fields.Object("payment", true);
@@ -108,6 +124,9 @@ app::PaymentInput DecodePayment(Fields& fields) {
       inner.errors().push_back(std::move(e));
     }
   }
+  payment.store = inner.String("store", payment.method == "konbini");
+  payment.return_url = inner.String("return_url", false);
+  payment.customer_email = inner.String("email", false);
   for (FieldError& e : inner.errors()) {
     fields.errors().push_back(std::move(e));
   }
@@ -203,6 +222,16 @@ Result<app::RenewalInput> DecodeRenewal(const Json& body) {
   Fields fields(body, "");
   app::RenewalInput input;
   input.plan_id = PlanId{fields.String("plan_id", true)};
+  input.payment = DecodePayment(fields);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Result<app::PayAgainInput> DecodePayAgain(const Json& body) {
+  Fields fields(body, "");
+  app::PayAgainInput input;
   input.payment = DecodePayment(fields);
   if (Result<void> done = Finish(fields.errors()); !done) {
     return done.error();
@@ -363,22 +392,120 @@ Json EncodeOrder(const app::OrderView& view) {
             {"receipt_number", order.receipt_number ? Json(*order.receipt_number) : Json(nullptr)},
             {"created_at", FormatRfc3339Jst(order.created_at)},
             {"completed_at", OptionalTime(order.completed_at)}};
-  if (view.payment) {
-    const domain::Payment& payment = *view.payment;
-    Json card = nullptr;
-    if (payment.method == domain::PaymentMethod::kCard) {
-      card = {{"brand", OptionalString(payment.card_brand)}, {"last4", payment.card_last4}};
-    }
-    json["payment"] = {{"payment_id", payment.id.value},
-                       {"method", domain::PaymentMethodName(payment.method)},
-                       {"provider", payment.provider},
-                       {"status", domain::PaymentStatusName(payment.status)},
-                       {"failure_reason", OptionalString(payment.failure_reason)},
-                       {"card", card}};
-  } else {
-    json["payment"] = nullptr;
-  }
+  json["fee_jpy"] = order.fee_jpy;
+  json["payment"] = view.payment ? EncodePayment(*view.payment) : Json(nullptr);
   return json;
+}
+
+Json EncodePayment(const domain::Payment& payment) {
+  Json card = nullptr;
+  if (payment.method == domain::PaymentMethod::kCard) {
+    card = {{"brand", OptionalString(payment.card_brand)},
+            {"last4", OptionalString(payment.card_last4)}};
+  }
+  Json next_action = nullptr;
+  if (payment.status == domain::PaymentStatus::kRequiresAction) {
+    const domain::PaymentAction& action = payment.action;
+    next_action = {{"type", domain::PaymentActionKindName(action.kind)},
+                   {"url", OptionalString(action.url)},
+                   {"qr_payload", OptionalString(action.qr_payload)},
+                   {"store", OptionalString(action.store)},
+                   {"payment_number", OptionalString(action.payment_number)},
+                   {"confirmation_number", OptionalString(action.confirmation_number)},
+                   {"institution_number", OptionalString(action.institution_number)},
+                   {"expires_at", OptionalTime(action.expires_at)}};
+  }
+  return Json{{"payment_id", payment.id.value},
+              {"order_id", payment.order_id.value},
+              {"method", domain::PaymentMethodName(payment.method)},
+              {"provider", payment.provider},
+              {"status", domain::PaymentStatusName(payment.status)},
+              {"amount_jpy", payment.amount_jpy},
+              {"refunded_jpy", payment.refunded_jpy},
+              {"failure_reason", OptionalString(payment.failure_reason)},
+              {"card", card},
+              {"next_action", next_action},
+              {"created_at", FormatRfc3339Jst(payment.created_at)},
+              {"succeeded_at", OptionalTime(payment.succeeded_at)}};
+}
+
+Json EncodeRefund(const app::RefundView& view) {
+  const domain::Refund& refund = view.refund;
+  return Json{{"refund_id", refund.id.value},
+              {"payment_id", refund.payment_id.value},
+              {"order_id", refund.order_id.value},
+              {"amount_jpy", refund.amount_jpy},
+              {"reason", refund.reason},
+              {"status", domain::RefundStatusName(refund.status)},
+              {"failure_reason", OptionalString(refund.failure_reason)},
+              {"created_at", FormatRfc3339Jst(refund.created_at)},
+              {"payment", EncodePayment(view.payment)}};
+}
+
+Result<app::RefundInput> DecodeRefund(const Json& body) {
+  Fields fields(body, "");
+  app::RefundInput input;
+  input.amount_jpy = fields.Integer("amount_jpy", true);
+  input.reason = fields.String("reason", true);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Json EncodeReconciliation(const app::ReconciliationReport& report) {
+  Json totals = Json::array();
+  for (const app::ReconciliationTotal& total : report.totals) {
+    totals.push_back({{"method", domain::PaymentMethodName(total.method)},
+                      {"provider_count", total.provider_count},
+                      {"provider_jpy", total.provider_jpy},
+                      {"ledger_count", total.ledger_count},
+                      {"ledger_jpy", total.ledger_jpy},
+                      {"provider_refunded_jpy", total.provider_refunded_jpy},
+                      {"ledger_refunded_jpy", total.ledger_refunded_jpy}});
+  }
+  Json mismatches = Json::array();
+  for (const app::ReconciliationMismatch& mismatch : report.mismatches) {
+    mismatches.push_back({{"kind", mismatch.kind},
+                          {"payment_id", mismatch.payment_id.value},
+                          {"method", domain::PaymentMethodName(mismatch.method)},
+                          {"provider_jpy", mismatch.provider_jpy},
+                          {"ledger_jpy", mismatch.ledger_jpy},
+                          {"detail", mismatch.detail}});
+  }
+  return Json{{"provider", report.provider},
+              {"date", report.date},
+              {"balanced", report.mismatches.empty()},
+              {"totals", totals},
+              {"mismatches", mismatches}};
+}
+
+std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view text) {
+  if (text.size() != 10) {
+    return std::nullopt;
+  }
+  std::optional<Timestamp> start = ParseRfc3339(std::string(text) + "T00:00:00+09:00");
+  if (!start) {
+    return std::nullopt;
+  }
+  return JstDate(*start);
+}
+
+Json EncodeMethodOffer(const domain::MethodOffer& offer) {
+  Json stores = nullptr;
+  if (offer.method == domain::PaymentMethod::kKonbini) {
+    stores = Json::array();
+    for (domain::KonbiniStore store : domain::AllKonbiniStores()) {
+      stores.push_back(domain::KonbiniStoreName(store));
+    }
+  }
+  return Json{{"method", domain::PaymentMethodName(offer.method)},
+              {"flow", FlowName(domain::FlowOf(offer.method))},
+              {"fee_jpy", offer.fee_jpy},
+              {"for_topup", offer.for_topup},
+              {"for_renewal", offer.for_renewal},
+              {"refundable", domain::Refundable(offer.method)},
+              {"stores", stores}};
 }
 
 Json EncodeReceipt(const domain::Receipt& receipt) {

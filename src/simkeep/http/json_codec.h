@@ -11,6 +11,7 @@
 
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/order_service.h"
+#include "simkeep/app/payment_coordinator.h"
 #include "simkeep/base/result.h"
 #include "simkeep/domain/catalog.h"
 #include "simkeep/domain/order.h"
@@ -32,6 +33,8 @@ Result<app::ProvisionRequest> DecodeProvision(const Json& body);
 Result<app::TopUpInput> DecodeTopUp(const Json& body);
 Result<app::RenewalInput> DecodeRenewal(const Json& body);
 Result<app::PlanChangeInput> DecodePlanChange(const Json& body);
+Result<app::PayAgainInput> DecodePayAgain(const Json& body);
+Result<app::RefundInput> DecodeRefund(const Json& body);
 
 // Encoders.
 Json EncodeCarrier(const domain::Carrier& carrier);
@@ -40,6 +43,12 @@ Json EncodePlan(const domain::Plan& plan, Timestamp now);
 Json EncodeLine(const domain::Line& line, bool mask_personal);
 Json EncodeStatus(const app::LineStatus& status, bool mask_personal);
 Json EncodeOrder(const app::OrderView& view);
+Json EncodePayment(const domain::Payment& payment);
+Json EncodeRefund(const app::RefundView& view);
+Json EncodeReconciliation(const app::ReconciliationReport& report);
+// "2026-11-22" as a date; nullopt unless exactly YYYY-MM-DD and a real date.
+std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view text);
+Json EncodeMethodOffer(const domain::MethodOffer& offer);
 Json EncodeReceipt(const domain::Receipt& receipt);
 Json EncodeEvent(const domain::LineEvent& event);
 

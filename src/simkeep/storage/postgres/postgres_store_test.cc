@@ -399,9 +399,14 @@ TEST_F(PostgresStoreTest, EveryUniqueKeyOfTheSchemaHasItsReason) {
   const std::set<std::string> without_reason = {
       "carrier_bands_pkey",       "ledger_transfers_pkey",  "line_events_pkey", "plan_bundles_pkey",
       "plan_throttle_steps_pkey", "schema_migrations_pkey", "sequences_pkey"};
+  // Primary and unique constraints, and unique indexes that back no constraint (partial ones).
   Result<std::string> names = Query(
-      "SELECT string_agg(conname, ',' ORDER BY conname) FROM pg_constraint "
-      "WHERE contype IN ('p', 'u') AND connamespace = current_schema()::regnamespace");
+      "SELECT string_agg(name, ',' ORDER BY name) FROM ("
+      "SELECT conname AS name FROM pg_constraint "
+      "WHERE contype IN ('p', 'u') AND connamespace = current_schema()::regnamespace "
+      "UNION SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+      "WHERE i.indisunique AND c.relnamespace = current_schema()::regnamespace "
+      "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)) n");
   ASSERT_TRUE(IsOk(names));
   std::set<std::string> in_schema;
   for (size_t start = 0; start <= names->size();) {

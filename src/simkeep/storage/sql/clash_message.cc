@@ -9,6 +9,9 @@ std::string ClashMessage(std::string_view reason) {
   if (reason == "msisdn_taken") {
     return "A line with this phone number is already provisioned.";
   }
+  if (reason == "payment_live_exists") {
+    return "This order already has a payment in progress or paid.";
+  }
   if (reason == "idempotency_key_exists") {
     return "This Idempotency-Key is already stored.";
   }

@@ -169,6 +169,19 @@ Result<std::optional<ledger::Transfer>> FindTransfer(Connection& connection, con
   return ReadOptional<ledger::Transfer>(*statement, internal::ReadTransfer<Statement>);
 }
 
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::vector<ledger::Transfer>> ListTransfersByReference(Connection& connection,
+                                                               std::string_view reference) {
+  static const std::string sql =
+      std::string(internal::kSelectTransfer) + " WHERE reference = ? ORDER BY seq";
+  Result<Statement> statement = connection.Prepare(sql.c_str());
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(reference);
+  return ReadAll<ledger::Transfer>(*statement, internal::ReadTransfer<Statement>);
+}
+
 // Accounts by id; transfers in write order.
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> ForEachAccount(Connection& connection,

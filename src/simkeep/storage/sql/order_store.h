@@ -32,11 +32,42 @@ namespace internal {
 
 inline constexpr const char* kSelectOrder =
     "SELECT order_id, line_id, kind, status, plan_id, amount_jpy, channel, idempotency_key, "
-    "failure_reason, receipt_number, created_at, completed_at FROM orders";
+    "failure_reason, receipt_number, created_at, completed_at, fee_jpy FROM orders";
 
 inline constexpr const char* kSelectPayment =
     "SELECT payment_id, order_id, method, provider, status, amount_jpy, failure_reason, "
-    "provider_reference, card_brand, card_last4, created_at, updated_at FROM payments";
+    "provider_reference, card_brand, card_last4, created_at, updated_at, refunded_jpy, "
+    "action_kind, action_url, qr_payload, konbini_store, payment_number, confirmation_number, "
+    "institution_number, action_expires_at, succeeded_at FROM payments";
+
+// The columns of a PaymentAction, in the order payments and sandbox_charges keep them:
+// action_kind, action_url, qr_payload, konbini_store, payment_number, confirmation_number,
+// institution_number, action_expires_at.
+template <SqlStatement Statement>
+domain::PaymentAction ReadAction(Statement& row) {
+  domain::PaymentAction action;
+  action.kind = row.ReadEnum(domain::ParsePaymentActionKind);
+  action.url = row.ReadText();
+  action.qr_payload = row.ReadText();
+  action.store = row.ReadText();
+  action.payment_number = row.ReadText();
+  action.confirmation_number = row.ReadText();
+  action.institution_number = row.ReadText();
+  action.expires_at = row.ReadOptionalTime();
+  return action;
+}
+
+template <SqlStatement Statement>
+void BindAction(Statement& statement, const domain::PaymentAction& action) {
+  statement.BindText(domain::PaymentActionKindName(action.kind))
+      .BindText(action.url)
+      .BindText(action.qr_payload)
+      .BindText(action.store)
+      .BindText(action.payment_number)
+      .BindText(action.confirmation_number)
+      .BindText(action.institution_number)
+      .BindOptionalTime(action.expires_at);
+}
 
 template <SqlStatement Statement>
 Result<domain::Order> ReadOrder(Statement& row) {
@@ -57,6 +88,7 @@ Result<domain::Order> ReadOrder(Statement& row) {
   }
   order.created_at = row.ReadTime();
   order.completed_at = row.ReadOptionalTime();
+  order.fee_jpy = row.ReadInt64();
   if (row.RowError()) {
     return *row.RowError();
   }
@@ -78,6 +110,9 @@ Result<domain::Payment> ReadPayment(Statement& row) {
   payment.card_last4 = row.ReadText();
   payment.created_at = row.ReadTime();
   payment.updated_at = row.ReadTime();
+  payment.refunded_jpy = row.ReadInt64();
+  payment.action = ReadAction(row);
+  payment.succeeded_at = row.ReadOptionalTime();
   if (row.RowError()) {
     return *row.RowError();
   }
@@ -90,8 +125,8 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<void> InsertOrder(Connection& connection, const domain::Order& order) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO orders (order_id, line_id, kind, status, plan_id, amount_jpy, channel, "
-      "idempotency_key, failure_reason, receipt_number, created_at, completed_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "idempotency_key, failure_reason, receipt_number, created_at, completed_at, fee_jpy) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -106,7 +141,8 @@ Result<void> InsertOrder(Connection& connection, const domain::Order& order) {
       .BindText(order.failure_reason)
       .BindOptionalText(order.receipt_number)
       .BindTime(order.created_at)
-      .BindOptionalTime(order.completed_at);
+      .BindOptionalTime(order.completed_at)
+      .BindInt64(order.fee_jpy);
   Result<void> inserted = statement->Run();
   return PreferPrimaryKeyClash(connection, std::move(inserted),
                                "SELECT 1 FROM orders WHERE order_id = ?", order.id.value,
@@ -114,13 +150,13 @@ Result<void> InsertOrder(Connection& connection, const domain::Order& order) {
 }
 
 // Writes what may change after an order is placed: status, plan_id, amount_jpy,
-// failure_reason, receipt_number and completed_at. What was asked for (line, kind, channel,
-// idempotency key, created_at) is fixed at insert. kNotFound "order_not_found".
+// failure_reason, receipt_number, completed_at and fee_jpy. What was asked for (line, kind,
+// channel, idempotency key, created_at) is fixed at insert. kNotFound "order_not_found".
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> UpdateOrder(Connection& connection, const domain::Order& order) {
   Result<Statement> statement = connection.PrepareWrite(
       "UPDATE orders SET status = ?, plan_id = ?, amount_jpy = ?, failure_reason = ?, "
-      "receipt_number = ?, completed_at = ? WHERE order_id = ?");
+      "receipt_number = ?, completed_at = ?, fee_jpy = ? WHERE order_id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -130,6 +166,7 @@ Result<void> UpdateOrder(Connection& connection, const domain::Order& order) {
       .BindText(order.failure_reason)
       .BindOptionalText(order.receipt_number)
       .BindOptionalTime(order.completed_at)
+      .BindInt64(order.fee_jpy)
       .BindText(order.id.value);
   Result<void> done = statement->Run();
   if (!done) {
@@ -188,8 +225,10 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<void> InsertPayment(Connection& connection, const domain::Payment& payment) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO payments (payment_id, order_id, method, provider, status, amount_jpy, "
-      "failure_reason, provider_reference, card_brand, card_last4, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "failure_reason, provider_reference, card_brand, card_last4, created_at, updated_at, "
+      "refunded_jpy, action_kind, action_url, qr_payload, konbini_store, payment_number, "
+      "confirmation_number, institution_number, action_expires_at, succeeded_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -204,8 +243,13 @@ Result<void> InsertPayment(Connection& connection, const domain::Payment& paymen
       .BindText(payment.card_brand)
       .BindText(payment.card_last4)
       .BindTime(payment.created_at)
-      .BindTime(payment.updated_at);
-  return statement->Run();
+      .BindTime(payment.updated_at)
+      .BindInt64(payment.refunded_jpy);
+  internal::BindAction(*statement, payment.action);
+  statement->BindOptionalTime(payment.succeeded_at);
+  return PreferPrimaryKeyClash(connection, statement->Run(),
+                               "SELECT 1 FROM payments WHERE payment_id = ?", payment.id.value,
+                               "payment_exists");
 }
 
 // Writes everything but payment_id, order_id, method and created_at.
@@ -214,8 +258,10 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<void> UpdatePayment(Connection& connection, const domain::Payment& payment) {
   Result<Statement> statement = connection.PrepareWrite(
       "UPDATE payments SET provider = ?, status = ?, amount_jpy = ?, failure_reason = ?, "
-      "provider_reference = ?, card_brand = ?, card_last4 = ?, updated_at = ? "
-      "WHERE payment_id = ?");
+      "provider_reference = ?, card_brand = ?, card_last4 = ?, updated_at = ?, "
+      "refunded_jpy = ?, action_kind = ?, action_url = ?, qr_payload = ?, konbini_store = ?, "
+      "payment_number = ?, confirmation_number = ?, institution_number = ?, "
+      "action_expires_at = ?, succeeded_at = ? WHERE payment_id = ?");
   if (!statement) {
     return statement.error();
   }
@@ -227,7 +273,9 @@ Result<void> UpdatePayment(Connection& connection, const domain::Payment& paymen
       .BindText(payment.card_brand)
       .BindText(payment.card_last4)
       .BindTime(payment.updated_at)
-      .BindText(payment.id.value);
+      .BindInt64(payment.refunded_jpy);
+  internal::BindAction(*statement, payment.action);
+  statement->BindOptionalTime(payment.succeeded_at).BindText(payment.id.value);
   Result<void> done = statement->Run();
   if (!done) {
     return done;
@@ -240,7 +288,10 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<std::optional<domain::Payment>> FindPayment(Connection& connection, PaymentKey key,
                                                    std::string_view value, RowLock lock) {
   static const LookupSql by_id(std::string(internal::kSelectPayment) + " WHERE payment_id = ?");
-  static const LookupSql by_order(std::string(internal::kSelectPayment) + " WHERE order_id = ?");
+  // The latest attempt.
+  static const LookupSql by_order(std::string(internal::kSelectPayment) +
+                                  " WHERE order_id = ? ORDER BY created_at DESC, payment_id DESC "
+                                  "LIMIT 1");
   const LookupSql& sql = key == PaymentKey::kId ? by_id : by_order;
   Result<Statement> statement = connection.Prepare(sql.For(lock));
   if (!statement) {
@@ -260,6 +311,47 @@ Result<std::vector<domain::Payment>> ListPendingPayments(Connection& connection,
     return statement.error();
   }
   statement->BindInt64(ClampLimit(limit, kListRowsMax));
+  return ReadAll<domain::Payment>(*statement, internal::ReadPayment<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::vector<domain::Payment>> ListPaymentsForOrder(Connection& connection,
+                                                          const OrderId& id) {
+  static const std::string sql =
+      std::string(internal::kSelectPayment) + " WHERE order_id = ? ORDER BY created_at, payment_id";
+  Result<Statement> statement = connection.Prepare(sql.c_str());
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(id.value);
+  return ReadAll<domain::Payment>(*statement, internal::ReadPayment<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::vector<domain::Payment>> ListPaymentsDue(Connection& connection, Timestamp now,
+                                                     int limit) {
+  static const std::string sql = std::string(internal::kSelectPayment) +
+                                 " WHERE status = 'requires_action' AND action_expires_at <= ? "
+                                 "ORDER BY action_expires_at, payment_id LIMIT ?";
+  Result<Statement> statement = connection.Prepare(sql.c_str());
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindTime(now).BindInt64(ClampLimit(limit, kListRowsMax));
+  return ReadAll<domain::Payment>(*statement, internal::ReadPayment<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::vector<domain::Payment>> ListPaymentsSucceededBetween(Connection& connection,
+                                                                  Timestamp from, Timestamp to) {
+  static const std::string sql = std::string(internal::kSelectPayment) +
+                                 " WHERE succeeded_at >= ? AND succeeded_at < ? "
+                                 "ORDER BY succeeded_at, payment_id";
+  Result<Statement> statement = connection.Prepare(sql.c_str());
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindTime(from).BindTime(to);
   return ReadAll<domain::Payment>(*statement, internal::ReadPayment<Statement>);
 }
 

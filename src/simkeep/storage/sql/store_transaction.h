@@ -77,6 +77,8 @@ class StoreTransaction final : public app::Transaction {
   Result<void> UpdateAccount(const ledger::Account& account) override;
   Result<void> InsertTransfer(const ledger::Transfer& transfer) override;
   Result<std::optional<ledger::Transfer>> FindTransfer(const TransferId& id) override;
+  Result<std::vector<ledger::Transfer>> ListTransfersByReference(
+      std::string_view reference) override;
   Result<void> ForEachAccount(
       const std::function<Result<void>(const ledger::Account&)>& callback) override;
   Result<void> ForEachTransfer(
@@ -85,7 +87,8 @@ class StoreTransaction final : public app::Transaction {
   // Orders, payments, receipts. UpdateOrder writes the outcome (status, plan_id, amount_jpy,
   // failure_reason, receipt_number, completed_at); what was asked for is fixed at insert.
   // UpdatePayment writes all but id, order, method and created_at. A ListOrders cursor naming
-  // no stored order yields an empty page. One payment per order ("payment_exists").
+  // no stored order yields an empty page. At most one open or collected payment per order
+  // ("payment_live_exists"). FindRefund and FindSandboxCharge lock like FindPayment.
   // InsertReceipt writes the receipt, its lines and its per-rate totals all or nothing.
   // NextSequenceValue holds the counter's row until the transaction ends, so concurrent
   // transactions take numbers one after the other, without gaps.
@@ -101,6 +104,24 @@ class StoreTransaction final : public app::Transaction {
   Result<std::optional<domain::Payment>> FindPayment(const PaymentId& id) override;
   Result<std::optional<domain::Payment>> FindPaymentByOrder(const OrderId& id) override;
   Result<std::vector<domain::Payment>> ListPendingPayments(int limit) override;
+  Result<std::vector<domain::Payment>> ListPaymentsForOrder(const OrderId& id) override;
+  Result<std::vector<domain::Payment>> ListPaymentsDue(Timestamp now, int limit) override;
+  Result<std::vector<domain::Payment>> ListPaymentsSucceededBetween(Timestamp from,
+                                                                    Timestamp to) override;
+  Result<void> InsertRefund(const domain::Refund& refund) override;
+  Result<void> UpdateRefund(const domain::Refund& refund) override;
+  Result<std::optional<domain::Refund>> FindRefund(const RefundId& id) override;
+  Result<std::vector<domain::Refund>> ListRefunds(const PaymentId& payment_id) override;
+  Result<std::vector<domain::Refund>> ListPendingRefunds(int limit) override;
+  Result<void> InsertWebhookDelivery(const app::StoredWebhook& delivery) override;
+  Result<void> InsertSandboxCharge(const app::SandboxCharge& charge) override;
+  Result<void> UpdateSandboxCharge(const app::SandboxCharge& charge) override;
+  Result<std::optional<app::SandboxCharge>> FindSandboxCharge(const PaymentId& id) override;
+  Result<std::vector<app::SandboxCharge>> ListSandboxChargesCaptured(Timestamp from,
+                                                                     Timestamp to) override;
+  Result<void> InsertSandboxRefund(const RefundId& id, const PaymentId& payment_id,
+                                   int64_t amount_jpy, Timestamp at) override;
+  Result<std::optional<int64_t>> FindSandboxRefund(const RefundId& id) override;
   Result<int64_t> NextSequenceValue(std::string_view name) override;
   Result<void> InsertReceipt(const domain::Receipt& receipt) override;
   Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;

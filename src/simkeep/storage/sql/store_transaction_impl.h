@@ -10,6 +10,7 @@
 #include "simkeep/storage/sql/ledger_store.h"
 #include "simkeep/storage/sql/line_store.h"
 #include "simkeep/storage/sql/order_store.h"
+#include "simkeep/storage/sql/payment_store.h"
 #include "simkeep/storage/sql/receipt_store.h"
 #include "simkeep/storage/sql/rows.h"
 #include "simkeep/storage/sql/statement.h"
@@ -196,6 +197,102 @@ template <typename Connection, typename Dialect>
 Result<std::vector<domain::Payment>> StoreTransaction<Connection, Dialect>::ListPendingPayments(
     int limit) {
   return sql::ListPendingPayments(connection_, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Payment>> StoreTransaction<Connection, Dialect>::ListPaymentsForOrder(
+    const OrderId& id) {
+  return sql::ListPaymentsForOrder(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Payment>> StoreTransaction<Connection, Dialect>::ListPaymentsDue(
+    Timestamp now, int limit) {
+  return sql::ListPaymentsDue(connection_, now, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Payment>>
+StoreTransaction<Connection, Dialect>::ListPaymentsSucceededBetween(Timestamp from, Timestamp to) {
+  return sql::ListPaymentsSucceededBetween(connection_, from, to);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertRefund(const domain::Refund& refund) {
+  return sql::InsertRefund(connection_, refund);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateRefund(const domain::Refund& refund) {
+  return sql::UpdateRefund(connection_, refund);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Refund>> StoreTransaction<Connection, Dialect>::FindRefund(
+    const RefundId& id) {
+  return sql::FindRefund(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Refund>> StoreTransaction<Connection, Dialect>::ListRefunds(
+    const PaymentId& payment_id) {
+  return sql::ListRefunds(connection_, payment_id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Refund>> StoreTransaction<Connection, Dialect>::ListPendingRefunds(
+    int limit) {
+  return sql::ListPendingRefunds(connection_, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertWebhookDelivery(
+    const app::StoredWebhook& delivery) {
+  return sql::InsertWebhookDelivery(connection_, delivery);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertSandboxCharge(
+    const app::SandboxCharge& charge) {
+  return sql::InsertSandboxCharge(connection_, charge);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateSandboxCharge(
+    const app::SandboxCharge& charge) {
+  return sql::UpdateSandboxCharge(connection_, charge);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<app::SandboxCharge>> StoreTransaction<Connection, Dialect>::FindSandboxCharge(
+    const PaymentId& id) {
+  return sql::FindSandboxCharge(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<app::SandboxCharge>>
+StoreTransaction<Connection, Dialect>::ListSandboxChargesCaptured(Timestamp from, Timestamp to) {
+  return sql::ListSandboxChargesCaptured(connection_, from, to);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertSandboxRefund(const RefundId& id,
+                                                                        const PaymentId& payment_id,
+                                                                        int64_t amount_jpy,
+                                                                        Timestamp at) {
+  return sql::InsertSandboxRefund(connection_, id, payment_id, amount_jpy, at);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<int64_t>> StoreTransaction<Connection, Dialect>::FindSandboxRefund(
+    const RefundId& id) {
+  return sql::FindSandboxRefund(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<ledger::Transfer>>
+StoreTransaction<Connection, Dialect>::ListTransfersByReference(std::string_view reference) {
+  return sql::ListTransfersByReference(connection_, reference);
 }
 
 template <typename Connection, typename Dialect>

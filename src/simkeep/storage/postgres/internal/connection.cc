@@ -18,7 +18,8 @@ namespace simkeep::storage::postgres::internal {
 namespace {
 
 struct UniqueKeyReason {
-  std::string_view constraint;  // As PostgreSQL names it: <table>_pkey, <table>_<column>_key.
+  std::string_view constraint;  // As PostgreSQL names it: <table>_pkey, <table>_<column>_key,
+                                // or a unique index's own name.
   std::string_view reason;
 };
 
@@ -26,7 +27,7 @@ struct UniqueKeyReason {
 // documents for it; the same reasons the SQLite adapter gives. The remaining keys
 // (schema_migrations, sequences, the position keys of catalog children, the seq identities)
 // cannot clash through the port and report "duplicate_key".
-constexpr std::array<UniqueKeyReason, 22> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 26> kUniqueKeyReasons{{
     {"lines_pkey", "line_exists"},
     {"lines_iccid_key", "iccid_taken"},
     {"lines_msisdn_key", "msisdn_taken"},
@@ -36,7 +37,11 @@ constexpr std::array<UniqueKeyReason, 22> kUniqueKeyReasons{{
     {"orders_pkey", "order_exists"},
     {"orders_receipt_number_key", "receipt_exists"},
     {"payments_pkey", "payment_exists"},
-    {"payments_order_id_key", "payment_exists"},
+    {"payments_one_live_per_order", "payment_live_exists"},
+    {"refunds_pkey", "refund_exists"},
+    {"webhook_deliveries_pkey", "webhook_delivery_exists"},
+    {"sandbox_charges_pkey", "sandbox_charge_exists"},
+    {"sandbox_refunds_pkey", "sandbox_refund_exists"},
     {"receipts_pkey", "receipt_exists"},
     {"receipts_order_id_key", "receipt_exists"},
     {"receipt_lines_pkey", "receipt_exists"},

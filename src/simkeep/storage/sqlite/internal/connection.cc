@@ -18,7 +18,7 @@ struct UniqueKeyReason {
 };
 
 // Every unique key of the schema and the reason app/ports.h documents for a clash on it.
-constexpr std::array<UniqueKeyReason, 22> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 26> kUniqueKeyReasons{{
     {"lines.line_id", "line_exists"},
     {"lines.iccid", "iccid_taken"},
     {"lines.msisdn", "msisdn_taken"},
@@ -28,7 +28,11 @@ constexpr std::array<UniqueKeyReason, 22> kUniqueKeyReasons{{
     {"orders.order_id", "order_exists"},
     {"orders.receipt_number", "receipt_exists"},
     {"payments.payment_id", "payment_exists"},
-    {"payments.order_id", "payment_exists"},
+    {"payments.order_id", "payment_live_exists"},  // The partial index of live attempts.
+    {"refunds.refund_id", "refund_exists"},
+    {"webhook_deliveries.provider", "webhook_delivery_exists"},
+    {"sandbox_charges.payment_id", "sandbox_charge_exists"},
+    {"sandbox_refunds.refund_id", "sandbox_refund_exists"},
     {"receipts.receipt_number", "receipt_exists"},
     {"receipts.order_id", "receipt_exists"},
     {"receipt_lines.receipt_number", "receipt_exists"},
