@@ -7,10 +7,10 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build pkg-config git
           libboost-dev libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
           libcli11-dev libssl-dev libsodium-dev libqrencode-dev libjemalloc-dev
-          curl jq)
+          libcurl4-openssl-dev curl jq)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-jsonschema
-            clang-format-14 postgresql-15)
+            clang-format-14 postgresql-15 openssl)
 fi
 
 missing=()

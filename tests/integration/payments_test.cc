@@ -15,6 +15,7 @@
 #include "simkeep/app/audit_service.h"
 #include "simkeep/app/limits.h"
 #include "simkeep/base/time.h"
+#include "simkeep/i18n/messages.h"
 #include "simkeep/payments/sandbox/sandbox_provider.h"
 #include "test_server.h"
 
@@ -238,6 +239,73 @@ TEST_F(PaymentsTest, ADeclinedAttemptCanBeFollowedByAnother) {
   EXPECT_EQ(replay.status, 402);
   EXPECT_EQ(replay.headers["idempotent-replayed"], "true");
   ExpectAuditPasses();
+}
+
+TEST_F(PaymentsTest, AFailureSaysWhatToTryInTheCustomersLanguage) {
+  const std::string line = NewLine();
+  const Json body = {{"amount_jpy", 1000}, {"payment", CardPayment("4000000000009995")}};
+  const std::map<std::string, std::string> headers = {{"Authorization", "Bearer " + admin_},
+                                                      {"Idempotency-Key", "ja-1"},
+                                                      {"Content-Type", "application/json"},
+                                                      {"Accept-Language", "ja-JP,ja;q=0.9"}};
+  HttpResult declined =
+      Send(server_.port(), "POST", "/v1/lines/" + line + "/topups", body.dump(), headers);
+  ASSERT_EQ(declined.status, 402) << declined.body;
+  EXPECT_EQ(declined.json["code"], "insufficient_funds");
+  EXPECT_EQ(declined.json["language"], "ja");
+  const std::string detail = declined.json["detail"];
+  EXPECT_EQ(detail, i18n::Translate(i18n::Language::kJa, "payment.failure.insufficient_funds"));
+  EXPECT_NE(detail, i18n::Translate(i18n::Language::kEn, "payment.failure.insufficient_funds"));
+  ASSERT_GE(declined.json["advice"].size(), 1u);
+  EXPECT_EQ(declined.json["advice"][0]["code"], "try_another_method");
+  EXPECT_FALSE(declined.json["advice"][0]["message"].get<std::string>().empty());
+  // Replayed as it was first answered.
+  HttpResult replay =
+      Send(server_.port(), "POST", "/v1/lines/" + line + "/topups", body.dump(), headers);
+  EXPECT_EQ(replay.body, declined.body);
+  // Traditional Chinese for a Taiwanese browser; English when nothing matches.
+  std::map<std::string, std::string> zh = headers;
+  zh["Idempotency-Key"] = "zh-1";
+  zh["Accept-Language"] = "zh-TW";
+  EXPECT_EQ(Send(server_.port(), "POST", "/v1/lines/" + line + "/topups", body.dump(), zh)
+                .json["language"],
+            "zh-Hant");
+  std::map<std::string, std::string> other = headers;
+  other["Idempotency-Key"] = "fr-1";
+  other["Accept-Language"] = "fr";
+  EXPECT_EQ(Send(server_.port(), "POST", "/v1/lines/" + line + "/topups", body.dump(), other)
+                .json["language"],
+            "en");
+}
+
+TEST_F(PaymentsTest, TheSandboxPagePlaysTheCustomer) {
+  const std::string line = NewLine();
+  HttpResult wallet = TopUp(line, 1200, Pay("linepay"), "linepay");
+  const std::string url = wallet.json["payment"]["next_action"]["url"];
+  const std::string path = url.substr(url.find("/sandbox/pay/"));
+  EXPECT_EQ(path, "/sandbox/pay/" + wallet.json["payment"]["payment_id"].get<std::string>());
+  HttpResult shown = Send(server_.port(), "GET", path);
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_EQ(shown.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_NE(shown.body.find("value=\"approve\""), std::string::npos);
+  EXPECT_NE(shown.body.find("value=\"decline\""), std::string::npos);
+  HttpResult approved = Send(server_.port(), "POST", path, "decision=approve",
+                             {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  EXPECT_NE(approved.body.find("succeeded"), std::string::npos);
+  EXPECT_EQ(Balance(line), 1200);
+  // A konbini payment's page shows how to pay at that chain, in the customer's language.
+  HttpResult konbini = TopUp(line, 800, Pay("konbini"), "konbini");
+  const std::string konbini_path =
+      "/sandbox/pay/" + konbini.json["payment"]["payment_id"].get<std::string>();
+  HttpResult instructions =
+      Send(server_.port(), "GET", konbini_path, "", {{"Accept-Language", "ja"}});
+  EXPECT_NE(instructions.body.find(
+                konbini.json["payment"]["next_action"]["payment_number"].get<std::string>()),
+            std::string::npos);
+  EXPECT_NE(instructions.body.find("lang=\"ja\""), std::string::npos);
+  EXPECT_EQ(Send(server_.port(), "POST", konbini_path, "decision=maybe").status, 400);
+  EXPECT_EQ(Send(server_.port(), "GET", "/sandbox/pay/pay_nothing").status, 404);
 }
 
 TEST_F(PaymentsTest, AnUnpaidKonbiniPaymentExpiresAfter235959JstAndMovesNoMoney) {

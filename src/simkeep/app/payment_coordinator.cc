@@ -49,7 +49,7 @@ Result<std::optional<domain::Payment>> PaymentCoordinator::LoadPayment(const Pay
 }
 
 Result<OrderView> PaymentCoordinator::Collect(const domain::Payment& payment,
-                                              const PaymentInput& input) {
+                                              const PaymentInput& input, const OutcomeHook& hook) {
   const ChargeOutcome outcome = orders_.Charge(payment, input);
   // The first answer completes the request's key whatever it is, so that a retry replays it
   // (a waiting payment's numbers included) instead of waiting for the outcome.
@@ -60,8 +60,9 @@ Result<OrderView> PaymentCoordinator::Collect(const domain::Payment& payment,
     if (!applied) {
       return applied.error();
     }
-    if (outcome_hook_) {
-      if (Result<void> hooked = outcome_hook_(transaction, *applied); !hooked) {
+    const OutcomeHook& run = hook ? hook : outcome_hook_;
+    if (run) {
+      if (Result<void> hooked = run(transaction, *applied); !hooked) {
         return hooked;
       }
     }

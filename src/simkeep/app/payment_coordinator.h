@@ -82,8 +82,10 @@ class PaymentCoordinator {
   void set_outcome_hook(OutcomeHook hook) { outcome_hook_ = std::move(hook); }
 
   // Charges a payment placed pending (the input carries what the provider needs and simkeep
-  // never stores: the card) and records the outcome.
-  Result<OrderView> Collect(const domain::Payment& payment, const PaymentInput& input);
+  // never stores: the card) and records the outcome, running `hook` (default: the outcome hook)
+  // in the same transaction.
+  Result<OrderView> Collect(const domain::Payment& payment, const PaymentInput& input,
+                            const OutcomeHook& hook = nullptr);
 
   // Asks the provider what became of a payment and records it. kNotFound "payment_not_found".
   Result<OrderView> Refresh(const PaymentId& id);

@@ -379,6 +379,18 @@ int Main(int argc, char** argv) {
   cli.add_option("--public-url", global.runtime.public_url,
                  "Where customers reach this server (the sandbox's wallet pages); default "
                  "http://localhost:8080, or $SIMKEEP_PUBLIC_URL");
+  cli.add_option("--payment-provider", global.runtime.payment_provider,
+                 "Who collects cards, wallets and konbini payments: sandbox (default) or komoju "
+                 "(secrets from $SIMKEEP_KOMOJU_SECRET_KEY and $SIMKEEP_KOMOJU_WEBHOOK_SECRET)");
+  cli.add_option("--komoju-url", global.runtime.komoju_url,
+                 "KOMOJU's API (default "
+                 "https://komoju.com)");
+  if (const char* env = std::getenv("SIMKEEP_KOMOJU_SECRET_KEY"); env != nullptr) {
+    global.runtime.komoju_secret_key = env;
+  }
+  if (const char* env = std::getenv("SIMKEEP_KOMOJU_WEBHOOK_SECRET"); env != nullptr) {
+    global.runtime.komoju_webhook_secret = env;
+  }
   if (const char* env = std::getenv("SIMKEEP_SANDBOX_WEBHOOK_SECRET");
       env != nullptr && *env != '\0') {
     global.runtime.sandbox_webhook_secret = env;

@@ -13,6 +13,7 @@
 #include "simkeep/cli/sodium_sealer.h"
 #include "simkeep/config/catalog_file.h"
 #include "simkeep/http/api.h"
+#include "simkeep/payments/komoju/komoju_provider.h"
 #include "simkeep/payments/sandbox/sandbox_provider.h"
 #include "simkeep/storage/postgres/leader_lock.h"
 #include "simkeep/storage/postgres/postgres_database.h"
@@ -187,6 +188,37 @@ Result<std::unique_ptr<app::LeaderLease>> OpenLeaderLease(const std::string& url
   return std::unique_ptr<app::LeaderLease>(std::move(*lock));
 }
 
+namespace {
+
+// The provider named in `options`. kInvalidArgument "payment_provider_invalid" for an unknown
+// name; the errors of KomojuProvider::Create (a missing secret key, a URL that is not HTTPS).
+Result<std::unique_ptr<app::PaymentProvider>> MakePaymentProvider(const RuntimeOptions& options,
+                                                                  app::Database& database,
+                                                                  const Clock& clock) {
+  if (options.payment_provider == "sandbox") {
+    return std::unique_ptr<app::PaymentProvider>(std::make_unique<payments::SandboxProvider>(
+        database, clock,
+        payments::SandboxOptions{options.public_url, options.sandbox_webhook_secret}));
+  }
+  if (options.payment_provider == "komoju") {
+    payments::KomojuConfig config;
+    config.base_url = options.komoju_url;
+    config.secret_key = options.komoju_secret_key;
+    config.webhook_secret = options.komoju_webhook_secret;
+    Result<std::unique_ptr<payments::KomojuProvider>> komoju =
+        payments::KomojuProvider::Create(std::move(config));
+    if (!komoju) {
+      return komoju.error();
+    }
+    return std::unique_ptr<app::PaymentProvider>(std::move(*komoju));
+  }
+  return InvalidArgument(
+      "payment_provider_invalid",
+      "--payment-provider must be sandbox or komoju, not '" + options.payment_provider + "'.");
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<Clock> clock,
                                              std::unique_ptr<IdGenerator> ids) {
@@ -210,9 +242,12 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   if (Result<int> migrated = runtime->database->Migrate(); !migrated) {
     return migrated.error();
   }
-  runtime->payment_provider = std::make_unique<payments::SandboxProvider>(
-      *runtime->database, *runtime->clock,
-      payments::SandboxOptions{options.public_url, options.sandbox_webhook_secret});
+  Result<std::unique_ptr<app::PaymentProvider>> provider =
+      MakePaymentProvider(options, *runtime->database, *runtime->clock);
+  if (!provider) {
+    return provider.error();
+  }
+  runtime->payment_provider = std::move(*provider);
   runtime->reads = std::make_unique<app::ReadPool>(*runtime->database);
   const size_t batch_size_max = runtime->database->backend() == "postgresql"
                                     ? app::kPostgresCommitBatchSizeMax

@@ -28,6 +28,11 @@ struct RuntimeOptions {
   std::string public_url = "http://localhost:8080";
   // The secret the sandbox provider signs and checks its webhooks with.
   std::string sandbox_webhook_secret = "whsec_sandbox";
+  // Who collects payments other than cash and balance: "sandbox" (the default) or "komoju".
+  std::string payment_provider = "sandbox";
+  std::string komoju_url = "https://komoju.com";
+  std::string komoju_secret_key;      // Required for "komoju"; from the environment only.
+  std::string komoju_webhook_secret;  // Required for "komoju"; from the environment only.
 };
 
 // Everything a command needs, wired together: the migrated database, the committer, the catalog

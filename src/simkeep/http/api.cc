@@ -16,9 +16,13 @@
 #include "simkeep/app/limits.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/activation_code.h"
+#include "simkeep/domain/payment_failure.h"
 #include "simkeep/http/json_codec.h"
 #include "simkeep/http/qr_svg.h"
 #include "simkeep/http/receipt_html.h"
+#include "simkeep/http/sandbox_page.h"
+#include "simkeep/i18n/language.h"
+#include "simkeep/i18n/messages.h"
 
 namespace simkeep::http {
 namespace {
@@ -55,40 +59,46 @@ Response Problem(const Error& error) {
   return response;
 }
 
-// A human sentence for each payment failure reason (the reason itself is the stable code).
-std::string PaymentFailureMessage(const std::string& reason) {
-  if (reason == "card_declined") {
-    return "The card was declined. Try another card or another way to pay.";
+// The 402 problem for a payment that failed: `code` is the stable reason, `detail` a sentence
+// the customer understands in `language`, `advice` what to try next (stable codes, most useful
+// first, with their sentences), and the order or refund attached.
+Json PaymentProblem(const std::string& reason, i18n::Language language) {
+  const std::string key = "payment.failure." + reason;
+  std::string detail = i18n::HasKey(language, key)
+                           ? i18n::Translate(language, key)
+                           : i18n::Translate(language, "payment.failure.processing_error");
+  Error error{ErrorCode::kFailedPrecondition, reason, std::move(detail), {}};
+  Json problem = EncodeProblem(error);
+  problem["status"] = 402;
+  Json advice = Json::array();
+  for (domain::PaymentAdvice item : domain::AdviceFor(reason)) {
+    const std::string name = domain::PaymentAdviceName(item);
+    advice.push_back(
+        {{"code", name}, {"message", i18n::Translate(language, "payment.advice." + name)}});
   }
-  if (reason == "insufficient_funds") {
-    return "The card has insufficient funds.";
-  }
-  if (reason == "expired_card") {
-    return "The card has expired.";
-  }
-  if (reason == "limit_exceeded") {
-    return "The card's limit would be exceeded.";
-  }
-  return "The payment failed (" + reason + ").";
+  problem["advice"] = std::move(advice);
+  problem["language"] = i18n::LanguageTag(language);
+  return problem;
 }
 
-// The answer for a placed order: 201 when completed, 202 while its payment is still pending,
-// 402 with the order attached when the payment failed.
-Response OrderResponse(const app::OrderView& view) {
+// The answer for a placed order: 201 when completed, 202 while its payment is pending or waits
+// for the customer, 402 with the order attached when the payment failed or expired.
+Response OrderResponse(const app::OrderView& view, i18n::Language language = i18n::Language::kEn) {
   const Json order = EncodeOrder(view);
-  if (view.order.status == domain::OrderStatus::kFailed) {
-    Error error{ErrorCode::kFailedPrecondition,
-                view.order.failure_reason,
-                PaymentFailureMessage(view.order.failure_reason),
-                {}};
-    Json problem = EncodeProblem(error);
-    problem["status"] = 402;
+  if (view.order.status == domain::OrderStatus::kFailed ||
+      view.order.status == domain::OrderStatus::kExpired) {
+    Json problem = PaymentProblem(view.order.failure_reason, language);
     problem["order"] = order;
     Response response = JsonResponse(402, problem);
     response.content_type = "application/problem+json";
     return response;
   }
   return JsonResponse(view.order.status == domain::OrderStatus::kPending ? 202 : 201, order);
+}
+
+// The language of a request's answers: its Accept-Language, English by default.
+i18n::Language LanguageOf(const Request& request) {
+  return i18n::NegotiateLanguage(request.Header("accept-language"), i18n::Language::kEn);
 }
 
 Response MethodNotAllowed(const Request& request, const std::string& allow) {
@@ -244,16 +254,18 @@ struct Api::Impl {
   // The outcome of an idempotent write's first transaction.
   struct Placed {
     Response response;
-    std::optional<domain::Payment> to_charge;  // A provider payment still to collect.
-    app::PaymentInput input;                   // What the provider needs to collect it.
-    std::optional<domain::Refund> to_refund;   // A refund still to ask the provider for.
+    std::optional<domain::Payment> to_charge;       // A provider payment still to collect.
+    app::PaymentInput input;                        // What the provider needs to collect it.
+    std::optional<domain::Refund> to_refund;        // A refund still to ask the provider for.
+    i18n::Language language = i18n::Language::kEn;  // Of the answers to come.
   };
   using Place = std::function<Result<Placed>(app::Transaction&)>;
   // Runs `place` in the committer under the request's Idempotency-Key, if it has one (routes
   // that require a key check for it before decoding the body).
   void Write(const Request& request, const Principal& principal, Place place, Responder respond);
   // Collects a payment placed pending (on the provider pool) and answers with the outcome.
-  void ChargeAndFinish(domain::Payment payment, app::PaymentInput input, Responder respond);
+  void ChargeAndFinish(domain::Payment payment, app::PaymentInput input, i18n::Language language,
+                       Responder respond);
   // Asks the provider for a refund started in the request's write, records the outcome and
   // completes the request's Idempotency-Key with the answer.
   void RefundAndFinish(domain::Refund refund, std::string principal, std::string key,
@@ -261,6 +273,9 @@ struct Api::Impl {
   // Completes the Idempotency-Key of the request that placed `view`'s order with the answer it
   // would get now, unless the key was completed already (the first answer stands).
   static Result<void> CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view);
+  // The same with the answer given.
+  static Result<void> CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view,
+                                       const Response& response);
 
   // Places a decoded order request (top-up, renewal, plan change) on `line_id` through the
   // committer under the request's Idempotency-Key; a card payment is then charged and recorded.
@@ -278,14 +293,15 @@ struct Api::Impl {
     }
     input->requester = requester;
     auto shared = std::make_shared<Input>(std::move(*input));
+    const i18n::Language language = LanguageOf(request);
     Write(
         request, principal,
-        [this, shared, place](app::Transaction& transaction) -> Result<Placed> {
+        [this, shared, place, language](app::Transaction& transaction) -> Result<Placed> {
           Result<app::OrderView> view = (deps.orders->*place)(transaction, *shared);
           if (!view) {
             return view.error();
           }
-          Placed placed{OrderResponse(*view), std::nullopt, {}, std::nullopt};
+          Placed placed{OrderResponse(*view, language), std::nullopt, {}, std::nullopt, language};
           if (view->order.status == domain::OrderStatus::kPending) {
             placed.to_charge = view->payment;
             if constexpr (requires { shared->payment; }) {
@@ -309,6 +325,7 @@ struct Api::Impl {
   void HandlePayments(const Request& request, const Principal& principal,
                       const std::vector<std::string>& parts, Responder respond);
   void HandleWebhook(const Request& request, Responder respond);
+  void HandleSandboxPage(const Request& request, Responder respond);
   void HandleRefunds(const Request& request, const Principal& principal,
                      const PaymentId& payment_id, Responder respond);
   // Runs `work` on the provider pool (it calls the provider and waits for the committer) and
@@ -447,7 +464,8 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
     if (state->placed->to_charge) {
       // The provider call may block; it never runs on the committer thread.
       boost::asio::post(provider_pool, [this, state, respond] {
-        ChargeAndFinish(*state->placed->to_charge, state->placed->input, respond);
+        ChargeAndFinish(*state->placed->to_charge, state->placed->input, state->placed->language,
+                        respond);
       });
       return;
     }
@@ -463,9 +481,18 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
 }
 
 void Api::Impl::ChargeAndFinish(domain::Payment payment, app::PaymentInput input,
-                                Responder respond) {
-  Result<app::OrderView> view = deps.payments->Collect(payment, input);
-  respond(view ? OrderResponse(*view) : Problem(view.error()));
+                                i18n::Language language, Responder respond) {
+  // The answer is made once, in the transaction that records the outcome, and stored under the
+  // request's Idempotency-Key there: a retry replays exactly what this request is answered.
+  auto response = std::make_shared<Response>();
+  Result<app::OrderView> view =
+      deps.payments->Collect(payment, input,
+                             [response, language](app::Transaction& transaction,
+                                                  const app::OrderView& recorded) -> Result<void> {
+                               *response = OrderResponse(recorded, language);
+                               return CompleteOrderKey(transaction, recorded, *response);
+                             });
+  respond(view ? std::move(*response) : Problem(view.error()));
 }
 
 namespace {
@@ -507,6 +534,11 @@ void Api::Impl::RefundAndFinish(domain::Refund refund, std::string principal, st
 
 Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction,
                                          const app::OrderView& view) {
+  return CompleteOrderKey(transaction, view, OrderResponse(view));
+}
+
+Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view,
+                                         const Response& response) {
   // The order keeps "<api key id>:<Idempotency-Key>".
   const std::string& scoped = view.order.idempotency_key;
   const size_t colon = scoped.find(':');
@@ -523,7 +555,6 @@ Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction,
   if (!record->has_value() || (*record)->completed) {
     return Ok();
   }
-  const Response response = OrderResponse(view);
   return transaction.CompleteIdempotency(principal, key, response.status, response.body);
 }
 
@@ -575,6 +606,9 @@ void Api::Impl::Handle(Request request, Responder respond) {
   }
   if (request.path == "/metrics") {
     return respond(Metrics());
+  }
+  if (request.path.rfind("/sandbox/pay/", 0) == 0) {
+    return HandleSandboxPage(request, std::move(respond));  // The simulated customer's side.
   }
   if (request.path != "/v1" && request.path.rfind("/v1/", 0) != 0) {
     return respond(RouteNotFound(request));
@@ -789,8 +823,58 @@ void Api::Impl::HandleRefunds(const Request& request, const Principal& principal
         if (!started) {
           return started.error();
         }
-        Placed placed{RefundResponse(*started), std::nullopt, {}, started->refund};
+        Placed placed{
+            RefundResponse(*started), std::nullopt, {}, started->refund, i18n::Language::kEn};
         return placed;
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleSandboxPage(const Request& request, Responder respond) {
+  const std::vector<std::string> parts = SplitPath(request.path);  // "sandbox", "pay", id
+  if (parts.size() != 3 || deps.orders->provider().name() != "sandbox") {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method != "GET" && request.method != "POST") {
+    return respond(MethodNotAllowed(request, "GET, POST"));
+  }
+  const PaymentId payment_id{parts[2]};
+  const i18n::Language language = LanguageOf(request);
+  const auto page = [](std::string html) {
+    Response response;
+    response.content_type = "text/html; charset=utf-8";
+    response.body = std::move(html);
+    response.headers.emplace_back("Cache-Control", "no-store");
+    return response;
+  };
+  if (request.method == "GET") {
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::optional<domain::Payment>> payment = transaction.FindPayment(payment_id);
+          if (!payment) {
+            return payment.error();
+          }
+          if (!payment->has_value()) {
+            return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
+          }
+          return page(RenderSandboxPayPage(**payment, language));
+        },
+        respond);
+  }
+  // A form post: decision=approve or decision=decline.
+  const bool approve = request.body == "decision=approve";
+  if (!approve && request.body != "decision=decline") {
+    return respond(
+        Problem(InvalidArgument("simulation_invalid", "decision must be approve or decline.")));
+  }
+  OnProviderPool(
+      [this, payment_id, approve, language, page] {
+        Result<app::OrderView> view = deps.payments->Simulate(
+            payment_id, approve ? app::ChargeStatus::kSucceeded : app::ChargeStatus::kFailed);
+        if (!view) {
+          return Problem(view.error());
+        }
+        return page(RenderSandboxDonePage(*view->payment, language));
       },
       std::move(respond));
 }
@@ -1154,7 +1238,10 @@ void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
 }
 
 Api::Api(ApiDependencies dependencies) : impl_(std::make_unique<Impl>(std::move(dependencies))) {
-  impl_->deps.payments->set_outcome_hook(&Impl::CompleteOrderKey);
+  impl_->deps.payments->set_outcome_hook(
+      [](app::Transaction& transaction, const app::OrderView& view) {
+        return Impl::CompleteOrderKey(transaction, view);
+      });
 }
 
 Api::~Api() { impl_->provider_pool.join(); }
