@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 cmake --preset tsan >/dev/null
-cmake --build build/tsan --target committer_test api_test
+cmake --build build/tsan --target committer_test api_test payments_test
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
-ctest --test-dir build/tsan -R '^(committer_test|api_test)$' --output-on-failure
+ctest --test-dir build/tsan -R '^(committer_test|api_test|payments_test)$' --output-on-failure

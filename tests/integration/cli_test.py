@@ -534,6 +534,25 @@ class CliTest(unittest.TestCase):
                                   "AND status = 'completed'" % line_id), "2")
         self.assert_ok(self.simkeep("audit"))
 
+    def test_payment_upkeep_commands(self):
+        line_id = self.provision_one("docomo", "898110", 11)
+        self.assert_ok(self.simkeep("topup", line_id, "--amount", "500"))
+        sweep = self.simkeep("payments", "sweep")
+        self.assert_ok(sweep)
+        self.assertEqual(sweep.stdout.strip(),
+                         "payments: 0 asked about, 0 expired, 0 found paid, 0 unanswered")
+        # Cash is not the provider's: nothing to reconcile, and nothing wrong.
+        reconcile = self.simkeep("report", "reconcile", "--date", "2026-11-22")
+        self.assert_ok(reconcile)
+        report = json.loads(reconcile.stdout)
+        self.assertEqual((report["provider"], report["balanced"], report["mismatches"]),
+                         ("sandbox", True, []))
+        self.assert_fails(self.simkeep("report", "reconcile", "--date", "22/11/2026"),
+                          "date_invalid")
+        self.assert_fails(self.simkeep("sandbox", "settle", "pay_nothing"), "payment_not_found")
+        self.assert_fails(self.simkeep("--payment-provider", "paypal", "payments", "sweep"),
+                          "payment_provider_invalid")
+
     def test_renew_with_cash_needs_no_balance(self):
         line_id = self.provision_one("docomo", "898110", 10)
         renew = self.simkeep("renew", line_id, "--plan", "sample-docomo-mvno-2gb")

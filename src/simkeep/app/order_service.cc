@@ -65,6 +65,17 @@ std::string ReceiptNumber(int64_t sequence) {
 
 }  // namespace
 
+Result<domain::Payment> LoadPayment(Transaction& transaction, const PaymentId& id) {
+  Result<std::optional<domain::Payment>> found = transaction.FindPayment(id);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->has_value()) {
+    return NotFound("payment_not_found", "No payment " + id.value + " exists.");
+  }
+  return std::move(**found);
+}
+
 Result<domain::MethodOffer> OrderService::CheckPayment(const PaymentInput& payment,
                                                        const Requester& requester,
                                                        bool top_up) const {
@@ -358,14 +369,11 @@ ChargeOutcome OrderService::Charge(const domain::Payment& payment,
 Result<OrderView> OrderService::ApplyChargeOutcome(Transaction& transaction,
                                                    const PaymentId& payment_id,
                                                    const ChargeOutcome& outcome) const {
-  Result<std::optional<domain::Payment>> found = transaction.FindPayment(payment_id);
+  Result<domain::Payment> found = LoadPayment(transaction, payment_id);
   if (!found) {
     return found.error();
   }
-  if (!found->has_value()) {
-    return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
-  }
-  domain::Payment payment = std::move(**found);
+  domain::Payment payment = std::move(*found);
   Result<std::optional<domain::Order>> order = transaction.FindOrder(payment.order_id);
   if (!order) {
     return order.error();
@@ -649,14 +657,11 @@ Result<RefundView> OrderService::StartRefund(Transaction& transaction,
   if (input.reason.empty()) {
     return InvalidArgument("refund_reason_required", "A refund needs a reason.");
   }
-  Result<std::optional<domain::Payment>> found = transaction.FindPayment(input.payment_id);
+  Result<domain::Payment> found = LoadPayment(transaction, input.payment_id);
   if (!found) {
     return found.error();
   }
-  if (!found->has_value()) {
-    return NotFound("payment_not_found", "No payment " + input.payment_id.value + " exists.");
-  }
-  domain::Payment payment = std::move(**found);
+  domain::Payment payment = std::move(*found);
   if (Result<void> allowed = domain::CheckRefund(payment, input.amount_jpy); !allowed) {
     return allowed.error();
   }

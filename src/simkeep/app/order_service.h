@@ -189,6 +189,9 @@ class OrderService {
   PaymentProvider& provider_;
 };
 
+// Reads a payment within `transaction`; kNotFound "payment_not_found" when there is none.
+Result<domain::Payment> LoadPayment(Transaction& transaction, const PaymentId& id);
+
 }  // namespace simkeep::app
 
 #endif  // SIMKEEP_APP_ORDER_SERVICE_H_

@@ -10,26 +10,28 @@
 namespace simkeep::app {
 
 Result<OrderView> PaymentCoordinator::Record(const PaymentId& payment_id,
-                                             const ChargeOutcome& outcome) {
-  auto view = std::make_shared<std::optional<OrderView>>();
+                                             const ChargeOutcome& outcome,
+                                             const OutcomeHook& hook) {
+  std::optional<OrderView> view;
   Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-    view->reset();  // The committer may run a command twice.
+    view.reset();  // The committer may run a command twice.
     Result<OrderView> applied = orders_.ApplyChargeOutcome(transaction, payment_id, outcome);
     if (!applied) {
       return applied.error();
     }
-    if (outcome_hook_) {
-      if (Result<void> hooked = outcome_hook_(transaction, *applied); !hooked) {
+    const OutcomeHook& run = hook ? hook : outcome_hook_;
+    if (run) {
+      if (Result<void> hooked = run(transaction, *applied); !hooked) {
         return hooked;
       }
     }
-    *view = std::move(*applied);
+    view = std::move(*applied);
     return Ok();
   });
   if (!written) {
     return written.error();
   }
-  return std::move(**view);
+  return std::move(*view);
 }
 
 Result<std::optional<domain::Payment>> PaymentCoordinator::LoadPayment(const PaymentId& id) {
@@ -50,29 +52,9 @@ Result<std::optional<domain::Payment>> PaymentCoordinator::LoadPayment(const Pay
 
 Result<OrderView> PaymentCoordinator::Collect(const domain::Payment& payment,
                                               const PaymentInput& input, const OutcomeHook& hook) {
-  const ChargeOutcome outcome = orders_.Charge(payment, input);
   // The first answer completes the request's key whatever it is, so that a retry replays it
   // (a waiting payment's numbers included) instead of waiting for the outcome.
-  auto view = std::make_shared<std::optional<OrderView>>();
-  Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-    view->reset();
-    Result<OrderView> applied = orders_.ApplyChargeOutcome(transaction, payment.id, outcome);
-    if (!applied) {
-      return applied.error();
-    }
-    const OutcomeHook& run = hook ? hook : outcome_hook_;
-    if (run) {
-      if (Result<void> hooked = run(transaction, *applied); !hooked) {
-        return hooked;
-      }
-    }
-    *view = std::move(*applied);
-    return Ok();
-  });
-  if (!written) {
-    return written.error();
-  }
-  return std::move(**view);
+  return Record(payment.id, orders_.Charge(payment, input), hook);
 }
 
 Result<OrderView> PaymentCoordinator::Refresh(const PaymentId& id) {

@@ -122,8 +122,10 @@ class PaymentCoordinator {
   PaymentProvider& provider() { return provider_; }
 
  private:
-  // Records `outcome` for `payment_id`, with the hook, in one committer command.
-  Result<OrderView> Record(const PaymentId& payment_id, const ChargeOutcome& outcome);
+  // Records `outcome` for `payment_id` in one committer command, running `hook` (default: the
+  // outcome hook) in the same transaction.
+  Result<OrderView> Record(const PaymentId& payment_id, const ChargeOutcome& outcome,
+                           const OutcomeHook& hook = nullptr);
   Result<std::optional<domain::Payment>> LoadPayment(const PaymentId& id);
 
   Committer& committer_;

@@ -714,14 +714,11 @@ void Api::Impl::HandlePayments(const Request& request, const Principal& principa
     }
     return Read(
         [&](app::Transaction& transaction) -> Result<Response> {
-          Result<std::optional<domain::Payment>> payment = transaction.FindPayment(payment_id);
+          Result<domain::Payment> payment = app::LoadPayment(transaction, payment_id);
           if (!payment) {
             return payment.error();
           }
-          if (!payment->has_value()) {
-            return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
-          }
-          return JsonResponse(200, EncodePayment(**payment));
+          return JsonResponse(200, EncodePayment(*payment));
         },
         respond);
   }
@@ -776,12 +773,9 @@ void Api::Impl::HandleRefunds(const Request& request, const Principal& principal
     }
     return Read(
         [&](app::Transaction& transaction) -> Result<Response> {
-          Result<std::optional<domain::Payment>> payment = transaction.FindPayment(payment_id);
+          Result<domain::Payment> payment = app::LoadPayment(transaction, payment_id);
           if (!payment) {
             return payment.error();
-          }
-          if (!payment->has_value()) {
-            return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
           }
           Result<std::vector<domain::Refund>> refunds = transaction.ListRefunds(payment_id);
           if (!refunds) {
@@ -789,7 +783,7 @@ void Api::Impl::HandleRefunds(const Request& request, const Principal& principal
           }
           Json data = Json::array();
           for (domain::Refund& refund : *refunds) {
-            data.push_back(EncodeRefund(app::RefundView{std::move(refund), **payment}));
+            data.push_back(EncodeRefund(app::RefundView{std::move(refund), *payment}));
           }
           return JsonResponse(200, Json{{"data", data}});
         },
@@ -850,14 +844,11 @@ void Api::Impl::HandleSandboxPage(const Request& request, Responder respond) {
   if (request.method == "GET") {
     return Read(
         [&](app::Transaction& transaction) -> Result<Response> {
-          Result<std::optional<domain::Payment>> payment = transaction.FindPayment(payment_id);
+          Result<domain::Payment> payment = app::LoadPayment(transaction, payment_id);
           if (!payment) {
             return payment.error();
           }
-          if (!payment->has_value()) {
-            return NotFound("payment_not_found", "No payment " + payment_id.value + " exists.");
-          }
-          return page(RenderSandboxPayPage(**payment, language));
+          return page(RenderSandboxPayPage(*payment, language));
         },
         respond);
   }
