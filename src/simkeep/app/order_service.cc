@@ -109,6 +109,7 @@ Result<domain::MethodOffer> OrderService::CheckPayment(const PaymentInput& payme
     request.method = *method;
     request.card = payment.card;
     request.konbini_store = payment.store;
+    request.customer_email = payment.customer_email;
     if (Result<void> valid = provider_.ValidateCharge(request, context_.clock->Now()); !valid) {
       return valid.error();
     }

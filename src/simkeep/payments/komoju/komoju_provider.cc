@@ -167,6 +167,12 @@ Result<void> KomojuProvider::ValidateCharge(const app::ChargeRequest& request,
                            "Choose one of seven-eleven, lawson, family-mart, ministop, "
                            "daily-yamazaki, seicomart.");
   }
+  if (domain::FlowOf(request.method) == domain::PaymentFlow::kDeferred &&
+      request.customer_email.empty()) {
+    // KOMOJU sends the payment instructions there, and refuses a deferred payment without it.
+    return InvalidArgument("email_required",
+                           "A konbini, Pay-easy or bank transfer payment needs payment.email.");
+  }
   return Ok();
 }
 

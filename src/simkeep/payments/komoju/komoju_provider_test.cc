@@ -213,6 +213,9 @@ TEST_F(KomojuProviderTest, ValidateChargeRefusesWhatCanBeCheckedBeforehand) {
   EXPECT_EQ(reason(Deferred(PaymentMethod::kKonbini, "lawson")), "");
   EXPECT_EQ(reason(Deferred(PaymentMethod::kKonbini, "circle-k")), "konbini_store_invalid");
   EXPECT_EQ(reason(Deferred(PaymentMethod::kKonbini)), "konbini_store_invalid");
+  app::ChargeRequest no_email = Deferred(PaymentMethod::kPayEasy);
+  no_email.customer_email.clear();
+  EXPECT_EQ(reason(no_email), "email_required");
   for (PaymentMethod method : {PaymentMethod::kLinePay, PaymentMethod::kPayPal,
                                PaymentMethod::kBalance, PaymentMethod::kCash}) {
     EXPECT_EQ(reason(Deferred(method)), "payment_method_not_supported")
