@@ -44,6 +44,10 @@ TOTAL_SECONDS = 55
 REQUEST_TIMEOUT = 10
 STARTUP_SECONDS = 20
 LEADER_SECONDS = 10  # The election of a lone instance: its first flock, at once.
+# The server's clock starts here (--now) and runs at real speed, so that dates, deadlines and
+# webhook timestamps are the same on every run.
+NOW = "2026-11-22T12:00:00+09:00"
+WEBHOOK_SECRET = "whsec_sandbox"  # The sandbox's, set explicitly for the server.
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -345,9 +349,10 @@ def send_raw(port, data):
 
 
 class Conformance:
-    def __init__(self, spec, port):
+    def __init__(self, spec, port, started_at):
         self.spec = spec
         self.port = port
+        self.started_at = started_at  # time.monotonic() when the server was started.
         self.failures = []
         self.exercised = set()
         self.codes_seen = {}  # code -> set of statuses
@@ -356,6 +361,11 @@ class Conformance:
     def fail(self, message):
         self.failures.append(message)
         print("FAIL: " + message, flush=True)
+
+    def server_unix_seconds(self):
+        """The server's clock now: NOW plus the time since it started (a little ahead of it)."""
+        return int(datetime.datetime.fromisoformat(NOW).timestamp() +
+                   (time.monotonic() - self.started_at))
 
     def call(self, method, path, token=None, body=None, key=None, headers=None,
              expect=None, code=None, replayed=False):
@@ -907,10 +917,12 @@ def die_with_parent():
 def start_server(binary, workdir, database):
     port_file = os.path.join(workdir, "port")
     log = open(os.path.join(workdir, "server.log"), "wb")
-    server = subprocess.Popen([binary, "--database", database, "serve", "--port", "0",
-                               "--port-file", port_file],
+    environment = dict(os.environ, SIMKEEP_SANDBOX_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    server = subprocess.Popen([binary, "--database", database, "--now", NOW, "serve", "--port",
+                               "0", "--port-file", port_file],
                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                              preexec_fn=die_with_parent)
+                              env=environment, preexec_fn=die_with_parent)
+    started_at = time.monotonic()
     log.close()
     deadline = time.monotonic() + STARTUP_SECONDS
     port = None
@@ -924,7 +936,7 @@ def start_server(binary, workdir, database):
         if port is not None:
             try:
                 if send(port, "GET", "/readyz").status == 200:
-                    return server, port
+                    return server, port, started_at
             except OSError:
                 pass
         time.sleep(0.05)
@@ -978,8 +990,8 @@ def main(argv):
         for role in ("admin", "clerk", "kiosk", "partner", "agent"):
             tokens[role] = run(binary, "--database", database, "apikey", "create",
                                "--role", role).stdout.strip().splitlines()[-1]
-        server, port = start_server(binary, workdir, database)
-        checker = Conformance(spec, port)
+        server, port, started_at = start_server(binary, workdir, database)
+        checker = Conformance(spec, port, started_at)
         try:
             scenario(spec, checker, tokens, Iccids())
         finally:
