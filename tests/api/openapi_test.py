@@ -875,6 +875,82 @@ def scenario(spec, c, tokens, iccids):
     c.call("DELETE", "/v1/plans", token=admin, expect=405, code="method_not_allowed")
     c.call("PUT", topups, token=admin, body="{}", expect=405, code="method_not_allowed")
 
+    payments(spec, c, tokens, iccids)
+
+
+def payments(spec, c, tokens, iccids):
+    """Payment methods, every way to pay, and what follows a payment."""
+    admin, clerk, kiosk, partner = (tokens[r] for r in ("admin", "clerk", "kiosk", "partner"))
+
+    # What each channel offers: the caller's own by default.
+    online = c.call("GET", "/v1/payment-methods", token=admin, expect=200).json
+    offered = {offer["method"]: offer for offer in online["data"]}
+    if online["channel"] != "api" or "cash" in offered or offered["konbini"]["fee_jpy"] != 220 \
+            or len(offered["konbini"]["stores"]) != 6 or offered["balance"]["for_topup"]:
+        c.fail("the api channel offers every online method, konbini with its fee: %r" % online)
+    store = c.call("GET", "/v1/payment-methods", token=clerk, expect=200).json
+    if store["channel"] != "store" or store["data"][0]["method"] != "cash":
+        c.fail("a clerk's counter offers cash first: %r" % store)
+    c.call("GET", "/v1/payment-methods?channel=kiosk", token=partner, expect=200)
+    c.call("GET", "/v1/payment-methods?channel=shop", token=kiosk, expect=400,
+           code="channel_invalid")
+
+    # The provider's methods: the order waits for the customer (202) with what to do next.
+    line = c.call("POST", "/v1/lines", token=admin, body={"iccid": iccids.next(), "carrier": "au"},
+                  expect=201).json["line_id"]
+    topups = "/v1/lines/%s/topups" % line
+    konbini_body = request_example(spec, "POST", "/v1/lines/{line_id}/topups", "konbini")
+    konbini = c.call("POST", topups, token=admin, body=konbini_body, key="konbini",
+                     expect=202).json
+    action = konbini["payment"]["next_action"] or {}
+    if konbini["fee_jpy"] != 220 or konbini["amount_jpy"] != konbini_body["amount_jpy"] + 220 \
+            or action.get("store") != "lawson" \
+            or action.get("expires_at") != "2026-11-25T23:59:59+09:00":
+        c.fail("a konbini top-up carries its fee and is due 23:59:59 JST in three days: %r"
+               % konbini)
+    c.call("POST", topups, token=admin, body=konbini_body, key="konbini", expect=202,
+           replayed=True)
+    waiting = {}
+    for method, kind in (("paypay", "qr_code"), ("linepay", "redirect"),
+                         ("pay_easy", "pay_easy"), ("bank_transfer", "bank_transfer")):
+        order = c.call("POST", topups, token=admin,
+                       body={"amount_jpy": 500, "payment": {"method": method}},
+                       key="wait-" + method, expect=202).json
+        if (order["payment"]["next_action"] or {}).get("type") != kind:
+            c.fail("a %s payment waits with a %s next action: %r" % (method, kind, order))
+        waiting[method] = order
+    c.call("POST", topups, token=kiosk,
+           body=request_example(spec, "POST", "/v1/lines/{line_id}/topups", "paypay"),
+           key="kiosk-paypay", expect=202)
+    three_ds = c.call("POST", topups, token=kiosk,
+                      body={"amount_jpy": 700, "payment": card("4000000000003220")},
+                      key="3ds", expect=202).json
+    if (three_ds["payment"]["next_action"] or {}).get("type") != "redirect":
+        c.fail("the 3-D Secure test card redirects: %r" % three_ds)
+    lost = c.call("POST", topups, token=kiosk,
+                  body={"amount_jpy": 800, "payment": card("4000000000000408")},
+                  key="lost", expect=202).json
+    if lost["payment"]["status"] != "pending" or lost["payment"]["next_action"] is not None:
+        c.fail("a charge whose answer was lost stays pending: %r" % lost)
+    for token, payment, code in (
+            (admin, {"method": "konbini"}, "field_required"),
+            (admin, {"method": "konbini", "store": "7-eleven"}, "konbini_store_invalid"),
+            (kiosk, {"method": "konbini", "store": "lawson"}, "payment_method_not_offered"),
+            (admin, {"method": "voucher"}, "payment_method_not_offered"),
+            (admin, {"method": "card", "card": {"number": "", "exp_month": 12,
+                                                "exp_year": 2030}}, "card_required")):
+        c.call("POST", topups, token=token, body={"amount_jpy": 100, "payment": payment},
+               key="refused-" + code, expect=400, code=code)
+    docomo = c.call("POST", "/v1/lines", token=admin,
+                    body={"iccid": iccids.next("898110"), "carrier": "docomo"},
+                    expect=201).json["line_id"]
+    renewal = c.call("POST", "/v1/lines/%s/renewals" % docomo, token=admin,
+                     body=request_example(spec, "POST", "/v1/lines/{line_id}/renewals",
+                                          "pay_easy"),
+                     key="renew-pay-easy", expect=202).json
+    if renewal["fee_jpy"] != 220 or renewal["payment"]["next_action"]["type"] != "pay_easy":
+        c.fail("a renewal by Pay-easy waits with its fee: %r" % renewal)
+
 
 # --------------------------------------------------------------------------------------------
 # Sources versus the error table
