@@ -69,8 +69,8 @@ NOT_API_REASONS = {
     # Balance rules no API flow can break: wallets are capped far below int64, and no account
     # the API credits has credits_must_not_exceed_debits.
     "balance_overflow", "exceeds_debits",
-    # Accounts and payments the API itself created moments earlier (missing = corrupt data).
-    "account_not_found", "payment_not_found", "refund_not_found",
+    # Accounts and refunds the API itself created moments earlier (missing = corrupt data).
+    "account_not_found", "refund_not_found",
     # Unique keys the payment flows clash on by design and handle themselves (a webhook or a
     # refund seen before, the sandbox's own books).
     "refund_exists", "webhook_delivery_exists", "sandbox_charge_exists", "sandbox_refund_exists",
@@ -83,6 +83,7 @@ NOT_API_REASONS = {
 SOURCE_GLOBS = (
     "src/simkeep/http/*.cc",
     "src/simkeep/app/*.cc",
+    "src/simkeep/app/payment_provider.h",  # What a provider answers by default.
     "src/simkeep/domain/*.cc",
     "src/simkeep/ledger/journal.cc",
     "src/simkeep/payments/sandbox/sandbox_provider.cc",
@@ -950,6 +951,54 @@ def payments(spec, c, tokens, iccids):
                      key="renew-pay-easy", expect=202).json
     if renewal["fee_jpy"] != 220 or renewal["payment"]["next_action"]["type"] != "pay_easy":
         c.fail("a renewal by Pay-easy waits with its fee: %r" % renewal)
+
+    # One payment; asking the provider about it; the sandbox playing the customer.
+    payment_path = "/v1/payments/" + konbini["payment"]["payment_id"]
+    shown = c.call("GET", payment_path, token=kiosk, expect=200).json
+    if shown != konbini["payment"]:
+        c.fail("a payment reads as its order showed it: %r" % shown)
+    c.call("GET", payment_path, token=clerk, expect=200)
+    c.call("GET", payment_path, token=partner, expect=403, code="role_forbidden")
+    c.call("GET", "/v1/payments/pay_missing", token=admin, expect=404, code="payment_not_found")
+    found = c.call("POST", "/v1/payments/%s/refresh" % lost["payment"]["payment_id"],
+                   token=kiosk, expect=200).json
+    if found["status"] != "completed" or found["payment"]["status"] != "succeeded":
+        c.fail("refresh finds the charge whose answer was lost succeeded: %r" % found)
+    c.call("POST", payment_path + "/refresh", token=clerk, expect=200)
+    c.call("POST", "/v1/payments/pay_missing/refresh", token=admin, expect=404,
+           code="payment_not_found")
+    c.call("POST", payment_path + "/refresh", token=partner, expect=403, code="role_forbidden")
+    c.call("GET", payment_path + "/refresh", token=admin, expect=405, code="method_not_allowed")
+    simulate = "/v1/payments/%s/simulate"
+    paypay = waiting["paypay"]["payment"]["payment_id"]
+    paid = c.call("POST", simulate % paypay, token=admin,
+                  body=request_example(spec, "POST", "/v1/payments/{payment_id}/simulate",
+                                       "paid"), expect=200).json
+    if paid["status"] != "completed" or paid["receipt_number"] is None:
+        c.fail("a simulated payment completes its order: %r" % paid)
+    c.call("POST", simulate % paypay, token=admin, body={"outcome": "succeeded"}, expect=422,
+           code="payment_not_open")
+    declined = c.call("POST", simulate % three_ds["payment"]["payment_id"], token=admin,
+                      body=request_example(spec, "POST", "/v1/payments/{payment_id}/simulate",
+                                           "declined"), expect=200).json
+    if declined["status"] != "failed" or declined["failure_reason"] != "authentication_failed":
+        c.fail("failed 3-D Secure fails the order: %r" % declined)
+    konbini_payment = konbini["payment"]["payment_id"]
+    c.call("POST", simulate % konbini_payment, token=admin, body={"outcome": "failed"},
+           expect=400, code="simulation_invalid")
+    c.call("POST", simulate % konbini_payment, token=admin, body={"outcome": "maybe"},
+           expect=400, code="simulation_invalid")
+    c.call("POST", simulate % konbini_payment, token=admin, body="[1]", expect=400,
+           code="json_not_object")
+    c.call("POST", simulate % konbini_payment, token=clerk, body={"outcome": "succeeded"},
+           expect=403, code="role_forbidden")
+    c.call("POST", simulate % "pay_missing", token=admin, body={"outcome": "succeeded"},
+           expect=404, code="payment_not_found")
+    cash = c.call("POST", topups, token=clerk,
+                  body={"amount_jpy": 1000, "payment": {"method": "cash"}}, key="cash",
+                  expect=201).json
+    c.call("POST", simulate % cash["payment"]["payment_id"], token=admin,
+           body={"outcome": "succeeded"}, expect=404, code="payment_not_found")
 
 
 # --------------------------------------------------------------------------------------------
