@@ -881,7 +881,8 @@ def scenario(spec, c, tokens, iccids):
 
 def payments(spec, c, tokens, iccids):
     """Payment methods, every way to pay, and what follows a payment."""
-    admin, clerk, kiosk, partner = (tokens[r] for r in ("admin", "clerk", "kiosk", "partner"))
+    admin, clerk, kiosk, partner, agent = (tokens[r] for r in
+                                           ("admin", "clerk", "kiosk", "partner", "agent"))
 
     # What each channel offers: the caller's own by default.
     online = c.call("GET", "/v1/payment-methods", token=admin, expect=200).json
@@ -999,6 +1000,70 @@ def payments(spec, c, tokens, iccids):
                   expect=201).json
     c.call("POST", simulate % cash["payment"]["payment_id"], token=admin,
            body={"outcome": "succeeded"}, expect=404, code="payment_not_found")
+
+    # Refunds: back to the card, within what was paid, once per key.
+    card_order = c.call("POST", topups, token=admin,
+                        body={"amount_jpy": 2000, "payment": card("4242424242424242")},
+                        key="card-to-refund", expect=201).json
+    refunds = "/v1/payments/%s/refunds" % card_order["payment"]["payment_id"]
+    partial = request_example(spec, "POST", "/v1/payments/{payment_id}/refunds", "partial")
+    refunded = c.call("POST", refunds, token=agent, body=partial, key="refund-1", expect=201)
+    if refunded.json["status"] != "succeeded" or \
+            refunded.json["payment"]["refunded_jpy"] != partial["amount_jpy"]:
+        c.fail("a refund succeeds and counts in the payment: %r" % refunded.json)
+    again = c.call("POST", refunds, token=agent, body=partial, key="refund-1", expect=201,
+                   replayed=True)
+    if again.body != refunded.body:
+        c.fail("a replayed refund differs from the first answer")
+    c.call("POST", refunds, token=agent, body=dict(partial, amount_jpy=1), key="refund-1",
+           expect=422, code="idempotency_key_reused")
+    c.call("POST", refunds, token=agent, body=partial, expect=400,
+           code="idempotency_key_required")
+    for token in (clerk, kiosk):
+        c.call("POST", refunds, token=token, body=partial, key="refund-role", expect=403,
+               code="role_forbidden")
+    for body, code in (({"amount_jpy": 0, "reason": "x"}, "refund_amount_invalid"),
+                       ({"amount_jpy": 10, "reason": ""}, "refund_reason_required"),
+                       ({"amount_jpy": 10}, "field_required"),
+                       ({"amount_jpy": 9.5, "reason": "x"}, "field_invalid"),
+                       ({}, "validation_failed"),
+                       ("{", "json_malformed")):
+        c.call("POST", refunds, token=agent, body=body, key="refund-bad", expect=400, code=code)
+    c.call("POST", refunds, token=admin, body={"amount_jpy": 2000, "reason": "too much"},
+           key="refund-too-much", expect=422, code="refund_exceeds_payment")
+    rest = c.call("POST", refunds, token=admin, body={"amount_jpy": 1500, "reason": "returned"},
+                  key="refund-rest", expect=201).json
+    if rest["payment"]["status"] != "refunded":
+        c.fail("a payment refunded in full is refunded: %r" % rest)
+    c.call("POST", refunds, token=admin, body={"amount_jpy": 1, "reason": "again"},
+           key="refund-more", expect=422, code="payment_not_refundable")
+    c.call("POST", "/v1/payments/%s/refunds" % cash["payment"]["payment_id"], token=admin,
+           body={"amount_jpy": 100, "reason": "cash"}, key="refund-cash", expect=422,
+           code="payment_not_refundable")
+    c.call("POST", "/v1/payments/pay_missing/refunds", token=admin, body=partial,
+           key="refund-missing", expect=404, code="payment_not_found")
+    listed = c.call("GET", refunds, token=clerk, expect=200).json["data"]
+    if [refund["refund_id"] for refund in listed] != [refunded.json["refund_id"],
+                                                      rest["refund_id"]]:
+        c.fail("a payment lists its refunds oldest first: %r" % listed)
+    c.call("GET", refunds, token=kiosk, expect=403, code="role_forbidden")
+    c.call("GET", "/v1/payments/pay_missing/refunds", token=agent, expect=404,
+           code="payment_not_found")
+    c.call("PUT", refunds, token=admin, body="{}", expect=405, code="method_not_allowed")
+    # A topped-up balance the customer has spent is not taken back.
+    spender = c.call("POST", "/v1/lines", token=admin,
+                     body={"iccid": iccids.next(), "carrier": "au"}, expect=201).json["line_id"]
+    balance_renewal = request_example(spec, "POST", "/v1/lines/{line_id}/renewals", "balance")
+    price = c.call("GET", "/v1/plans/" + balance_renewal["plan_id"], token=admin,
+                   expect=200).json["price_jpy"]
+    spent = c.call("POST", "/v1/lines/%s/topups" % spender, token=admin,
+                   body={"amount_jpy": price, "payment": card("4242424242424242")},
+                   key="to-spend", expect=201).json
+    c.call("POST", "/v1/lines/%s/renewals" % spender, token=admin, body=balance_renewal,
+           key="spend", expect=201)
+    c.call("POST", "/v1/payments/%s/refunds" % spent["payment"]["payment_id"], token=agent,
+           body={"amount_jpy": price, "reason": "spent"}, key="refund-spent", expect=422,
+           code="insufficient_balance")
 
 
 # --------------------------------------------------------------------------------------------
