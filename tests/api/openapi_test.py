@@ -1001,6 +1001,47 @@ def payments(spec, c, tokens, iccids):
     c.call("POST", simulate % cash["payment"]["payment_id"], token=admin,
            body={"outcome": "succeeded"}, expect=404, code="payment_not_found")
 
+    # A new attempt for a failed order.
+    pay_again = "/v1/orders/%s/payments"
+    failed = declined["order_id"]
+    c.call("POST", pay_again % failed, token=kiosk, body={"payment": card("4000000000000002")},
+           key="again-declined", expect=402, code="card_declined")
+    konbini_again = request_example(spec, "POST", "/v1/orders/{order_id}/payments", "konbini")
+    for token, payment, status, code in (
+            (admin, {"method": "cash"}, 403, "cash_requires_clerk"),
+            (admin, {"method": "balance"}, 400, "payment_method_not_allowed"),
+            (admin, {"method": "gold"}, 400, "payment_method_invalid"),
+            (kiosk, konbini_again["payment"], 400, "payment_method_not_offered")):
+        c.call("POST", pay_again % failed, token=token, body={"payment": payment},
+               key="again-refused", expect=status, code=code)
+    c.call("POST", pay_again % failed, token=admin, body={}, key="again-empty", expect=400,
+           code="field_required")
+    c.call("POST", pay_again % failed, token=admin, body=konbini_again, expect=400,
+           code="idempotency_key_required")
+    c.call("POST", pay_again % failed, token=partner, body=konbini_again, key="again-partner",
+           expect=403, code="role_forbidden")
+    c.call("POST", pay_again % "ord_missing", token=admin, body=konbini_again,
+           key="again-missing", expect=404, code="order_not_found")
+    again = c.call("POST", pay_again % failed, token=admin, body=konbini_again,
+                   key="again-konbini", expect=202).json
+    if again["order_id"] != failed or again["fee_jpy"] != 220 or \
+            again["payment"]["payment_id"] == declined["payment"]["payment_id"]:
+        c.fail("a new attempt pays the same order with its own payment and fee: %r" % again)
+    c.call("POST", pay_again % failed, token=admin, body=konbini_again, key="again-open",
+           expect=422, code="order_not_payable")
+    refused = c.call("POST", topups, token=clerk,
+                     body={"amount_jpy": 600, "payment": card("4000000000000002")},
+                     key="declined-at-counter", expect=402).json["order"]["order_id"]
+    cash_again = request_example(spec, "POST", "/v1/orders/{order_id}/payments", "cash")
+    first = c.call("POST", pay_again % refused, token=clerk, body=cash_again, key="again-cash",
+                   expect=201)
+    replay = c.call("POST", pay_again % refused, token=clerk, body=cash_again, key="again-cash",
+                    expect=201, replayed=True)
+    if replay.body != first.body or first.json["status"] != "completed":
+        c.fail("a new cash attempt completes the order and replays: %r" % first.json)
+    c.call("POST", pay_again % refused, token=clerk, body=cash_again, key="again-done",
+           expect=422, code="order_not_payable")
+
     # Refunds: back to the card, within what was paid, once per key.
     card_order = c.call("POST", topups, token=admin,
                         body={"amount_jpy": 2000, "payment": card("4242424242424242")},
