@@ -21,6 +21,8 @@ import concurrent.futures
 import copy
 import datetime
 import glob
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -1041,6 +1043,35 @@ def payments(spec, c, tokens, iccids):
         c.fail("a new cash attempt completes the order and replays: %r" % first.json)
     c.call("POST", pay_again % refused, token=clerk, body=cash_again, key="again-done",
            expect=422, code="order_not_payable")
+
+    # Webhooks: signed by the provider, stored once, never trusted for the outcome.
+    event = request_example(spec, "POST", "/v1/webhooks/{provider}", "captured")
+    event["data"]["payment_id"] = waiting["bank_transfer"]["payment"]["payment_id"]
+    event = json.dumps(event)
+
+    def signed(body, secret=WEBHOOK_SECRET, skew_seconds=0):
+        sent = c.server_unix_seconds() + skew_seconds
+        signature = hmac.new(secret.encode(), ("%d.%s" % (sent, body)).encode(),
+                             hashlib.sha256).hexdigest()
+        return {"Sandbox-Signature": "t=%d,v1=%s" % (sent, signature)}
+
+    for duplicate in (False, True):
+        receipt = c.call("POST", "/v1/webhooks/sandbox", body=event, headers=signed(event),
+                         expect=200).json
+        if receipt != {"received": True, "duplicate": duplicate}:
+            c.fail("a webhook is received once, then as a duplicate: %r" % receipt)
+    for headers in ({}, signed(event, secret="whsec_guess"), signed(event, skew_seconds=-3600)):
+        c.call("POST", "/v1/webhooks/sandbox", body=event, headers=headers, expect=401,
+               code="webhook_signature_invalid")
+    c.call("POST", "/v1/webhooks/sandbox", body="[]", headers=signed("[]"), expect=400,
+           code="webhook_malformed")
+    c.call("POST", "/v1/webhooks/komoju", body=event, headers=signed(event), expect=404,
+           code="provider_not_found")
+    c.call("GET", "/v1/webhooks/sandbox", expect=405, code="method_not_allowed")
+    status = c.call("GET", "/v1/orders/" + waiting["bank_transfer"]["order_id"], token=admin,
+                    expect=200).json["status"]
+    if status != "pending":
+        c.fail("a webhook alone pays nothing: the order is %s" % status)
 
     # Refunds: back to the card, within what was paid, once per key.
     card_order = c.call("POST", topups, token=admin,
