@@ -1137,6 +1137,19 @@ def payments(spec, c, tokens, iccids):
            body={"amount_jpy": price, "reason": "spent"}, key="refund-spent", expect=422,
            code="insufficient_balance")
 
+    # The day's reconciliation: the provider's books against the ledger, on the server's day.
+    day = NOW[:10]
+    report = c.call("GET", "/v1/reports/reconciliation?date=" + day, token=admin,
+                    expect=200).json
+    methods = {total["method"] for total in report["totals"]}
+    if report["date"] != day or not report["balanced"] or not {"card", "paypay"} <= methods:
+        c.fail("the day's card and wallet payments reconcile: %r" % report)
+    c.call("GET", "/v1/reports/reconciliation?date=22-11-2026", token=admin, expect=400,
+           code="date_invalid")
+    c.call("GET", "/v1/reports/reconciliation", token=admin, expect=400, code="date_invalid")
+    c.call("GET", "/v1/reports/reconciliation?date=" + day, token=clerk, expect=403,
+           code="role_forbidden")
+
 
 # --------------------------------------------------------------------------------------------
 # Sources versus the error table
