@@ -1137,6 +1137,31 @@ def payments(spec, c, tokens, iccids):
            body={"amount_jpy": price, "reason": "spent"}, key="refund-spent", expect=422,
            code="insufficient_balance")
 
+    # The sandbox's customer page: the redirect's target, with buttons that decide.
+    url = waiting["linepay"]["payment"]["next_action"]["url"]
+    page = url[url.index("/sandbox/pay/"):]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    shown = c.call("GET", page, expect=200)
+    if shown.media_type != "text/html" or b'value="approve"' not in shown.body or \
+            shown.headers.get("cache-control") != "no-store":
+        c.fail("the sandbox page is HTML with the buttons, not cached: %r" % shown)
+    c.call("POST", page, body="decision=maybe", headers=form, expect=400,
+           code="simulation_invalid")
+    c.call("POST", page, body="decision=approve", headers=form, expect=200)
+    c.call("POST", page, body="decision=approve", headers=form, expect=422,
+           code="payment_not_open")
+    if c.call("GET", "/v1/orders/" + waiting["linepay"]["order_id"], token=admin,
+              expect=200).json["status"] != "completed":
+        c.fail("approving on the sandbox page completes the order")
+    till = "/sandbox/pay/" + waiting["pay_easy"]["payment"]["payment_id"]
+    instructions = c.call("GET", till, headers={"Accept-Language": "ja"}, expect=200)
+    if b'lang="ja"' not in instructions.body:
+        c.fail("the sandbox page speaks the customer's language")
+    c.call("POST", till, body="decision=decline", headers=form, expect=400,
+           code="simulation_invalid")
+    c.call("GET", "/sandbox/pay/pay_missing", expect=404, code="payment_not_found")
+    c.call("PUT", page, body="", expect=405, code="method_not_allowed")
+
     # The day's reconciliation: the provider's books against the ledger, on the server's day.
     day = NOW[:10]
     report = c.call("GET", "/v1/reports/reconciliation?date=" + day, token=admin,
