@@ -102,6 +102,9 @@ REASON_PATTERNS = (
     r'\{\s*"[a-z_]+\.[a-z_]+"\s*,\s*"([a-z][a-z0-9_]*)"\s*\}',
     # Payment failure reasons of the sandbox card provider.
     r'failure_reason\s*=\s*"([a-z][a-z0-9_]*)"',
+    # Every failure reason a payment may end with (domain/payment_failure.cc): each is the code
+    # of the 402 that answers a failed order.
+    r'\{\s*"([a-z][a-z0-9_]*)"\s*,\s*k[A-Z]\w*\s*\}',
 )
 # Reasons of unique keys whose values the server generates (ids) or that only the CLI writes.
 NOT_API_REASONS |= {
