@@ -676,6 +676,11 @@ def scenario(spec, c, tokens, iccids):
         c.fail("a replayed top-up differs from the first answer")
     c.call("POST", topups, token=clerk, body=dict(cash, amount_jpy=700), key="cash-1",
            expect=422, code="idempotency_key_reused")
+    # Decoding comes before the key's lookup, the other checks after it.
+    c.call("POST", topups, token=clerk, body="{oops", key="cash-1", expect=400,
+           code="json_malformed")
+    c.call("POST", topups, token=clerk, body=dict(cash, amount_jpy=0), key="cash-1",
+           expect=422, code="idempotency_key_reused")
     c.call("POST", topups, token=clerk, body=cash, expect=400, code="idempotency_key_required")
     c.call("POST", topups, token=clerk, body="{oops", key="bad-json", expect=400,
            code="json_malformed")
