@@ -3,8 +3,9 @@
 
 Usage: openapi_test.py SIMKEEP_BINARY OPENAPI_YAML
 
-Starts the server on a free port with a fresh database in a temporary directory, calls every
-documented operation (successes and error cases) and checks each response:
+Starts the server on a free port with a fresh database in a temporary directory, on a fixed
+clock (--now) with the sandbox payment provider, calls every documented operation (successes
+and error cases, webhooks signed as the sandbox signs them) and checks each response:
   - its status is one of the operation's documented responses,
   - its media type is one the response documents, and its body validates against the schema
     (JSON Schema 2020-12, with every $ref resolved into components),
