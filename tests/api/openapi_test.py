@@ -79,6 +79,7 @@ NOT_API_REASONS = {
     "refund_exists", "webhook_delivery_exists", "sandbox_charge_exists", "sandbox_refund_exists",
     # Startup and command-line only.
     "address_invalid", "listen_failed", "invoice_number_invalid", "invoice_number_checksum",
+    "komoju_config_invalid",
     # Domain helpers the API does not call, or calls with input that cannot fail.
     "line_state_transition_invalid", "receipt_empty", "receipt_too_many_lines",
 }
@@ -90,6 +91,8 @@ SOURCE_GLOBS = (
     "src/simkeep/domain/*.cc",
     "src/simkeep/ledger/journal.cc",
     "src/simkeep/payments/sandbox/sandbox_provider.cc",
+    "src/simkeep/payments/komoju/*.cc",  # The other provider (serve --payment-provider komoju).
+    "src/simkeep/payments/komoju/internal/*.cc",
     "src/simkeep/storage/sqlite/internal/connection.cc",
 )
 REASON_PATTERNS = (
@@ -103,6 +106,8 @@ REASON_PATTERNS = (
     r'\{\s*"[a-z_]+\.[a-z_]+"\s*,\s*"([a-z][a-z0-9_]*)"\s*\}',
     # Payment failure reasons of the sandbox card provider.
     r'failure_reason\s*=\s*"([a-z][a-z0-9_]*)"',
+    # Refunds a provider refuses (402 with the refund).
+    r'RefundOutcome\{\s*app::RefundStatus::kFailed\s*,\s*"([a-z][a-z0-9_]*)"',
     # Every failure reason a payment may end with (domain/payment_failure.cc): each is the code
     # of the 402 that answers a failed order.
     r'\{\s*"([a-z][a-z0-9_]*)"\s*,\s*k[A-Z]\w*\s*\}',
