@@ -226,6 +226,12 @@ TEST_F(PaymentsTest, ADeclinedAttemptCanBeFollowedByAnother) {
   ASSERT_EQ(konbini.status, 202) << konbini.body;
   EXPECT_EQ(konbini.json["order_id"], order_id);
   EXPECT_EQ(konbini.json["amount_jpy"], 2220);
+  // The new attempt's own key replays its answer (it is not left in flight).
+  HttpResult konbini_again = server_.Call(admin_, "POST", "/v1/orders/" + order_id + "/payments",
+                                          {{"payment", Pay("konbini")}}, "third");
+  EXPECT_EQ(konbini_again.status, 202);
+  EXPECT_EQ(konbini_again.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(konbini_again.body, konbini.body);
   HttpResult paid = Simulate(konbini.json["payment"]["payment_id"], "succeeded");
   EXPECT_EQ(paid.json["status"], "completed");
   EXPECT_EQ(Balance(line), 2000);
@@ -500,6 +506,10 @@ TEST_F(PaymentsTest, BadPaymentRequestsAreClear4xxAndWriteNothing) {
                 .status,
             403);
   EXPECT_EQ(Simulate(payment_id, "maybe").json["code"], "simulation_invalid");
+  EXPECT_EQ(
+      server_.Call(admin_, "POST", "/v1/payments/" + payment_id + "/simulate", {{"outcome", 5}})
+          .json["code"],
+      "simulation_invalid");
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/payments/" + payment_id).json["status"],
             "requires_action");
   HttpResult refreshed = server_.Call(agent_, "POST", "/v1/payments/" + payment_id + "/refresh");

@@ -94,16 +94,18 @@ Result<bool> PaymentCoordinator::HandleWebhook(const std::map<std::string, std::
   if (!written) {
     return written.error();
   }
-  if (!fresh || delivery->payment_id.empty()) {
+  if (delivery->payment_id.empty()) {
     return fresh;
   }
+  // A delivery seen before refreshes too: if the first one's refresh failed, the provider's
+  // retry is what brings the payment up to date. Recording is idempotent either way.
   // The outcome comes from the provider, asked now, never from the body: a delivery replayed,
   // delayed or out of order cannot move the payment backwards or pay it twice.
   Result<OrderView> refreshed = Refresh(delivery->payment_id);
   if (!refreshed && refreshed.error().code != ErrorCode::kNotFound) {
     return refreshed.error();
   }
-  return true;
+  return fresh;
 }
 
 Result<OrderView> PaymentCoordinator::Simulate(const PaymentId& id, ChargeStatus outcome) {

@@ -92,8 +92,8 @@ class PaymentCoordinator {
 
   // Verifies a webhook delivery for this provider (kUnauthenticated "webhook_signature_invalid"
   // and nothing stored when forged), stores it raw once, and refreshes the payment it names
-  // (the body is never trusted for the outcome). Returns false for a delivery seen before (it
-  // changes nothing).
+  // (the body is never trusted for the outcome; a delivery seen before refreshes too, in case
+  // the first refresh failed). Returns false for a delivery seen before.
   Result<bool> HandleWebhook(const std::map<std::string, std::string>& headers,
                              std::string_view body);
 

@@ -265,7 +265,7 @@ struct Api::Impl {
   void Write(const Request& request, const Principal& principal, Place place, Responder respond);
   // Collects a payment placed pending (on the provider pool) and answers with the outcome.
   void ChargeAndFinish(domain::Payment payment, app::PaymentInput input, i18n::Language language,
-                       Responder respond);
+                       std::string principal, std::string key, Responder respond);
   // Asks the provider for a refund started in the request's write, records the outcome and
   // completes the request's Idempotency-Key with the answer.
   void RefundAndFinish(domain::Refund refund, std::string principal, std::string key,
@@ -273,9 +273,6 @@ struct Api::Impl {
   // Completes the Idempotency-Key of the request that placed `view`'s order with the answer it
   // would get now, unless the key was completed already (the first answer stands).
   static Result<void> CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view);
-  // The same with the answer given.
-  static Result<void> CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view,
-                                       const Response& response);
 
   // Places a decoded order request (top-up, renewal, plan change) on `line_id` through the
   // committer under the request's Idempotency-Key; a card payment is then charged and recorded.
@@ -463,9 +460,9 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
     }
     if (state->placed->to_charge) {
       // The provider call may block; it never runs on the committer thread.
-      boost::asio::post(provider_pool, [this, state, respond] {
+      boost::asio::post(provider_pool, [this, state, respond, key, principal] {
         ChargeAndFinish(*state->placed->to_charge, state->placed->input, state->placed->language,
-                        respond);
+                        principal.api_key_id, key, respond);
       });
       return;
     }
@@ -481,17 +478,22 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
 }
 
 void Api::Impl::ChargeAndFinish(domain::Payment payment, app::PaymentInput input,
-                                i18n::Language language, Responder respond) {
-  // The answer is made once, in the transaction that records the outcome, and stored under the
-  // request's Idempotency-Key there: a retry replays exactly what this request is answered.
+                                i18n::Language language, std::string principal, std::string key,
+                                Responder respond) {
+  // The answer is made once, in the transaction that records the outcome, and stored there
+  // under this request's Idempotency-Key (a top-up's, a renewal's, or a new attempt's): a retry
+  // replays exactly what this request is answered.
   auto response = std::make_shared<Response>();
-  Result<app::OrderView> view =
-      deps.payments->Collect(payment, input,
-                             [response, language](app::Transaction& transaction,
-                                                  const app::OrderView& recorded) -> Result<void> {
-                               *response = OrderResponse(recorded, language);
-                               return CompleteOrderKey(transaction, recorded, *response);
-                             });
+  Result<app::OrderView> view = deps.payments->Collect(
+      payment, input,
+      [response, language, &principal, &key](app::Transaction& transaction,
+                                             const app::OrderView& recorded) -> Result<void> {
+        *response = OrderResponse(recorded, language);
+        if (key.empty()) {
+          return Ok();
+        }
+        return transaction.CompleteIdempotency(principal, key, response->status, response->body);
+      });
   respond(view ? std::move(*response) : Problem(view.error()));
 }
 
@@ -534,11 +536,6 @@ void Api::Impl::RefundAndFinish(domain::Refund refund, std::string principal, st
 
 Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction,
                                          const app::OrderView& view) {
-  return CompleteOrderKey(transaction, view, OrderResponse(view));
-}
-
-Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view,
-                                         const Response& response) {
   // The order keeps "<api key id>:<Idempotency-Key>".
   const std::string& scoped = view.order.idempotency_key;
   const size_t colon = scoped.find(':');
@@ -555,6 +552,7 @@ Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction, const ap
   if (!record->has_value() || (*record)->completed) {
     return Ok();
   }
+  const Response response = OrderResponse(view);
   return transaction.CompleteIdempotency(principal, key, response.status, response.body);
 }
 
@@ -750,7 +748,9 @@ void Api::Impl::HandlePayments(const Request& request, const Principal& principa
   if (!body) {
     return respond(Problem(body.error()));
   }
-  const std::string outcome = body->value("outcome", std::string());
+  const std::string outcome = body->contains("outcome") && (*body)["outcome"].is_string()
+                                  ? (*body)["outcome"].get<std::string>()
+                                  : std::string();
   if (outcome != "succeeded" && outcome != "failed") {
     return respond(
         Problem(InvalidArgument("simulation_invalid", "outcome must be succeeded or failed.")));
