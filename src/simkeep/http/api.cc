@@ -177,6 +177,16 @@ domain::Channel ChannelFor(const Principal& principal) {
   return domain::Channel::kApi;
 }
 
+// The body of a request that moves money, which must carry an Idempotency-Key (checked first,
+// so that a retry is always possible): 400 "idempotency_key_required", or the parser's errors.
+Result<Json> MoneyRequestBody(const Request& request) {
+  if (request.Header("idempotency-key").empty()) {
+    return InvalidArgument("idempotency_key_required",
+                           "This request moves money: send an Idempotency-Key header.");
+  }
+  return ParseObject(request.body);
+}
+
 Result<app::PageRequest> PageFrom(const Request& request) {
   app::PageRequest page;
   page.limit = app::kPageLimitDefault;
@@ -795,11 +805,7 @@ void Api::Impl::HandleRefunds(const Request& request, const Principal& principal
   if (!HasRole(principal, {"admin", "agent"})) {
     return respond(Problem(Forbidden()));
   }
-  if (request.Header("idempotency-key").empty()) {
-    return respond(Problem(InvalidArgument(
-        "idempotency_key_required", "This request moves money: send an Idempotency-Key header.")));
-  }
-  Result<Json> body = ParseObject(request.body);
+  Result<Json> body = MoneyRequestBody(request);
   if (!body) {
     return respond(Problem(body.error()));
   }
@@ -1130,11 +1136,7 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   if (!staff && !kiosk) {
     return respond(Problem(Forbidden()));
   }
-  if (request.Header("idempotency-key").empty()) {
-    return respond(Problem(InvalidArgument(
-        "idempotency_key_required", "This request moves money: send an Idempotency-Key header.")));
-  }
-  Result<Json> body = ParseObject(request.body);
+  Result<Json> body = MoneyRequestBody(request);
   if (!body) {
     return respond(Problem(body.error()));
   }
@@ -1165,12 +1167,7 @@ void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
     if (!IsStaff(principal) && principal.role != "kiosk") {
       return respond(Problem(Forbidden()));
     }
-    if (request.Header("idempotency-key").empty()) {
-      return respond(
-          Problem(InvalidArgument("idempotency_key_required",
-                                  "This request moves money: send an Idempotency-Key header.")));
-    }
-    Result<Json> body = ParseObject(request.body);
+    Result<Json> body = MoneyRequestBody(request);
     if (!body) {
       return respond(Problem(body.error()));
     }
