@@ -31,10 +31,13 @@ struct ChargeRequest {
   domain::PaymentMethod method = domain::PaymentMethod::kCard;
   int64_t amount_jpy = 0;
   CardDetails card;                // kCard, entered now.
-  std::string saved_method_token;  // A saved card or wallet: the provider's token for it.
+  std::string saved_method_token;  // A saved card: the provider's token for it (no `card` then).
   std::string konbini_store;       // kKonbini: "seven-eleven", "lawson", ...
   std::string return_url;          // Redirect flows: where the customer comes back to.
   std::string customer_email;      // Deferred methods: where the provider sends instructions.
+  std::string customer_name;       // Pay-easy, bank transfer: the payer's name (kanji or latin).
+  std::string customer_name_kana;  // Pay-easy, bank transfer: the name in katakana.
+  std::string customer_phone;      // Pay-easy, bank transfer: a Japanese phone number, digits.
   Timestamp pay_by;                // Deferred methods: the deadline (23:59:59 JST).
   std::string description;
 };
@@ -67,6 +70,28 @@ struct RefundOutcome {
   RefundStatus status = RefundStatus::kUnknown;
   std::string failure_reason;  // "refund_not_supported", "refund_exceeds_payment", ...
   std::string provider_reference;
+};
+
+// A card to keep at the provider for later charges (auto-renewal, one-tap renewals). The
+// provider tokenises it; simkeep keeps only the token, the brand, the last four digits and the
+// expiry, never the number.
+struct SaveMethodRequest {
+  SavedMethodId id;  // Ours; doubles as the provider-side idempotency key.
+  domain::PaymentMethod method = domain::PaymentMethod::kCard;
+  CardDetails card;
+  std::string customer_email;  // Optional: the provider's customer record may carry it.
+};
+
+enum class SaveStatus { kSaved, kFailed, kUnknown };
+
+struct SaveMethodOutcome {
+  SaveStatus status = SaveStatus::kUnknown;
+  std::string failure_reason;  // kFailed: "card_declined", "card_number_invalid", ...
+  std::string token;           // kSaved: what ChargeRequest.saved_method_token takes.
+  std::string card_brand;
+  std::string card_last4;
+  int exp_month = 0;
+  int exp_year = 0;
 };
 
 // A verified webhook delivery: who it is about. The body is never trusted beyond that: the
@@ -123,6 +148,28 @@ class PaymentProvider {
     (void)outcome;
     return FailedPrecondition("simulation_unsupported",
                               std::string(name()) + " payments cannot be simulated.");
+  }
+  // Whether the provider can keep `method` for later charges (cards only, so far).
+  virtual bool SupportsSaving(domain::PaymentMethod method) const {
+    (void)method;
+    return false;
+  }
+  // Tokenises a card for later charges. Repeating the same id answers the first outcome.
+  // kUnknown when the provider did not answer (the card is not kept; nothing is charged).
+  virtual SaveMethodOutcome SaveMethod(const SaveMethodRequest& request, Timestamp now) {
+    (void)request;
+    (void)now;
+    SaveMethodOutcome outcome;
+    outcome.status = SaveStatus::kFailed;
+    outcome.failure_reason = "payment_method_not_savable";
+    return outcome;
+  }
+  // Deletes a saved card's token at the provider, so that it can never be charged again.
+  // kUnavailable "provider_unavailable" when the provider did not answer; a token the provider
+  // no longer holds is deleted already (Ok).
+  virtual Result<void> ForgetMethod(const std::string& token) {
+    (void)token;
+    return Ok();
   }
   // The provider's payments collected (captured) in [from, to), with what was refunded of
   // them so far, for reconciliation.
