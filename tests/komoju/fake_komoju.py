@@ -26,9 +26,14 @@ Test-only control endpoints (no auth; loopback only):
                                         {"headers": {...}, "body": "<raw JSON>"}, signed as
                                         KOMOJU signs deliveries
 
+pay_easy and bank_transfer need, besides the email, the payer's family_name, given_name,
+family_name_kana, given_name_kana and phone (KOMOJU's API reference lists all as required);
+one missing or empty is a 422 missing_parameter naming it. The readings must be full-width
+katakana and the phone 10 or 11 digits starting with 0, else a 422 invalid_parameter: KOMOJU
+documents no format for them, so these are the fake's stricter reading.
+
 What it does not do: sessions, customers beyond a stand-in saved card, taxes, fees, currencies
-other than JPY, and the names, kana and phone number KOMOJU documents as required for pay_easy
-and bank_transfer (simkeep's provider port does not carry them yet; see the adapter's README).
+other than JPY.
 """
 
 import argparse
@@ -39,6 +44,7 @@ import hmac
 import http.server
 import json
 import os
+import re
 import secrets
 import shutil
 import ssl
@@ -66,6 +72,11 @@ CARD_ERRORS = {
     "4123111111111075": "invalid_number",
 }
 THREE_D_SECURE_CARDS = {"4100000000000100", "5100000000000107", "3528000000000106"}
+PAYER_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "phone")
+# Full-width katakana letters, the middle dot, the prolonged sound mark and spaces.
+KATAKANA_READING = re.compile(
+    "[\u30a1-\u30fa\u30fb\u30fc \u3000]*[\u30a1-\u30fa][\u30a1-\u30fa\u30fb\u30fc \u3000]*")
+JAPANESE_PHONE = re.compile("0[0-9]{9,10}")
 MAX_PER_PAGE = 100
 
 
@@ -202,6 +213,8 @@ class Komoju:
         if not details.get("email"):
             raise ApiError(422, "missing_parameter", "payment_details[email] is missing",
                            "payment_details[email]")
+        if kind != "konbini":
+            self.check_payer(details)
         days = details.get("expiry_days", 3)
         if not isinstance(days, int) or not 1 <= days <= 59:
             raise ApiError(422, "invalid_parameter", "expiry_days must be 1..59",
@@ -224,6 +237,23 @@ class Komoju:
         payment["status"] = "authorized"
         payment["payment_deadline"] = deadline(days)
         payment["payment_details"] = shown
+
+    @staticmethod
+    def check_payer(details):
+        """The payer's names, readings and phone that pay_easy and bank_transfer require."""
+        for field in PAYER_FIELDS:
+            value = details.get(field)
+            if not isinstance(value, str) or not value.strip():
+                raise ApiError(422, "missing_parameter",
+                               "payment_details[%s] is missing" % field,
+                               "payment_details[%s]" % field)
+        for field in ("family_name_kana", "given_name_kana"):
+            if not KATAKANA_READING.fullmatch(details[field]):
+                raise ApiError(422, "invalid_parameter", "must be full-width katakana",
+                               "payment_details[%s]" % field)
+        if not JAPANESE_PHONE.fullmatch(details["phone"]):
+            raise ApiError(422, "invalid_parameter", "is not a phone number",
+                           "payment_details[phone]")
 
     @staticmethod
     def capture(payment):

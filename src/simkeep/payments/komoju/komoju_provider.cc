@@ -72,6 +72,24 @@ Result<void> ValidateCard(const app::CardDetails& card, Timestamp now) {
   return Ok();
 }
 
+// Pay-easy and bank transfer: the payer KOMOJU asks for (see ValidateCharge in the header).
+Result<void> ValidatePayer(const app::ChargeRequest& request) {
+  if (!komoju::internal::SplitPayerName(request.customer_name) ||
+      !komoju::internal::SplitPayerName(request.customer_name_kana) ||
+      !komoju::internal::IsKatakanaReading(request.customer_name_kana)) {
+    return InvalidArgument("customer_name_required",
+                           "A Pay-easy or bank transfer payment needs the payer's family and "
+                           "given names and their katakana reading, each with a space between "
+                           "them (山田 太郎, ヤマダ タロウ).");
+  }
+  if (!komoju::internal::JapanesePhoneDigits(request.customer_phone)) {
+    return InvalidArgument("customer_phone_invalid",
+                           "A Pay-easy or bank transfer payment needs the payer's Japanese phone "
+                           "number: 10 or 11 digits starting with 0.");
+  }
+  return Ok();
+}
+
 Error ConfigInvalid(std::string message) {
   return InvalidArgument("komoju_config_invalid", std::move(message));
 }
@@ -172,6 +190,10 @@ Result<void> KomojuProvider::ValidateCharge(const app::ChargeRequest& request,
     // KOMOJU sends the payment instructions there, and refuses a deferred payment without it.
     return InvalidArgument("email_required",
                            "A konbini, Pay-easy or bank transfer payment needs payment.email.");
+  }
+  if (request.method == domain::PaymentMethod::kPayEasy ||
+      request.method == domain::PaymentMethod::kBankTransfer) {
+    return ValidatePayer(request);
   }
   return Ok();
 }

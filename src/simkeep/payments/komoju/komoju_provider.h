@@ -59,7 +59,13 @@ class KomojuProvider final : public app::PaymentProvider {
   bool Supports(domain::PaymentMethod method) const override;
   // Reasons: "payment_method_not_supported"; for cards "card_required" (neither a number nor a
   // saved method token), "card_number_invalid" (12-19 digits, Luhn), "card_expiry_invalid";
-  // for konbini "konbini_store_invalid" (not one of the six store names).
+  // for konbini "konbini_store_invalid" (not one of the six store names); for konbini, Pay-easy
+  // and bank transfer "email_required". Pay-easy and bank transfer also need the payer, as
+  // KOMOJU does: "customer_name_required" when the name or its katakana reading is missing, is
+  // not family name and given name apart ("山田 太郎", "ヤマダ タロウ": KOMOJU takes the two
+  // parts separately) or the reading is not full-width katakana (with ・, ー and spaces);
+  // "customer_phone_invalid" when the phone number is missing or not Japanese (10 or 11 digits
+  // starting with 0, hyphens allowed).
   Result<void> ValidateCharge(const app::ChargeRequest& request, Timestamp now) const override;
   // POST /api/v1/payments with external_order_num = payment id and the payment id as the
   // idempotency key. kSucceeded for a captured payment; kRequiresAction with the konbini,

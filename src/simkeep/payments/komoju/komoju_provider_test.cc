@@ -71,6 +71,9 @@ class KomojuProviderTest : public ::testing::Test {
     request.amount_jpy = 3000;
     request.konbini_store = std::move(store);
     request.customer_email = "hanako@example.jp";
+    request.customer_name = "山田 花子";
+    request.customer_name_kana = "ヤマダ ハナコ";
+    request.customer_phone = "090-1234-5678";
     return request;
   }
 
@@ -216,6 +219,49 @@ TEST_F(KomojuProviderTest, ValidateChargeRefusesWhatCanBeCheckedBeforehand) {
   app::ChargeRequest no_email = Deferred(PaymentMethod::kPayEasy);
   no_email.customer_email.clear();
   EXPECT_EQ(reason(no_email), "email_required");
+  for (PaymentMethod method : {PaymentMethod::kPayEasy, PaymentMethod::kBankTransfer}) {
+    const std::string name(domain::PaymentMethodName(method));
+    EXPECT_EQ(reason(Deferred(method)), "") << name;
+    auto with_name = [&](std::string customer_name, std::string kana) {
+      app::ChargeRequest request = Deferred(method);
+      request.customer_name = std::move(customer_name);
+      request.customer_name_kana = std::move(kana);
+      return reason(request);
+    };
+    EXPECT_EQ(with_name("Hanako Yamada", "ヤマダ　ハナコ"), "") << name;
+    EXPECT_EQ(with_name("", "ヤマダ ハナコ"), "customer_name_required") << name;
+    EXPECT_EQ(with_name("山田 花子", ""), "customer_name_required") << name;
+    EXPECT_EQ(with_name("山田花子", "ヤマダ ハナコ"), "customer_name_required") << name;
+    EXPECT_EQ(with_name("山田 花子", "ヤマダハナコ"), "customer_name_required") << name;
+    EXPECT_EQ(with_name("山田 花子", "やまだ はなこ"), "customer_name_required") << name;
+    EXPECT_EQ(with_name("山田 花子", "ﾔﾏﾀﾞ ﾊﾅｺ"), "customer_name_required") << name;
+    EXPECT_EQ(with_name("山田 花子", "Yamada Hanako"), "customer_name_required") << name;
+    auto with_phone = [&](std::string phone) {
+      app::ChargeRequest request = Deferred(method);
+      request.customer_phone = std::move(phone);
+      return reason(request);
+    };
+    EXPECT_EQ(with_phone("0312345678"), "") << name;
+    EXPECT_EQ(with_phone("03-1234-5678"), "") << name;
+    EXPECT_EQ(with_phone(""), "customer_phone_invalid") << name;
+    EXPECT_EQ(with_phone("031234567"), "customer_phone_invalid") << name;
+    EXPECT_EQ(with_phone("090123456789"), "customer_phone_invalid") << name;
+    EXPECT_EQ(with_phone("9012345678"), "customer_phone_invalid") << name;
+    EXPECT_EQ(with_phone("+81 90 1234 5678"), "customer_phone_invalid") << name;
+    // The email is asked for first, then the name, then the phone.
+    app::ChargeRequest nothing = Deferred(method);
+    nothing.customer_email.clear();
+    nothing.customer_name.clear();
+    nothing.customer_phone.clear();
+    EXPECT_EQ(reason(nothing), "email_required") << name;
+    nothing.customer_email = "hanako@example.jp";
+    EXPECT_EQ(reason(nothing), "customer_name_required") << name;
+  }
+  // Konbini and wallets need no payer.
+  app::ChargeRequest konbini = Deferred(PaymentMethod::kKonbini, "lawson");
+  konbini.customer_name.clear();
+  konbini.customer_phone.clear();
+  EXPECT_EQ(reason(konbini), "");
   for (PaymentMethod method : {PaymentMethod::kLinePay, PaymentMethod::kPayPal,
                                PaymentMethod::kBalance, PaymentMethod::kCash}) {
     EXPECT_EQ(reason(Deferred(method)), "payment_method_not_supported")
@@ -380,6 +426,33 @@ TEST_F(KomojuProviderTest, PayEasyAndBankTransferGiveTheirNumbers) {
   ASSERT_TRUE(outcome.action.expires_at);
   Control(outcome.provider_reference, "capture");
   EXPECT_EQ(provider->Retrieve(Row(bank, outcome)).status, ChargeStatus::kSucceeded);
+}
+
+TEST_F(KomojuProviderTest, PayEasyAndBankTransferWithoutThePayerAreRefused) {
+  auto provider = Provider();
+  for (PaymentMethod method : {PaymentMethod::kPayEasy, PaymentMethod::kBankTransfer}) {
+    const std::string name(domain::PaymentMethodName(method));
+    // Charged without ValidateCharge: KOMOJU refuses, and nothing is made.
+    for (int missing = 0; missing < 3; ++missing) {
+      app::ChargeRequest request = Deferred(method);
+      if (missing == 0) {
+        request.customer_name.clear();
+      } else if (missing == 1) {
+        request.customer_name_kana = "ヤマダハナコ";  // Not in two parts.
+      } else {
+        request.customer_phone.clear();
+      }
+      EXPECT_FALSE(provider->ValidateCharge(request, Now())) << name << " " << missing;
+      const app::ChargeOutcome outcome = provider->Charge(request, Now());
+      EXPECT_EQ(outcome.status, ChargeStatus::kFailed) << name << " " << missing;
+      EXPECT_EQ(outcome.failure_reason, "processing_error") << name << " " << missing;
+      EXPECT_EQ(CountAtKomoju(request.payment_id), 0) << name << " " << missing;
+    }
+    // With the payer, as ValidateCharge lets through.
+    const app::ChargeRequest request = Deferred(method);
+    ASSERT_TRUE(provider->ValidateCharge(request, Now())) << name;
+    EXPECT_EQ(provider->Charge(request, Now()).status, ChargeStatus::kRequiresAction) << name;
+  }
 }
 
 TEST_F(KomojuProviderTest, WalletsRedirectAndSettleLater) {

@@ -60,29 +60,80 @@ std::string TwoDigits(int value) {
   return buffer;
 }
 
-json CardDetails(const app::ChargeRequest& request) {
+json CardDetails(const app::CardDetails& card) {
   json details = {{"type", "credit_card"},
-                  {"number", request.card.number},
-                  {"month", TwoDigits(request.card.exp_month)},
-                  {"year", TwoDigits(request.card.exp_year)}};
-  if (!request.card.cvc.empty()) {
-    details["verification_value"] = request.card.cvc;
+                  {"number", card.number},
+                  {"month", TwoDigits(card.exp_month)},
+                  {"year", TwoDigits(card.exp_year)}};
+  if (!card.cvc.empty()) {
+    details["verification_value"] = card.cvc;
   }
+  return details;
+}
+
+json CardDetails(const app::ChargeRequest& request) {
+  json details = CardDetails(request.card);
   if (!request.customer_email.empty()) {
     details["email"] = request.customer_email;
   }
   return details;
 }
 
+// One name into `family_key` and `given_key`. A name that does not split goes whole as the
+// family name and an empty one not at all, so that KOMOJU says what is missing.
+void AddPayerName(std::string_view name, const char* family_key, const char* given_key,
+                  json& details) {
+  if (std::optional<PayerName> parts = SplitPayerName(name)) {
+    details[family_key] = parts->family;
+    details[given_key] = parts->given;
+  } else if (name.find_first_not_of(' ') != std::string_view::npos) {
+    details[family_key] = std::string(name);
+  }
+}
+
+// The payer as KOMOJU asks Pay-easy and bank transfer payments for them.
+void AddPayer(const app::ChargeRequest& request, json& details) {
+  AddPayerName(request.customer_name, "family_name", "given_name", details);
+  AddPayerName(request.customer_name_kana, "family_name_kana", "given_name_kana", details);
+  if (std::optional<std::string> digits = JapanesePhoneDigits(request.customer_phone)) {
+    details["phone"] = *digits;
+  } else if (!request.customer_phone.empty()) {
+    details["phone"] = request.customer_phone;
+  }
+}
+
 json DeferredDetails(std::string_view type, const app::ChargeRequest& request, Timestamp now) {
   json details = {{"type", type}, {"email", request.customer_email}};
   if (type == "konbini") {
     details["store"] = request.konbini_store;
+  } else {
+    AddPayer(request, details);
   }
   if (std::optional<int> days = ExpiryDays(request.pay_by, now)) {
     details["expiry_days"] = *days;
   }
   return details;
+}
+
+constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";  // U+3000.
+
+// The length of the space (U+0020 or U+3000) at the start of `text`; 0 when none is there.
+size_t SpaceAt(std::string_view text) {
+  if (text.starts_with(' ')) {
+    return 1;
+  }
+  return text.starts_with(kIdeographicSpace) ? kIdeographicSpace.size() : 0;
+}
+
+// `text` without the spaces at either end.
+std::string_view TrimSpaces(std::string_view text) {
+  while (size_t width = SpaceAt(text)) {
+    text.remove_prefix(width);
+  }
+  while (text.ends_with(' ') || text.ends_with(kIdeographicSpace)) {
+    text.remove_suffix(text.ends_with(' ') ? 1 : kIdeographicSpace.size());
+  }
+  return text;
 }
 
 // The instructions of a deferred payment: the numbers the customer takes to the till, the ATM or
@@ -178,6 +229,62 @@ std::optional<int> ExpiryDays(Timestamp pay_by, Timestamp now) {
   const std::chrono::sys_days today{JstDate(now)};
   const auto days = static_cast<int>((due - today).count());
   return std::clamp(days, domain::kDeferredPaymentDaysMin, domain::kDeferredPaymentDaysMax);
+}
+
+std::optional<PayerName> SplitPayerName(std::string_view name) {
+  name = TrimSpaces(name);
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (size_t width = SpaceAt(name.substr(i))) {
+      PayerName parts{std::string(name.substr(0, i)),
+                      std::string(TrimSpaces(name.substr(i + width)))};
+      if (parts.family.empty() || parts.given.empty()) {
+        return std::nullopt;
+      }
+      return parts;
+    }
+  }
+  return std::nullopt;
+}
+
+bool IsKatakanaReading(std::string_view text) {
+  bool letter = false;
+  while (!text.empty()) {
+    if (size_t width = SpaceAt(text)) {
+      text.remove_prefix(width);
+      continue;
+    }
+    // Everything else allowed is a three-byte UTF-8 sequence in U+30A1..U+30FC.
+    const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+    if (text.size() < 3 || byte(0) != 0xE3 || (byte(1) & 0xC0) != 0x80 ||
+        (byte(2) & 0xC0) != 0x80) {
+      return false;
+    }
+    const unsigned code = 0x3000u | ((byte(1) & 0x3Fu) << 6) | (byte(2) & 0x3Fu);
+    if (code >= 0x30A1 && code <= 0x30FA) {
+      letter = true;
+    } else if (code != 0x30FB && code != 0x30FC) {
+      return false;
+    }
+    text.remove_prefix(3);
+  }
+  return letter;
+}
+
+std::optional<std::string> JapanesePhoneDigits(std::string_view phone) {
+  std::string digits;
+  for (char c : phone) {
+    if (c == '-') {
+      continue;
+    }
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    digits += c;
+  }
+  if ((digits.size() != 10 && digits.size() != 11) || digits[0] != '0') {
+    return std::nullopt;
+  }
+  return digits;
 }
 
 std::string CreatePaymentBody(const app::ChargeRequest& request, Timestamp now) {

@@ -25,7 +25,11 @@ std::optional<domain::PaymentMethod> MethodOfPaymentType(std::string_view type);
 // The body of POST /api/v1/payments for `request`. It depends on nothing but the request (and
 // on `now` only through the deferred deadline's day count), so that a repeated charge sends the
 // same body with the same idempotency key, as KOMOJU requires. A card payment's body holds the
-// card number: the caller wipes it after use (OPENSSL_cleanse). REQUIRES: PaymentTypeOf(method).
+// card number: the caller wipes it after use (OPENSSL_cleanse). Pay-easy and bank transfer
+// bodies carry the payer's name and kana in KOMOJU's family/given parts (SplitPayerName; a name
+// that does not split goes whole as the family name) and the phone number's digits (as given
+// when they are not a Japanese number), so that KOMOJU refuses what it would refuse.
+// REQUIRES: PaymentTypeOf(method).
 std::string CreatePaymentBody(const app::ChargeRequest& request, Timestamp now);
 
 // payment_details[expiry_days] for a deferred payment due by `pay_by`: the number of JST days
@@ -45,6 +49,24 @@ std::optional<int> ExpiryDays(Timestamp pay_by, Timestamp now);
 //   anything else (a card still processing, an unknown status) -> kUnknown
 // provider_reference, card brand/last4, amount_jpy and refunded_jpy are filled when given.
 app::ChargeOutcome OutcomeFromPayment(const nlohmann::json& payment);
+
+// A payer's name in the two parts KOMOJU asks Pay-easy and bank transfer payments for (its
+// payment_details family_name/given_name and family_name_kana/given_name_kana).
+struct PayerName {
+  std::string family;
+  std::string given;
+};
+// `name` read family name first, as Japanese forms and bank records write it: the part before
+// the first space (U+0020 or the ideographic U+3000) and the rest, both trimmed of spaces.
+// nullopt when either part is empty.
+std::optional<PayerName> SplitPayerName(std::string_view name);
+// Whether `text` is a reading in full-width katakana: katakana letters (U+30A1..U+30FA), the
+// middle dot and the prolonged sound mark (U+30FB, U+30FC) and spaces (U+0020, U+3000), with at
+// least one letter. Half-width katakana, hiragana and invalid UTF-8 are not.
+bool IsKatakanaReading(std::string_view text);
+// The digits of a Japanese phone number ("090-1234-5678" -> "09012345678"): hyphens dropped,
+// then 10 or 11 ASCII digits starting with 0. nullopt for anything else.
+std::optional<std::string> JapanesePhoneDigits(std::string_view phone);
 
 // A payment object as reconciliation sees it.
 app::ProviderPayment ProviderPaymentFrom(const nlohmann::json& payment);

@@ -95,6 +95,87 @@ TEST(PaymentJsonTest, DeferredBodiesCarryStoreEmailAndDays) {
   EXPECT_EQ(body["return_url"], "https://shop.example/back");
 }
 
+TEST(PaymentJsonTest, PayEasyAndBankBodiesCarryThePayerInParts) {
+  app::ChargeRequest request;
+  request.payment_id = PaymentId{"pay_1"};
+  request.amount_jpy = 500;
+  request.method = domain::PaymentMethod::kPayEasy;
+  request.customer_email = "taro@example.jp";
+  request.customer_name = "山田 太郎";
+  request.customer_name_kana = "ヤマダ\u3000タロウ";
+  request.customer_phone = "090-1234-5678";
+  json body = json::parse(CreatePaymentBody(request, kNow));
+  EXPECT_EQ(body["payment_details"], (json{{"type", "pay_easy"},
+                                           {"email", "taro@example.jp"},
+                                           {"family_name", "山田"},
+                                           {"given_name", "太郎"},
+                                           {"family_name_kana", "ヤマダ"},
+                                           {"given_name_kana", "タロウ"},
+                                           {"phone", "09012345678"}}));
+  // What does not fit goes as it is, for KOMOJU to refuse; nothing is made up.
+  request.method = domain::PaymentMethod::kBankTransfer;
+  request.customer_name = "山田太郎";
+  request.customer_name_kana.clear();
+  request.customer_phone = "+81 90 1234 5678";
+  body = json::parse(CreatePaymentBody(request, kNow));
+  EXPECT_EQ(body["payment_details"], (json{{"type", "bank_transfer"},
+                                           {"email", "taro@example.jp"},
+                                           {"family_name", "山田太郎"},
+                                           {"phone", "+81 90 1234 5678"}}));
+  // Konbini takes no payer.
+  request.method = domain::PaymentMethod::kKonbini;
+  request.konbini_store = "lawson";
+  body = json::parse(CreatePaymentBody(request, kNow));
+  EXPECT_FALSE(body["payment_details"].contains("family_name"));
+  EXPECT_FALSE(body["payment_details"].contains("phone"));
+}
+
+TEST(PaymentJsonTest, PayerNamesSplitAtTheFirstSpace) {
+  auto split = [](std::string_view name) {
+    std::optional<PayerName> parts = SplitPayerName(name);
+    return parts ? parts->family + "|" + parts->given : std::string("-");
+  };
+  EXPECT_EQ(split("山田 太郎"), "山田|太郎");
+  EXPECT_EQ(split("\u3000山田\u3000\u3000太郎 "), "山田|太郎");
+  EXPECT_EQ(split("Yamada Taro Jiro"), "Yamada|Taro Jiro");
+  EXPECT_EQ(split("ヤマダ タロウ"), "ヤマダ|タロウ");
+  EXPECT_EQ(split("山田太郎"), "-");
+  EXPECT_EQ(split("山田 "), "-");
+  EXPECT_EQ(split(" "), "-");
+  EXPECT_EQ(split(""), "-");
+}
+
+TEST(PaymentJsonTest, ReadingsAreFullWidthKatakana) {
+  EXPECT_TRUE(IsKatakanaReading("ヤマダ タロウ"));
+  EXPECT_TRUE(IsKatakanaReading("ヴァン・ダイク\u3000ジョー"));
+  EXPECT_TRUE(IsKatakanaReading("ァヺ"));     // The ends of the letters' range.
+  EXPECT_FALSE(IsKatakanaReading("やまだ"));  // Hiragana.
+  EXPECT_FALSE(IsKatakanaReading("ﾔﾏﾀﾞ"));    // Half-width.
+  EXPECT_FALSE(IsKatakanaReading("山田"));
+  EXPECT_FALSE(IsKatakanaReading("YAMADA"));
+  EXPECT_FALSE(IsKatakanaReading("ヤマダ1"));
+  EXPECT_FALSE(IsKatakanaReading("ー・ "));  // No letter.
+  EXPECT_FALSE(IsKatakanaReading(""));
+  EXPECT_FALSE(IsKatakanaReading("\xE3\x83"));      // Cut short.
+  EXPECT_FALSE(IsKatakanaReading("\xE3\x83\xFF"));  // Not UTF-8.
+  EXPECT_FALSE(IsKatakanaReading("\xE3\x82\xA0"));  // U+30A0, just before the letters.
+  EXPECT_FALSE(IsKatakanaReading("\xE3\x83\xBD"));  // U+30FD, an iteration mark.
+}
+
+TEST(PaymentJsonTest, JapanesePhoneNumbersAreTenOrElevenDigitsFromZero) {
+  EXPECT_EQ(JapanesePhoneDigits("090-1234-5678"), "09012345678");
+  EXPECT_EQ(JapanesePhoneDigits("0312345678"), "0312345678");
+  EXPECT_EQ(JapanesePhoneDigits("03-1234-5678"), "0312345678");
+  EXPECT_FALSE(JapanesePhoneDigits("031234567"));     // 9 digits.
+  EXPECT_FALSE(JapanesePhoneDigits("090123456789"));  // 12 digits.
+  EXPECT_FALSE(JapanesePhoneDigits("9012345678"));    // Not from 0.
+  EXPECT_FALSE(JapanesePhoneDigits("+81-90-1234-5678"));
+  EXPECT_FALSE(JapanesePhoneDigits("090 1234 5678"));
+  EXPECT_FALSE(JapanesePhoneDigits("０９０１２３４５６７８"));  // Full-width digits.
+  EXPECT_FALSE(JapanesePhoneDigits(""));
+  EXPECT_FALSE(JapanesePhoneDigits("---"));
+}
+
 TEST(PaymentJsonTest, ExpiryDaysCountJstDaysWithinKomojuBounds) {
   EXPECT_EQ(ExpiryDays(domain::DeferredPaymentDeadline(kNow, 3), kNow), 3);
   EXPECT_EQ(ExpiryDays(domain::DeferredPaymentDeadline(kNow, 59), kNow), 59);
