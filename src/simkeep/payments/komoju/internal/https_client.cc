@@ -127,15 +127,19 @@ std::string HttpsClient::Escape(std::string_view text) {
 }
 
 Result<HttpsResponse> HttpsClient::Get(std::string_view path_and_query) const {
-  return Perform(/*post=*/false, path_and_query, {}, {});
+  return Perform(Verb::kGet, path_and_query, {}, {});
 }
 
 Result<HttpsResponse> HttpsClient::Post(std::string_view path, std::string_view json_body,
                                         std::string_view idempotency_key) const {
-  return Perform(/*post=*/true, path, json_body, idempotency_key);
+  return Perform(Verb::kPost, path, json_body, idempotency_key);
 }
 
-Result<HttpsResponse> HttpsClient::Perform(bool post, std::string_view path,
+Result<HttpsResponse> HttpsClient::Delete(std::string_view path) const {
+  return Perform(Verb::kDelete, path, {}, {});
+}
+
+Result<HttpsResponse> HttpsClient::Perform(Verb verb, std::string_view path,
                                            std::string_view json_body,
                                            std::string_view idempotency_key) const {
   EasyHandle easy(curl_easy_init());
@@ -149,7 +153,10 @@ Result<HttpsResponse> HttpsClient::Perform(bool post, std::string_view path,
   BodySink sink{&body};
   char error_text[CURL_ERROR_SIZE] = {0};
   SetOptions(handle, options_, url, headers.get(), &sink, error_text);
-  if (post) {
+  if (verb == Verb::kDelete) {
+    curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, "DELETE");
+  }
+  if (verb == Verb::kPost) {
     curl_easy_setopt(handle, CURLOPT_POST, 1L);
     // Never a null pointer: libcurl would read the body from stdin.
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, json_body.empty() ? "" : json_body.data());

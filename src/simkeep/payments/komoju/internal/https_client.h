@@ -43,12 +43,16 @@ class HttpsClient {
   // copy of it, so a caller that wipes its body (a card number) wipes the only one.
   Result<HttpsResponse> Post(std::string_view path, std::string_view json_body,
                              std::string_view idempotency_key) const;
+  // DELETE base_url + path, without a body. Errors as Get().
+  Result<HttpsResponse> Delete(std::string_view path) const;
 
   // `text` %-encoded for a URL's path segment or query value.
   static std::string Escape(std::string_view text);
 
  private:
-  Result<HttpsResponse> Perform(bool post, std::string_view path, std::string_view json_body,
+  enum class Verb { kGet, kPost, kDelete };
+
+  Result<HttpsResponse> Perform(Verb verb, std::string_view path, std::string_view json_body,
                                 std::string_view idempotency_key) const;
 
   HttpsClientOptions options_;
