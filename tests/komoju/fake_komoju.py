@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""A small stand-in for KOMOJU's Payments API, for testing simkeep's KOMOJU adapter.
+"""A small stand-in for KOMOJU's Payments and Customers APIs, to test simkeep's KOMOJU adapter.
 
-Written from KOMOJU's public documentation (doc.komoju.com, ja.doc.komoju.com): HTTP Basic auth
-with the secret key, payments create/show/list/cancel/refund, the X-KOMOJU-IDEMPOTENCY header,
-payment statuses, payment_details per type, the test card numbers, webhook signatures. Standard
-library only.
+Written from KOMOJU's public documentation (doc.komoju.com, ja.doc.komoju.com, and the API
+reference its SDKs are generated from): HTTP Basic auth with the secret key, payments
+create/show/list/cancel/refund, customers create/show/list/delete with a card as their source,
+the X-KOMOJU-IDEMPOTENCY header, payment statuses, payment_details per type, the test card
+numbers, webhook signatures. Standard library only.
 
     fake_komoju.py --secret-key KEY --webhook-secret SECRET
 
@@ -26,14 +27,24 @@ Test-only control endpoints (no auth; loopback only):
                                         {"headers": {...}, "body": "<raw JSON>"}, signed as
                                         KOMOJU signs deliveries
 
+Customers: POST /api/v1/customers takes payment_details of type credit_card (and an optional
+email and metadata) and keeps the card as the customer's source ({type, brand,
+last_four_digits, month, year}); a payment made with "customer" instead of payment_details
+charges that card with the same test-card behaviour as a card entered directly. KOMOJU's
+documentation does not say whether it checks a card when it makes a customer; this fake does,
+as a card verification would: a test card that is declined, invalid, expired or fails its
+security code is refused then (the customer is not made), while the cards that fail for want of
+funds or limit fail at each charge. DELETE /api/v1/customers/<id> forgets the customer (404
+afterwards, and payments with it are refused).
+
 pay_easy and bank_transfer need, besides the email, the payer's family_name, given_name,
 family_name_kana, given_name_kana and phone (KOMOJU's API reference lists all as required);
 one missing or empty is a 422 missing_parameter naming it. The readings must be full-width
 katakana and the phone 10 or 11 digits starting with 0, else a 422 invalid_parameter: KOMOJU
 documents no format for them, so these are the fake's stricter reading.
 
-What it does not do: sessions, customers beyond a stand-in saved card, taxes, fees, currencies
-other than JPY.
+What it does not do: sessions, subscriptions, updating customers, taxes, fees, currencies other
+than JPY.
 """
 
 import argparse
@@ -72,6 +83,9 @@ CARD_ERRORS = {
     "4123111111111075": "invalid_number",
 }
 THREE_D_SECURE_CARDS = {"4100000000000100", "5100000000000107", "3528000000000106"}
+# The card errors a customer's card verification finds (see the docstring): these cards are
+# never kept; the others fail at each charge.
+VERIFICATION_ERRORS = {"card_declined", "invalid_number", "card_expired", "bad_verification_value"}
 PAYER_FIELDS = ("family_name", "given_name", "family_name_kana", "given_name_kana", "phone")
 # Full-width katakana letters, the middle dot, the prolonged sound mark and spaces.
 KATAKANA_READING = re.compile(
@@ -129,6 +143,7 @@ class Komoju:
         self.webhook_secret = webhook_secret
         self.lock = threading.Lock()
         self.payments = {}      # id -> payment object, in creation order.
+        self.customers = {}     # id -> {"customer": customer object, "card": payment_details}
         self.idempotency = {}   # key -> {"fingerprint", "done", "status", "body"}
         self.delay_seconds = 0
         self.pad_bytes = 0
@@ -159,9 +174,11 @@ class Komoju:
         }
         error = None
         if customer is not None:
-            payment["payment_details"] = {"type": "credit_card", "brand": "visa",
-                                          "last_four_digits": "1111", "month": 12, "year": 2030}
-            self.capture(payment)
+            with self.lock:
+                saved = self.customers.get(customer) if isinstance(customer, str) else None
+            if saved is None:
+                raise ApiError(422, "invalid_parameter", "No such customer", "customer")
+            error = self.apply_card(payment, saved["card"])
         elif not isinstance(details, dict):
             raise ApiError(422, "invalid_parameter", "payment_details", "payment_details")
         else:
@@ -254,6 +271,57 @@ class Komoju:
         if not JAPANESE_PHONE.fullmatch(details["phone"]):
             raise ApiError(422, "invalid_parameter", "is not a phone number",
                            "payment_details[phone]")
+
+    # -- customers -----------------------------------------------------------------------------
+
+    def create_customer(self, params):
+        details = params.get("payment_details")
+        if not isinstance(details, dict):
+            raise ApiError(422, "missing_parameter", "payment_details is missing",
+                           "payment_details")
+        if details.get("type") != "credit_card":
+            raise ApiError(422, "invalid_payment_type", "customers keep credit cards only",
+                           "payment_details[type]")
+        for field in ("number", "month", "year"):
+            if not details.get(field):
+                raise ApiError(422, "missing_parameter", "payment_details[%s] is missing" % field,
+                               "payment_details[%s]" % field)
+        number = str(details["number"])
+        code = CARD_ERRORS.get(number)
+        if code in VERIFICATION_ERRORS:
+            raise ApiError(502, code, "The card was refused: " + code)
+        customer = {
+            "id": secrets.token_hex(12), "resource": "customer", "email": params.get("email"),
+            "source": {"type": "credit_card", "brand": brand(number),
+                       "last_four_digits": number[-4:], "month": int(details["month"]),
+                       "year": 2000 + int(details["year"]) % 100},
+            "metadata": params.get("metadata") or {}, "created_at": iso(now_utc()),
+        }
+        card = {field: details[field] for field in ("number", "month", "year") if field in details}
+        with self.lock:
+            self.customers[customer["id"]] = {"customer": customer, "card": card}
+        return customer
+
+    def find_customer(self, customer_id):
+        with self.lock:
+            saved = self.customers.get(customer_id)
+        if saved is None:
+            raise ApiError(404, "not_found", "The requested resource could not be found.")
+        return saved["customer"]
+
+    def delete_customer(self, customer_id):
+        with self.lock:
+            saved = self.customers.pop(customer_id, None)
+        if saved is None:
+            raise ApiError(404, "not_found", "The requested resource could not be found.")
+        return saved["customer"]
+
+    def list_customers(self):
+        with self.lock:
+            customers = [saved["customer"] for saved in self.customers.values()]
+        customers.reverse()  # Newest first.
+        return {"resource": "list", "total": len(customers), "page": 1,
+                "per_page": len(customers), "last_page": 1, "data": customers}
 
     @staticmethod
     def capture(payment):
@@ -376,6 +444,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.handle_call("POST")
 
+    def do_DELETE(self):
+        self.handle_call("DELETE")
+
     def handle_call(self, method):
         url = urllib.parse.urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
@@ -461,10 +532,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def route(self, method, url, raw):
         parts = [part for part in url.path.split("/") if part]
+        params = self.params(raw) if method == "POST" else {}
+        if parts[:3] == ["api", "v1", "customers"]:
+            return self.route_customers(method, parts[3:], params)
         if parts[:3] != ["api", "v1", "payments"]:
             raise ApiError(404, "not_found", "The requested resource could not be found.")
         rest = parts[3:]
-        params = self.params(raw) if method == "POST" else {}
         if method == "POST" and not rest:
             return 200, self.komoju.create(params)
         if method == "GET" and not rest:
@@ -475,6 +548,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return 200, self.komoju.cancel(rest[0])
         if method == "POST" and len(rest) == 2 and rest[1] == "refund":
             return 200, self.komoju.refund(rest[0], params)
+        raise ApiError(404, "not_found", "The requested resource could not be found.")
+
+    def route_customers(self, method, rest, params):
+        if method == "POST" and not rest:
+            return 200, self.komoju.create_customer(params)
+        if method == "GET" and not rest:
+            return 200, self.komoju.list_customers()
+        if method == "GET" and len(rest) == 1:
+            return 200, self.komoju.find_customer(rest[0])
+        if method == "DELETE" and len(rest) == 1:
+            return 200, self.komoju.delete_customer(rest[0])
         raise ApiError(404, "not_found", "The requested resource could not be found.")
 
     @staticmethod

@@ -25,12 +25,20 @@ using komoju::internal::StringMember;
 using nlohmann::json;
 
 constexpr std::string_view kPaymentsPath = "/api/v1/payments";
+constexpr std::string_view kCustomersPath = "/api/v1/customers";
 
 app::ChargeOutcome Unknown() { return app::ChargeOutcome{}; }
 
 app::ChargeOutcome Failed(std::string reason) {
   app::ChargeOutcome outcome;
   outcome.status = app::ChargeStatus::kFailed;
+  outcome.failure_reason = std::move(reason);
+  return outcome;
+}
+
+app::SaveMethodOutcome SaveFailed(std::string reason) {
+  app::SaveMethodOutcome outcome;
+  outcome.status = app::SaveStatus::kFailed;
   outcome.failure_reason = std::move(reason);
   return outcome;
 }
@@ -251,6 +259,69 @@ app::ChargeOutcome KomojuProvider::ChargeOutcomeOf(const Result<HttpsResponse>& 
     return Unknown();
   }
   return Failed("processing_error");
+}
+
+bool KomojuProvider::SupportsSaving(domain::PaymentMethod method) const {
+  return method == domain::PaymentMethod::kCard;
+}
+
+app::SaveMethodOutcome KomojuProvider::SaveMethod(const app::SaveMethodRequest& request,
+                                                  Timestamp now) {
+  if (!SupportsSaving(request.method)) {
+    return SaveFailed("payment_method_not_savable");
+  }
+  const std::string& key = request.id.value;
+  if (key.empty() || key.size() > komoju::kIdempotencyKeyBytesMax) {
+    return SaveFailed("processing_error");  // KOMOJU would refuse the key; nothing is sent.
+  }
+  if (request.card.number.empty()) {
+    return SaveFailed("card_required");
+  }
+  if (Result<void> card = ValidateCard(request.card, now); !card) {
+    return SaveFailed(card.error().reason);
+  }
+  std::string body = komoju::internal::CreateCustomerBody(request);
+  const Result<HttpsResponse> response = client_.Post(kCustomersPath, body, key);
+  OPENSSL_cleanse(body.data(), body.size());
+  app::SaveMethodOutcome outcome = SaveOutcomeOf(response);
+  const std::string& number = request.card.number;
+  if (outcome.status == app::SaveStatus::kSaved && outcome.card_last4.empty()) {
+    outcome.card_last4 = number.substr(number.size() - 4);
+  }
+  return outcome;
+}
+
+app::SaveMethodOutcome KomojuProvider::SaveOutcomeOf(const Result<HttpsResponse>& response) {
+  if (!response) {
+    return app::SaveMethodOutcome{};  // kUnknown.
+  }
+  if (Answered2xx(response)) {
+    std::optional<json> customer = ParseObject(response->body);
+    return customer ? komoju::internal::OutcomeFromCustomer(*customer) : app::SaveMethodOutcome{};
+  }
+  const ApiError error = ParseApiError(response->body);
+  if (std::string_view reason = komoju::internal::CardFailureReason(error.code); !reason.empty()) {
+    return SaveFailed(std::string(reason));
+  }
+  if (Undecided(response->status)) {
+    return app::SaveMethodOutcome{};
+  }
+  return SaveFailed("processing_error");
+}
+
+Result<void> KomojuProvider::ForgetMethod(const std::string& token) {
+  if (token.empty()) {
+    return Ok();  // Names no customer: nothing is held.
+  }
+  const Result<HttpsResponse> response =
+      client_.Delete(std::string(kCustomersPath) + "/" + HttpsClient::Escape(token));
+  if (Answered2xx(response) || (response && response->status == 404)) {
+    return Ok();
+  }
+  return Unavailable("provider_unavailable", response
+                                                 ? "KOMOJU did not delete the saved card (HTTP " +
+                                                       std::to_string(response->status) + ")."
+                                                 : response.error().message);
 }
 
 app::ChargeOutcome KomojuProvider::Retrieve(const domain::Payment& payment) {

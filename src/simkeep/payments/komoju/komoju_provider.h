@@ -30,9 +30,11 @@ struct KomojuConfig {
 
 // The KOMOJU adapter of the payment provider port: card, konbini, Pay-easy, bank transfer,
 // PayPay, Alipay and WeChat Pay through KOMOJU's Payments API (POST /api/v1/payments and
-// friends), over HTTPS with libcurl. Every call that moves money carries KOMOJU's idempotency
-// key (X-KOMOJU-IDEMPOTENCY): the payment id for a charge, the refund id for a refund, so that
-// asking twice collects or refunds once. A call that ends without an answer (no connection, a
+// friends), and saved cards through its Customers API (a customer per saved card, charged by
+// its id), over HTTPS with libcurl. Every call that moves money or keeps a card carries KOMOJU's
+// idempotency key (X-KOMOJU-IDEMPOTENCY): the payment id for a charge, the refund id for a
+// refund, the saved method id for a saved card, so that asking twice collects, refunds or saves
+// once. A call that ends without an answer (no connection, a
 // timeout, a 5xx, a 409 for a request still running) is kUnknown and never a failure: the
 // payment may have been made, and Retrieve() finds out later, by KOMOJU's payment id or, when
 // simkeep never learned it, by the payment id given to KOMOJU as external_order_num.
@@ -75,6 +77,21 @@ class KomojuProvider final : public app::PaymentProvider {
   // HTTP status) or "processing_error" (a request KOMOJU refused that made no payment);
   // kUnknown when there is no answer.
   app::ChargeOutcome Charge(const app::ChargeRequest& request, Timestamp now) override;
+  // Cards only: KOMOJU keeps a card as a customer's source.
+  bool SupportsSaving(domain::PaymentMethod method) const override;
+  // POST /api/v1/customers with the card as payment_details (and the email when given), the
+  // saved method id as the idempotency key and as metadata.saved_method_id. The card is checked
+  // first as ValidateCharge checks it, and an invalid one is never sent. kSaved with KOMOJU's
+  // customer id as the token and the brand, last four digits and expiry of its source; kFailed
+  // with "payment_method_not_savable" (not a card), "card_required", "card_number_invalid",
+  // "card_expiry_invalid" (refused before any call), the card errors of Charge()
+  // ("card_declined", "expired_card", "incorrect_cvc", "card_number_invalid", ...) or
+  // "processing_error" (another refusal, or an id KOMOJU cannot take as a key); kUnknown when
+  // there is no answer (a repeat with the same id then answers what KOMOJU made).
+  app::SaveMethodOutcome SaveMethod(const app::SaveMethodRequest& request, Timestamp now) override;
+  // DELETE /api/v1/customers/:id. Ok when KOMOJU deleted it or holds no such customer (404);
+  // kUnavailable "provider_unavailable" for any other answer or none (it may still be held).
+  Result<void> ForgetMethod(const std::string& token) override;
   // GET /api/v1/payments/:id, or the list filtered by external_order_num when the payment has
   // no provider reference yet. kUnknown when KOMOJU does not answer or holds no such payment.
   app::ChargeOutcome Retrieve(const domain::Payment& payment) override;
@@ -109,6 +126,8 @@ class KomojuProvider final : public app::PaymentProvider {
   app::ChargeOutcome ChargeOutcomeOf(const Result<komoju::internal::HttpsResponse>& response,
                                      const app::ChargeRequest& request) const;
   static app::RefundOutcome RefundOutcomeOf(
+      const Result<komoju::internal::HttpsResponse>& response);
+  static app::SaveMethodOutcome SaveOutcomeOf(
       const Result<komoju::internal::HttpsResponse>& response);
 
   KomojuConfig config_;

@@ -77,6 +77,26 @@ class KomojuProviderTest : public ::testing::Test {
     return request;
   }
 
+  static SavedMethodId NewSavedMethodId() {
+    static std::atomic<int> counter{0};
+    return SavedMethodId{"sm_komoju_test_" + std::to_string(++counter)};
+  }
+
+  static app::SaveMethodRequest SaveCard(std::string number) {
+    app::SaveMethodRequest request;
+    request.id = NewSavedMethodId();
+    request.card = app::CardDetails{std::move(number), 7, 2034, "123"};
+    request.customer_email = "taro@example.jp";
+    return request;
+  }
+
+  // A charge of the card saved under `token`.
+  static app::ChargeRequest SavedCard(const std::string& token, int64_t amount_jpy = 1000) {
+    app::ChargeRequest request = Card("", amount_jpy);
+    request.saved_method_token = token;
+    return request;
+  }
+
   // The payment row simkeep would keep for a charge.
   static domain::Payment Row(const app::ChargeRequest& request, const app::ChargeOutcome& outcome) {
     domain::Payment payment;
@@ -86,6 +106,21 @@ class KomojuProviderTest : public ::testing::Test {
     payment.amount_jpy = request.amount_jpy;
     payment.provider_reference = outcome.provider_reference;
     return payment;
+  }
+
+  // How many customers the fake holds for our saved method id.
+  static int CustomersAtKomoju(const SavedMethodId& id) {
+    const json list = server_->Get("/api/v1/customers");
+    if (!list.is_object() || !list.contains("data")) {
+      return -1;
+    }
+    int count = 0;
+    for (const json& customer : list["data"]) {
+      if (customer["metadata"].value("saved_method_id", "") == id.value) {
+        ++count;
+      }
+    }
+    return count;
   }
 
   // How many payments the fake holds for our payment id.
@@ -330,13 +365,184 @@ TEST_F(KomojuProviderTest, RepeatedChargeWithAnotherBodyStillFindsThePayment) {
   EXPECT_EQ(CountAtKomoju(request.payment_id), 1);
 }
 
+TEST_F(KomojuProviderTest, OnlyCardsAreSaved) {
+  auto provider = Provider();
+  for (PaymentMethod method : domain::AllPaymentMethods()) {
+    EXPECT_EQ(provider->SupportsSaving(method), method == PaymentMethod::kCard)
+        << domain::PaymentMethodName(method);
+  }
+  app::SaveMethodRequest request = SaveCard("4111111111111111");
+  request.method = PaymentMethod::kPayPay;
+  const app::SaveMethodOutcome outcome = provider->SaveMethod(request, Now());
+  EXPECT_EQ(outcome.status, app::SaveStatus::kFailed);
+  EXPECT_EQ(outcome.failure_reason, "payment_method_not_savable");
+  EXPECT_EQ(CustomersAtKomoju(request.id), 0);
+}
+
+TEST_F(KomojuProviderTest, SavedCardGivesTokenBrandLast4AndExpiry) {
+  auto provider = Provider();
+  const app::SaveMethodRequest request = SaveCard("5555555555554444");
+  const app::SaveMethodOutcome saved = provider->SaveMethod(request, Now());
+  ASSERT_EQ(saved.status, app::SaveStatus::kSaved) << saved.failure_reason;
+  EXPECT_FALSE(saved.token.empty());
+  EXPECT_EQ(saved.card_brand, "mastercard");
+  EXPECT_EQ(saved.card_last4, "4444");
+  EXPECT_EQ(saved.exp_month, 7);
+  EXPECT_EQ(saved.exp_year, 2034);
+  EXPECT_EQ(saved.failure_reason, "");
+  // KOMOJU holds it as a customer with the email, and never hands back the number.
+  int status = 0;
+  const json customer = server_->Get("/api/v1/customers/" + saved.token, &status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(customer["email"], "taro@example.jp");
+  EXPECT_EQ(customer["source"]["last_four_digits"], "4444");
+  EXPECT_EQ(customer.dump().find("5555555555554444"), std::string::npos);
+}
+
+TEST_F(KomojuProviderTest, SavingTwiceWithOneIdKeepsOneCustomer) {
+  auto provider = Provider();
+  const app::SaveMethodRequest request = SaveCard("4111111111111111");
+  const app::SaveMethodOutcome first = provider->SaveMethod(request, Now());
+  const app::SaveMethodOutcome second = provider->SaveMethod(request, Now());
+  ASSERT_EQ(first.status, app::SaveStatus::kSaved);
+  EXPECT_EQ(second.status, app::SaveStatus::kSaved);
+  EXPECT_EQ(second.token, first.token);
+  EXPECT_EQ(CustomersAtKomoju(request.id), 1);
+  // Another id is another card kept.
+  const app::SaveMethodOutcome other = provider->SaveMethod(SaveCard("4111111111111111"), Now());
+  ASSERT_EQ(other.status, app::SaveStatus::kSaved);
+  EXPECT_NE(other.token, first.token);
+}
+
+TEST_F(KomojuProviderTest, RefusedCardsAreNotSaved) {
+  auto provider = Provider();
+  struct Case {
+    const char* number;
+    const char* reason;
+  };
+  for (const Case& c :
+       {Case{"4123111111111059", "card_declined"}, Case{"4123111111111067", "card_number_invalid"},
+        Case{"4123111111111042", "expired_card"}, Case{"4123111111111034", "incorrect_cvc"}}) {
+    const app::SaveMethodRequest request = SaveCard(c.number);
+    const app::SaveMethodOutcome outcome = provider->SaveMethod(request, Now());
+    EXPECT_EQ(outcome.status, app::SaveStatus::kFailed) << c.number;
+    EXPECT_EQ(outcome.failure_reason, c.reason) << c.number;
+    EXPECT_TRUE(outcome.token.empty()) << c.number;
+    EXPECT_EQ(CustomersAtKomoju(request.id), 0) << c.number;
+  }
+}
+
+TEST_F(KomojuProviderTest, InvalidCardsAreRefusedBeforeAnyCall) {
+  // Nothing listens at this address: a call would be kUnknown, not kFailed.
+  KomojuConfig config = Config();
+  config.base_url = "https://127.0.0.1:1";
+  auto provider = Provider(config);
+  const Timestamp now = *ParseRfc3339("2026-11-22T12:00:00+09:00");
+  auto reason = [&](const app::SaveMethodRequest& request) {
+    const app::SaveMethodOutcome outcome = provider->SaveMethod(request, now);
+    EXPECT_NE(outcome.status, app::SaveStatus::kUnknown);
+    return outcome.failure_reason;
+  };
+  EXPECT_EQ(reason(SaveCard("")), "card_required");
+  EXPECT_EQ(reason(SaveCard("4111111111111112")), "card_number_invalid");
+  EXPECT_EQ(reason(SaveCard("4111 1111 1111 1111")), "card_number_invalid");
+  app::SaveMethodRequest expired = SaveCard("4111111111111111");
+  expired.card.exp_year = 2026;
+  expired.card.exp_month = 10;
+  EXPECT_EQ(reason(expired), "card_expiry_invalid");
+  expired.card.exp_month = 0;
+  EXPECT_EQ(reason(expired), "card_expiry_invalid");
+  app::SaveMethodRequest long_id = SaveCard("4111111111111111");
+  long_id.id.value.assign(komoju::kIdempotencyKeyBytesMax + 1, 'x');
+  EXPECT_EQ(reason(long_id), "processing_error");
+  app::SaveMethodRequest no_id = SaveCard("4111111111111111");
+  no_id.id.value.clear();
+  EXPECT_EQ(reason(no_id), "processing_error");
+}
+
+TEST_F(KomojuProviderTest, SaveWithoutAnAnswerIsUnknownAndTheRepeatFindsIt) {
+  KomojuConfig config = Config();
+  config.connect_timeout_ms = 1'000;
+  config.total_timeout_ms = 2'000;
+  auto provider = Provider(config);
+  const app::SaveMethodRequest request = SaveCard("4111111111111111");
+  server_->Post("/_test/delay?seconds=5");  // Well past the client's 2 s.
+  const app::SaveMethodOutcome lost = provider->SaveMethod(request, Now());
+  EXPECT_EQ(lost.status, app::SaveStatus::kUnknown);
+  EXPECT_TRUE(lost.token.empty());
+  // KOMOJU made the customer after all; repeating the id answers it (kUnknown while the first
+  // call still runs: KOMOJU answers 409), and makes no other.
+  app::SaveMethodOutcome repeated;
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    repeated = provider->SaveMethod(request, Now());
+    if (repeated.status != app::SaveStatus::kUnknown) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(repeated.status, app::SaveStatus::kSaved);
+  EXPECT_FALSE(repeated.token.empty());
+  EXPECT_EQ(CustomersAtKomoju(request.id), 1);
+}
+
 TEST_F(KomojuProviderTest, SavedCardIsChargedThroughItsCustomer) {
   auto provider = Provider();
-  app::ChargeRequest request = Card("");
-  request.saved_method_token = "cus_saved_card";
+  const app::SaveMethodOutcome saved = provider->SaveMethod(SaveCard("4111111111111111"), Now());
+  ASSERT_EQ(saved.status, app::SaveStatus::kSaved);
+  const app::ChargeRequest request = SavedCard(saved.token, 1500);
+  ASSERT_TRUE(provider->ValidateCharge(request, Now()));
   const app::ChargeOutcome outcome = provider->Charge(request, Now());
   EXPECT_EQ(outcome.status, ChargeStatus::kSucceeded);
+  EXPECT_EQ(outcome.card_brand, "visa");
   EXPECT_EQ(outcome.card_last4, "1111");
+  EXPECT_EQ(outcome.amount_jpy, 1500);
+  EXPECT_EQ(provider->Retrieve(Row(request, outcome)).status, ChargeStatus::kSucceeded);
+  // The card stays saved: it is charged again.
+  EXPECT_EQ(provider->Charge(SavedCard(saved.token), Now()).status, ChargeStatus::kSucceeded);
+}
+
+TEST_F(KomojuProviderTest, SavedCardChargesFollowTheTestCard) {
+  auto provider = Provider();
+  struct Case {
+    const char* number;
+    const char* reason;
+  };
+  for (const Case& c : {Case{"4123111111111000", "insufficient_funds"},
+                        Case{"4123111111111018", "limit_exceeded"}}) {
+    const app::SaveMethodOutcome saved = provider->SaveMethod(SaveCard(c.number), Now());
+    ASSERT_EQ(saved.status, app::SaveStatus::kSaved) << c.number;
+    const app::ChargeRequest request = SavedCard(saved.token);
+    const app::ChargeOutcome outcome = provider->Charge(request, Now());
+    EXPECT_EQ(outcome.status, ChargeStatus::kFailed) << c.number;
+    EXPECT_EQ(outcome.failure_reason, c.reason) << c.number;
+    EXPECT_EQ(provider->Retrieve(Row(request, {})).status, ChargeStatus::kFailed) << c.number;
+  }
+  const app::SaveMethodOutcome three_d_secure =
+      provider->SaveMethod(SaveCard("4100000000000100"), Now());
+  ASSERT_EQ(three_d_secure.status, app::SaveStatus::kSaved);
+  const app::ChargeOutcome outcome = provider->Charge(SavedCard(three_d_secure.token), Now());
+  EXPECT_EQ(outcome.status, ChargeStatus::kRequiresAction);
+  EXPECT_EQ(outcome.action.kind, domain::PaymentActionKind::kRedirect);
+}
+
+TEST_F(KomojuProviderTest, ForgottenCardIsGoneAndCannotBeCharged) {
+  auto provider = Provider();
+  const app::SaveMethodOutcome saved = provider->SaveMethod(SaveCard("4111111111111111"), Now());
+  ASSERT_EQ(saved.status, app::SaveStatus::kSaved);
+  Result<void> forgotten = provider->ForgetMethod(saved.token);
+  EXPECT_TRUE(forgotten) << forgotten.error().message;
+  int status = 0;
+  server_->Get("/api/v1/customers/" + saved.token, &status);
+  EXPECT_EQ(status, 404);
+  // Forgetting again, or a token KOMOJU never held, is done already.
+  EXPECT_TRUE(provider->ForgetMethod(saved.token));
+  EXPECT_TRUE(provider->ForgetMethod("cus_never_made"));
+  EXPECT_TRUE(provider->ForgetMethod(""));
+  const app::ChargeRequest request = SavedCard(saved.token);
+  const app::ChargeOutcome outcome = provider->Charge(request, Now());
+  EXPECT_EQ(outcome.status, ChargeStatus::kFailed);
+  EXPECT_EQ(outcome.failure_reason, "processing_error");
+  EXPECT_EQ(CountAtKomoju(request.payment_id), 0);
 }
 
 TEST_F(KomojuProviderTest, KonbiniWaitsForTheCustomerAndThenSucceeds) {
@@ -648,6 +854,13 @@ TEST_F(KomojuProviderTest, NoServerMeansUnknownNeverFailed) {
       provider->ListPayments(Now() - std::chrono::hours(1), Now());
   ASSERT_FALSE(listed);
   EXPECT_EQ(listed.error().reason, "provider_unavailable");
+  const app::SaveMethodOutcome saved = provider->SaveMethod(SaveCard("4111111111111111"), Now());
+  EXPECT_EQ(saved.status, app::SaveStatus::kUnknown);
+  EXPECT_EQ(saved.failure_reason, "");
+  Result<void> forgotten = provider->ForgetMethod("cus_1");
+  ASSERT_FALSE(forgotten);
+  EXPECT_EQ(forgotten.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(forgotten.error().reason, "provider_unavailable");
 }
 
 TEST_F(KomojuProviderTest, WrongSecretKeyChargesNothing) {

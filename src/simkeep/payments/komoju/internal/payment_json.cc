@@ -115,6 +115,16 @@ json DeferredDetails(std::string_view type, const app::ChargeRequest& request, T
   return details;
 }
 
+// A number given as a JSON integer or as a string of up to four digits ("03"); 0 otherwise.
+int64_t NumberMember(const json& object, const char* key) {
+  const std::string text = StringMember(object, key);
+  if (!text.empty() && text.size() <= 4 &&
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::stoll(text);
+  }
+  return IntegerMember(object, key, 0);
+}
+
 constexpr std::string_view kIdeographicSpace = "\xE3\x80\x80";  // U+3000.
 
 // The length of the space (U+0020 or U+3000) at the start of `text`; 0 when none is there.
@@ -229,6 +239,34 @@ std::optional<int> ExpiryDays(Timestamp pay_by, Timestamp now) {
   const std::chrono::sys_days today{JstDate(now)};
   const auto days = static_cast<int>((due - today).count());
   return std::clamp(days, domain::kDeferredPaymentDaysMin, domain::kDeferredPaymentDaysMax);
+}
+
+std::string CreateCustomerBody(const app::SaveMethodRequest& request) {
+  json body = {{"payment_details", CardDetails(request.card)},
+               {"metadata", {{"saved_method_id", request.id.value}}}};
+  if (!request.customer_email.empty()) {
+    body["email"] = request.customer_email;
+  }
+  std::string text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  WipeCardSecrets(body);
+  return text;
+}
+
+app::SaveMethodOutcome OutcomeFromCustomer(const json& customer) {
+  app::SaveMethodOutcome outcome;
+  outcome.token = StringMember(customer, "id");
+  if (outcome.token.empty()) {
+    return outcome;  // kUnknown.
+  }
+  outcome.status = app::SaveStatus::kSaved;
+  if (const json* source = ObjectMember(customer, "source")) {
+    outcome.card_brand = NormalizeCardBrand(StringMember(*source, "brand"));
+    outcome.card_last4 = StringMember(*source, "last_four_digits");
+    outcome.exp_month = static_cast<int>(NumberMember(*source, "month"));
+    const int64_t year = NumberMember(*source, "year");
+    outcome.exp_year = static_cast<int>(year > 0 && year < 100 ? 2000 + year : year);
+  }
+  return outcome;
 }
 
 std::optional<PayerName> SplitPayerName(std::string_view name) {

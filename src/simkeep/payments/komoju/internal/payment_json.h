@@ -32,6 +32,12 @@ std::optional<domain::PaymentMethod> MethodOfPaymentType(std::string_view type);
 // REQUIRES: PaymentTypeOf(method).
 std::string CreatePaymentBody(const app::ChargeRequest& request, Timestamp now);
 
+// The body of POST /api/v1/customers for `request`: the card as payment_details (KOMOJU keeps
+// it as the customer's source), the email when given, and the saved method id as
+// metadata.saved_method_id. Like CreatePaymentBody it depends on nothing but the request, and
+// it holds the card number: the caller wipes it after use.
+std::string CreateCustomerBody(const app::SaveMethodRequest& request);
+
 // payment_details[expiry_days] for a deferred payment due by `pay_by`: the number of JST days
 // from `now`'s date to `pay_by`'s, within domain::kDeferredPaymentDaysMin..Max; nullopt when
 // `pay_by` is not after `now` (KOMOJU's default, 3 days, then applies).
@@ -49,6 +55,11 @@ std::optional<int> ExpiryDays(Timestamp pay_by, Timestamp now);
 //   anything else (a card still processing, an unknown status) -> kUnknown
 // provider_reference, card brand/last4, amount_jpy and refunded_jpy are filled when given.
 app::ChargeOutcome OutcomeFromPayment(const nlohmann::json& payment);
+
+// What a KOMOJU customer object says, as a SaveMethodOutcome: kSaved with its id as the token
+// and the card from its `source` (brand, last_four_digits, month, year); kUnknown when it has no
+// id.
+app::SaveMethodOutcome OutcomeFromCustomer(const nlohmann::json& customer);
 
 // A payer's name in the two parts KOMOJU asks Pay-easy and bank transfer payments for (its
 // payment_details family_name/given_name and family_name_kana/given_name_kana).

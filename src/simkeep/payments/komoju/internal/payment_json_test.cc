@@ -176,6 +176,55 @@ TEST(PaymentJsonTest, JapanesePhoneNumbersAreTenOrElevenDigitsFromZero) {
   EXPECT_FALSE(JapanesePhoneDigits("---"));
 }
 
+TEST(PaymentJsonTest, CustomerBodyCarriesTheCardEmailAndOurId) {
+  app::SaveMethodRequest request;
+  request.id = SavedMethodId{"sm_1"};
+  request.card = app::CardDetails{"4111111111111111", 3, 2031, "123"};
+  request.customer_email = "taro@example.jp";
+  json body = json::parse(CreateCustomerBody(request));
+  EXPECT_EQ(body, (json{{"payment_details",
+                         {{"type", "credit_card"},
+                          {"number", "4111111111111111"},
+                          {"month", "03"},
+                          {"year", "31"},
+                          {"verification_value", "123"}}},
+                        {"email", "taro@example.jp"},
+                        {"metadata", {{"saved_method_id", "sm_1"}}}}));
+  request.customer_email.clear();
+  request.card.cvc.clear();
+  body = json::parse(CreateCustomerBody(request));
+  EXPECT_FALSE(body.contains("email"));
+  EXPECT_FALSE(body["payment_details"].contains("verification_value"));
+  EXPECT_EQ(CreateCustomerBody(request), CreateCustomerBody(request));
+}
+
+TEST(PaymentJsonTest, CustomerGivesTokenAndItsCard) {
+  app::SaveMethodOutcome outcome = OutcomeFromCustomer(json{{"id", "cus_1"},
+                                                            {"resource", "customer"},
+                                                            {"source",
+                                                             {{"type", "credit_card"},
+                                                              {"brand", "master"},
+                                                              {"last_four_digits", "4444"},
+                                                              {"month", 3},
+                                                              {"year", 2031}}}});
+  EXPECT_EQ(outcome.status, app::SaveStatus::kSaved);
+  EXPECT_EQ(outcome.token, "cus_1");
+  EXPECT_EQ(outcome.card_brand, "mastercard");
+  EXPECT_EQ(outcome.card_last4, "4444");
+  EXPECT_EQ(outcome.exp_month, 3);
+  EXPECT_EQ(outcome.exp_year, 2031);
+  // Two-digit and string expiries read the same.
+  outcome = OutcomeFromCustomer(
+      json{{"id", "cus_2"}, {"source", {{"brand", "visa"}, {"month", "03"}, {"year", "31"}}}});
+  EXPECT_EQ(outcome.exp_month, 3);
+  EXPECT_EQ(outcome.exp_year, 2031);
+  outcome = OutcomeFromCustomer(json{{"id", "cus_3"}});
+  EXPECT_EQ(outcome.status, app::SaveStatus::kSaved);
+  EXPECT_EQ(outcome.card_brand, "");
+  EXPECT_EQ(OutcomeFromCustomer(json::object()).status, app::SaveStatus::kUnknown);
+  EXPECT_EQ(OutcomeFromCustomer(json{{"id", 7}}).status, app::SaveStatus::kUnknown);
+}
+
 TEST(PaymentJsonTest, ExpiryDaysCountJstDaysWithinKomojuBounds) {
   EXPECT_EQ(ExpiryDays(domain::DeferredPaymentDeadline(kNow, 3), kNow), 3);
   EXPECT_EQ(ExpiryDays(domain::DeferredPaymentDeadline(kNow, 59), kNow), 59);
