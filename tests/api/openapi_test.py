@@ -116,7 +116,7 @@ REASON_PATTERNS = (
 NOT_API_REASONS |= {
     "line_exists", "order_exists", "receipt_exists", "payment_exists", "pending_transfer_settled",
     "idempotency_key_exists", "api_key_exists", "bucket_exists", "event_exists", "carrier_exists",
-    "plan_exists", "price_version_exists",
+    "plan_exists", "price_version_exists", "saved_method_exists", "sandbox_saved_card_exists",
 }
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -1150,6 +1150,54 @@ def payments(spec, c, tokens, iccids):
     c.call("POST", "/v1/payments/%s/refunds" % spent["payment"]["payment_id"], token=agent,
            body={"amount_jpy": price, "reason": "spent"}, key="refund-spent", expect=422,
            code="insufficient_balance")
+
+    # Saved cards: tokenised by the provider, charged by id, removed at once.
+    methods = "/v1/lines/%s/payment-methods" % line
+    example = request_example(spec, "POST", "/v1/lines/{line_id}/payment-methods", "card")
+    saved = c.call("POST", methods, token=agent, body=example, key="save-1", expect=201).json
+    if saved["status"] != "active" or saved["card"]["last4"] != "4242" or "token" in saved:
+        c.fail("a saved card is active with its last four digits and no token: %r" % saved)
+    c.call("POST", methods, token=agent, body=example, key="save-1", expect=201, replayed=True)
+    c.call("POST", methods, token=agent, body=example, expect=400,
+           code="idempotency_key_required")
+    c.call("POST", methods, token=kiosk, body=example, key="save-kiosk", expect=403,
+           code="role_forbidden")
+    c.call("POST", methods, token=admin, body={"method": "paypay"}, key="save-paypay",
+           expect=400, code="payment_method_not_savable")
+    c.call("POST", methods, token=admin, body=card("4242424242424241"), key="save-luhn",
+           expect=400, code="card_number_invalid")
+    refused = c.call("POST", methods, token=admin, body=card("4000000000000002"),
+                     key="save-declined", expect=402, code="card_declined").json
+    if refused["saved_method"]["status"] != "failed":
+        c.fail("a refused card is attached, failed: %r" % refused)
+    c.call("POST", "/v1/lines/ln_missing/payment-methods", token=admin, body=example,
+           key="save-missing", expect=404, code="line_not_found")
+    listed = c.call("GET", methods, token=clerk, expect=200).json["data"]
+    if [m["saved_method_id"] for m in listed] != [saved["saved_method_id"]]:
+        c.fail("the line lists its one active card: %r" % listed)
+    with_saved = {"method": "card", "saved_method_id": saved["saved_method_id"]}
+    paid = c.call("POST", topups, token=admin, body={"amount_jpy": 700, "payment": with_saved},
+                  key="pay-saved", expect=201).json
+    if paid["payment"]["saved_method_id"] != saved["saved_method_id"]:
+        c.fail("a payment names the saved card it charged: %r" % paid)
+    c.call("POST", topups, token=admin,
+           body={"amount_jpy": 700, "payment": dict(with_saved, method="paypay")},
+           key="pay-saved-paypay", expect=400, code="saved_method_invalid")
+    c.call("POST", topups, token=admin,
+           body={"amount_jpy": 700, "payment": {"method": "card", "saved_method_id": "pm_x"}},
+           key="pay-saved-missing", expect=404, code="saved_method_not_found")
+    removed = c.call("DELETE", methods + "/" + saved["saved_method_id"], token=admin,
+                     expect=200).json
+    if removed["status"] != "removed":
+        c.fail("a removed card says so: %r" % removed)
+    c.call("DELETE", methods + "/pm_missing", token=admin, expect=404,
+           code="saved_method_not_found")
+    c.call("DELETE", methods + "/" + saved["saved_method_id"], token=kiosk, expect=403,
+           code="role_forbidden")
+    c.call("GET", methods + "/" + saved["saved_method_id"], token=admin, expect=405,
+           code="method_not_allowed")
+    c.call("POST", topups, token=admin, body={"amount_jpy": 700, "payment": with_saved},
+           key="pay-removed", expect=404, code="saved_method_not_found")
 
     # The sandbox's customer page: the redirect's target, with buttons that decide.
     url = waiting["linepay"]["payment"]["next_action"]["url"]

@@ -540,7 +540,8 @@ class CliTest(unittest.TestCase):
         sweep = self.simkeep("payments", "sweep")
         self.assert_ok(sweep)
         self.assertEqual(sweep.stdout.strip(),
-                         "payments: 0 asked about, 0 expired, 0 found paid, 0 unanswered")
+                         "payments: 0 asked about, 0 expired, 0 found paid, 0 unanswered, 0 refunds "
+                         "settled, 0 saved cards settled")
         # Cash is not the provider's: nothing to reconcile, and nothing wrong.
         reconcile = self.simkeep("report", "reconcile", "--date", "2026-11-22")
         self.assert_ok(reconcile)

@@ -330,13 +330,26 @@ class Source:
                                     self.admin, {"amount_jpy": 500, "reason": "goodwill"},
                                     key="refund-1")
         assert status == 201, answer
+        # A saved card (its row, the sandbox's vault) and a payment charged to it.
+        card = {"number": "5555555555554444", "exp_month": 12, "exp_year": 2030, "cvc": "123"}
+        status, _, answer = request(port, "POST",
+                                    "/v1/lines/%s/payment-methods" % self.lines["api_esim"],
+                                    self.admin, {"method": "card", "card": card}, key="save-1")
+        assert status == 201, answer
+        saved = json.loads(answer)["saved_method_id"]
+        status, _, answer = request(port, "POST", "/v1/lines/%s/topups" % self.lines["api_esim"],
+                                    self.admin, {"amount_jpy": 900, "payment": {
+                                        "method": "card", "saved_method_id": saved}},
+                                    key="saved-1")
+        assert status == 201, answer
+        self.orders.append(json.loads(answer)["order_id"])
 
     def read_answers(self, port):
         """Every answer the copy must give alike: {request: (status, body)}."""
         paths = []
         for line in self.lines.values():
             paths += ["/v1/lines/%s/status" % line, "/v1/lines/%s" % line,
-                      "/v1/lines/%s/orders" % line]
+                      "/v1/lines/%s/orders" % line, "/v1/lines/%s/payment-methods" % line]
         for order in self.orders:
             paths += ["/v1/orders/%s" % order, "/v1/orders/%s/receipt" % order,
                       "/v1/orders/%s/receipt?format=html" % order]

@@ -711,5 +711,234 @@ TEST_F(PaymentsTest, ReconciliationMatchesTheProviderAgainstTheLedgerPerDayAndMe
   EXPECT_EQ(server_.Call(clerk_, "GET", "/v1/reports/reconciliation?date=2026-11-22").status, 403);
 }
 
+// Saved cards -------------------------------------------------------------------------------
+
+Json CardBody(const std::string& number, int exp_month = 12, int exp_year = 2030) {
+  return {{"method", "card"},
+          {"card",
+           {{"number", number}, {"exp_month", exp_month}, {"exp_year", exp_year}, {"cvc", "1"}}}};
+}
+
+TEST_F(PaymentsTest, ASavedCardIsKeptAsATokenAndPaysWithoutItsNumber) {
+  const std::string line = NewLine();
+  const std::string path = "/v1/lines/" + line + "/payment-methods";
+  EXPECT_EQ(server_.Call(admin_, "POST", path, CardBody("4242424242424242")).json["code"],
+            "idempotency_key_required");
+  HttpResult saved = server_.Call(agent_, "POST", path, CardBody("4242424242424242"), "save-1");
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  EXPECT_EQ(saved.json["status"], "active");
+  EXPECT_EQ(saved.json["provider"], "sandbox");
+  EXPECT_EQ(saved.json["card"]["brand"], "visa");
+  EXPECT_EQ(saved.json["card"]["last4"], "4242");
+  EXPECT_EQ(saved.json["card"]["exp_month"], 12);
+  EXPECT_EQ(saved.json["card"]["exp_year"], 2030);
+  EXPECT_FALSE(saved.json.contains("token"));
+  EXPECT_EQ(saved.body.find("4242424242424242"), std::string::npos);
+  const std::string saved_id = saved.json["saved_method_id"];
+  // A retry replays the answer and keeps one card.
+  HttpResult again = server_.Call(agent_, "POST", path, CardBody("4242424242424242"), "save-1");
+  EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(again.body, saved.body);
+  HttpResult listed = server_.Call(admin_, "GET", path);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json["data"].size(), 1u);
+  EXPECT_EQ(listed.json["data"][0]["saved_method_id"], saved_id);
+  // Nothing but the token, brand, last four and expiry is stored.
+  ASSERT_TRUE(server_.runtime().reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<domain::SavedPaymentMethod>> row =
+        transaction.FindSavedMethod(SavedMethodId{saved_id});
+    EXPECT_TRUE(row && row->has_value());
+    if (row && row->has_value()) {
+      EXPECT_FALSE((*row)->token.empty());
+      EXPECT_EQ((*row)->token.find("4242424242424242"), std::string::npos);
+    }
+    return Ok();
+  }));
+
+  // It pays a top-up and a renewal.
+  const Json with_saved = {{"method", "card"}, {"saved_method_id", saved_id}};
+  HttpResult topup = TopUp(line, 3000, with_saved, "pay-saved-1");
+  ASSERT_EQ(topup.status, 201) << topup.body;
+  EXPECT_EQ(topup.json["payment"]["saved_method_id"], saved_id);
+  EXPECT_EQ(topup.json["payment"]["card"]["last4"], "4242");
+  EXPECT_EQ(Balance(line), 3000);
+  const Json plan = RenewalPlan();
+  const std::string docomo = NewLine("docomo");
+  HttpResult other_line =
+      server_.Call(admin_, "POST", "/v1/lines/" + docomo + "/renewals",
+                   {{"plan_id", plan["plan_id"]}, {"payment", with_saved}}, "pay-saved-2");
+  EXPECT_EQ(other_line.status, 404) << other_line.body;
+  EXPECT_EQ(other_line.json["code"], "saved_method_not_found");
+
+  // Removed: unusable at once, gone from the list and from the provider's vault.
+  HttpResult removed = server_.Call(admin_, "DELETE", path + "/" + saved_id);
+  ASSERT_EQ(removed.status, 200) << removed.body;
+  EXPECT_EQ(removed.json["status"], "removed");
+  EXPECT_EQ(server_.Call(admin_, "DELETE", path + "/" + saved_id).status, 200);
+  EXPECT_EQ(server_.Call(admin_, "GET", path).json["data"].size(), 0u);
+  HttpResult after = TopUp(line, 1000, with_saved, "pay-saved-3");
+  EXPECT_EQ(after.status, 404) << after.body;
+  EXPECT_EQ(after.json["code"], "saved_method_not_found");
+  ASSERT_TRUE(server_.runtime().reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<domain::SavedPaymentMethod>> row =
+        transaction.FindSavedMethod(SavedMethodId{saved_id});
+    EXPECT_TRUE(row && row->has_value() && (*row)->token.empty());
+    Result<std::optional<app::SandboxSavedCard>> vault =
+        transaction.FindSandboxSavedCard("", SavedMethodId{saved_id});
+    EXPECT_TRUE(vault && vault->has_value() && (*vault)->deleted_at.has_value());
+    return Ok();
+  }));
+  EXPECT_EQ(Balance(line), 3000);
+  ExpectAuditPasses();
+}
+
+TEST_F(PaymentsTest, SavedCardsRefusedDeclinedExpiredAndMisusedSayWhy) {
+  const std::string line = NewLine();
+  const std::string path = "/v1/lines/" + line + "/payment-methods";
+  // The provider's verification refuses a declined card: 402 with advice, nothing listed.
+  HttpResult declined = server_.Call(admin_, "POST", path, CardBody("4000000000000002"), "s-1");
+  ASSERT_EQ(declined.status, 402) << declined.body;
+  EXPECT_EQ(declined.json["code"], "card_declined");
+  EXPECT_EQ(declined.json["saved_method"]["status"], "failed");
+  EXPECT_FALSE(declined.json["advice"].empty());
+  // Bad input never reaches the provider.
+  EXPECT_EQ(server_.Call(admin_, "POST", path, CardBody("4242424242424241"), "s-2").json["code"],
+            "card_number_invalid");
+  EXPECT_EQ(server_.Call(admin_, "POST", path, CardBody("4242424242424242", 10, 2026), "s-3")
+                .json["code"],
+            "card_expiry_invalid");
+  EXPECT_EQ(server_.Call(admin_, "POST", path, {{"method", "konbini"}}, "s-4").json["code"],
+            "payment_method_not_savable");
+  EXPECT_EQ(server_.Call(kiosk_, "POST", path, CardBody("4242424242424242"), "s-5").status, 403);
+  EXPECT_EQ(server_
+                .Call(admin_, "POST", "/v1/lines/ln_nope/payment-methods",
+                      CardBody("4242424242424242"), "s-6")
+                .json["code"],
+            "line_not_found");
+  EXPECT_EQ(server_.Call(admin_, "GET", path).json["data"].size(), 0u);
+
+  // A card kept that every charge declines (4000000000000341): the charge fails and says so.
+  HttpResult kept = server_.Call(admin_, "POST", path, CardBody("4000000000000341"), "s-7");
+  ASSERT_EQ(kept.status, 201) << kept.body;
+  const Json with_kept = {{"method", "card"}, {"saved_method_id", kept.json["saved_method_id"]}};
+  HttpResult charge = TopUp(line, 1000, with_kept, "c-1");
+  EXPECT_EQ(charge.status, 402) << charge.body;
+  EXPECT_EQ(charge.json["code"], "card_declined");
+  // A saved method with a card, or for another method, is a contradiction.
+  Json both = with_kept;
+  both["card"] = CardBody("4242424242424242")["card"];
+  EXPECT_EQ(TopUp(line, 1000, both, "c-2").json["code"], "saved_method_invalid");
+  EXPECT_EQ(TopUp(line, 1000,
+                  {{"method", "paypay"}, {"saved_method_id", kept.json["saved_method_id"]}}, "c-3")
+                .json["code"],
+            "saved_method_invalid");
+  EXPECT_EQ(
+      TopUp(line, 1000, {{"method", "card"}, {"saved_method_id", "pm_nope"}}, "c-4").json["code"],
+      "saved_method_not_found");
+
+  // A card good through December 2026 stops paying on 1 January 2027 (JST).
+  HttpResult december =
+      server_.Call(admin_, "POST", path, CardBody("5555555555554444", 12, 2026), "s-8");
+  ASSERT_EQ(december.status, 201) << december.body;
+  const Json with_december = {{"method", "card"},
+                              {"saved_method_id", december.json["saved_method_id"]}};
+  server_.clock().Set(*ParseRfc3339("2026-12-31T23:59:00+09:00"));
+  EXPECT_EQ(TopUp(line, 500, with_december, "c-5").status, 201);
+  server_.clock().Set(*ParseRfc3339("2027-01-01T00:00:00+09:00"));
+  HttpResult expired = TopUp(line, 500, with_december, "c-6");
+  EXPECT_EQ(expired.status, 422) << expired.body;
+  EXPECT_EQ(expired.json["code"], "saved_method_expired");
+
+  // At most kSavedMethodsPerLineMax at once.
+  for (size_t i = 2; i < app::kSavedMethodsPerLineMax; ++i) {
+    ASSERT_EQ(
+        server_
+            .Call(admin_, "POST", path, CardBody("4242424242424242"), "fill-" + std::to_string(i))
+            .status,
+        201);
+  }
+  HttpResult full = server_.Call(admin_, "POST", path, CardBody("4242424242424242"), "s-9");
+  EXPECT_EQ(full.status, 422) << full.body;
+  EXPECT_EQ(full.json["code"], "saved_methods_limit_reached");
+  EXPECT_EQ(server_.Call(admin_, "GET", path).json["data"].size(), app::kSavedMethodsPerLineMax);
+  ExpectAuditPasses();
+}
+
+TEST_F(PaymentsTest, ASaveCutShortByACrashIsClosedByTheSweepAndItsKeyAnswered) {
+  const std::string line = NewLine();
+  app::SaveMethodInput input;
+  input.line_id = LineId{line};
+  input.method = "card";
+  input.card = {"4242424242424242", 12, 2030, "1"};
+  input.idempotency_key = "ak_crashed:save-crash";
+  // The request's write committed (its key in flight, the card pending); the process died
+  // before the provider was asked.
+  ASSERT_TRUE(server_.runtime().committer->RunAndWait([&](app::Transaction& transaction) {
+    app::IdempotencyRecord record{"ak_crashed", "save-crash",         "hash", false, 0,
+                                  "",           server_.clock().Now()};
+    if (Result<void> stored = transaction.InsertIdempotency(record); !stored) {
+      return stored;
+    }
+    Result<domain::SavedPaymentMethod> saved =
+        server_.runtime().orders->StartSaveMethod(transaction, input);
+    return saved ? Ok() : Result<void>(saved.error());
+  }));
+  EXPECT_EQ(Sweep().saved_methods, 0);  // Its request may still be running.
+  server_.clock().Advance(std::chrono::milliseconds(app::kPaymentReconcileAfterMs + 1000));
+  EXPECT_EQ(Sweep().saved_methods, 1);
+  EXPECT_EQ(Sweep().saved_methods, 0);
+  ASSERT_TRUE(server_.runtime().reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<app::IdempotencyRecord>> record =
+        transaction.FindIdempotency("ak_crashed", "save-crash");
+    EXPECT_TRUE(record && record->has_value());
+    if (record && record->has_value()) {
+      EXPECT_TRUE((*record)->completed);
+      EXPECT_EQ((*record)->response_status, 503);
+      EXPECT_NE((*record)->response_body.find("save_interrupted"), std::string::npos);
+    }
+    return Ok();
+  }));
+  EXPECT_EQ(
+      server_.Call(admin_, "GET", "/v1/lines/" + line + "/payment-methods").json["data"].size(),
+      0u);
+}
+
+TEST_F(PaymentsTest, ANewAttemptCutShortByACrashAnswersItsOwnKeyNotTheOrdersFirst) {
+  const std::string line = NewLine();
+  HttpResult declined = TopUp(line, 2000, CardPayment("4000000000000002"), "first-attempt");
+  ASSERT_EQ(declined.status, 402) << declined.body;
+  const std::string order_id = declined.json["order"]["order_id"];
+  // A second attempt's write committed (its key in flight); the process died before the charge.
+  ASSERT_TRUE(server_.runtime().committer->RunAndWait([&](app::Transaction& transaction) {
+    app::IdempotencyRecord record{"ak_crashed", "again-crash",        "hash", false, 0,
+                                  "",           server_.clock().Now()};
+    if (Result<void> stored = transaction.InsertIdempotency(record); !stored) {
+      return stored;
+    }
+    app::PayAgainInput again;
+    again.order_id = OrderId{order_id};
+    again.payment.method = "konbini";
+    again.payment.store = "lawson";
+    again.requester = {"admin", domain::Channel::kApi, "ak_crashed:again-crash"};
+    Result<app::OrderView> view = server_.runtime().orders->PayAgain(transaction, again);
+    return view ? Ok() : Result<void>(view.error());
+  }));
+  server_.clock().Advance(std::chrono::milliseconds(app::kPaymentReconcileAfterMs + 1000));
+  Sweep();
+  ASSERT_TRUE(server_.runtime().reads->Read([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<app::IdempotencyRecord>> record =
+        transaction.FindIdempotency("ak_crashed", "again-crash");
+    EXPECT_TRUE(record && record->has_value() && (*record)->completed);
+    if (record && record->has_value()) {
+      EXPECT_NE((*record)->response_body.find(order_id), std::string::npos);
+    }
+    return Ok();
+  }));
+  // The first request still replays its own first answer.
+  HttpResult replay = TopUp(line, 2000, CardPayment("4000000000000002"), "first-attempt");
+  EXPECT_EQ(replay.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(replay.body, declined.body);
+}
+
 }  // namespace
 }  // namespace simkeep::testing

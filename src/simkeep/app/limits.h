@@ -35,6 +35,8 @@ inline constexpr int64_t kPaymentReconcileAfterMs = 60'000;
 inline constexpr int64_t kPaymentSweepIntervalMs = 10'000;
 // How many payments (or refunds) one sweep step takes at a time.
 inline constexpr int kPaymentSweepBatch = 100;
+// Saved payment methods a line may hold at once (pending and active ones).
+inline constexpr size_t kSavedMethodsPerLineMax = 5;
 
 }  // namespace simkeep::app
 

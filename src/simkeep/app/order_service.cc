@@ -105,11 +105,23 @@ Result<domain::MethodOffer> OrderService::CheckPayment(const PaymentInput& payme
                              std::string("The payment provider does not collect ") +
                                  domain::PaymentMethodName(*method) + " payments.");
     }
+    if (!payment.saved_method_id.empty()) {
+      // Which card it is, and whether it is still good, is checked where it is loaded (Place).
+      if (*method != domain::PaymentMethod::kCard || !payment.card.number.empty()) {
+        return InvalidArgument("saved_method_invalid",
+                               "payment.saved_method_id pays by card: give it with method card "
+                               "and without payment.card.");
+      }
+      return *offer;
+    }
     ChargeRequest request;
     request.method = *method;
     request.card = payment.card;
     request.konbini_store = payment.store;
     request.customer_email = payment.customer_email;
+    request.customer_name = payment.customer_name;
+    request.customer_name_kana = payment.customer_name_kana;
+    request.customer_phone = payment.customer_phone;
     if (Result<void> valid = provider_.ValidateCharge(request, context_.clock->Now()); !valid) {
       return valid.error();
     }
@@ -172,7 +184,8 @@ Result<OrderView> OrderService::PlaceTopUp(Transaction& transaction,
   order.amount_jpy = input.amount_jpy;
   order.channel = input.requester.channel;
   order.idempotency_key = input.requester.idempotency_key;
-  return Place(transaction, std::move(order), /*order_stored=*/false, *line, *offer, input.payment);
+  return Place(transaction, std::move(order), /*order_stored=*/false, *line, *offer, input.payment,
+               input.requester.idempotency_key);
 }
 
 Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
@@ -226,13 +239,14 @@ Result<OrderView> OrderService::PlaceRenewal(Transaction& transaction,
   order.amount_jpy = price->minor;
   order.channel = input.requester.channel;
   order.idempotency_key = input.requester.idempotency_key;
-  return Place(transaction, std::move(order), /*order_stored=*/false, *line, *offer, input.payment);
+  return Place(transaction, std::move(order), /*order_stored=*/false, *line, *offer, input.payment,
+               input.requester.idempotency_key);
 }
 
 Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order order,
                                       bool order_stored, domain::Line& line,
-                                      const domain::MethodOffer& offer,
-                                      const PaymentInput& input) const {
+                                      const domain::MethodOffer& offer, const PaymentInput& input,
+                                      const std::string& idempotency_key) const {
   const Timestamp now = context_.clock->Now();
   // The price of what was ordered, then the method's fee on top.
   const int64_t goods_jpy = order.amount_jpy - order.fee_jpy;
@@ -251,6 +265,7 @@ Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order or
   payment.method = offer.method;
   payment.amount_jpy = order.amount_jpy;
   payment.status = domain::PaymentStatus::kPending;
+  payment.idempotency_key = idempotency_key;
   payment.created_at = now;
   payment.updated_at = now;
   const bool through_provider = domain::ThroughProvider(offer.method);
@@ -265,7 +280,25 @@ Result<OrderView> OrderService::Place(Transaction& transaction, domain::Order or
     }
     return OrderView{std::move(order), std::move(payment)};
   }
-  if (offer.method == domain::PaymentMethod::kCard) {
+  if (offer.method == domain::PaymentMethod::kCard && !input.saved_method_id.empty()) {
+    Result<std::optional<domain::SavedPaymentMethod>> saved =
+        transaction.FindSavedMethod(input.saved_method_id);
+    if (!saved) {
+      return saved.error();
+    }
+    if (!saved->has_value()) {
+      return NotFound("saved_method_not_found",
+                      "No saved payment method " + input.saved_method_id.value + " exists.");
+    }
+    if (Result<void> usable =
+            domain::CheckSavedMethodForCharge(**saved, line.id, provider_.name(), now);
+        !usable) {
+      return usable.error();
+    }
+    payment.saved_method_id = (*saved)->id;
+    payment.card_brand = (*saved)->card_brand;
+    payment.card_last4 = (*saved)->card_last4;
+  } else if (offer.method == domain::PaymentMethod::kCard) {
     // Only the brand and last four digits are ever stored.
     const std::string& number = input.card.number;
     payment.card_last4 = number.size() >= 4 ? number.substr(number.size() - 4) : number;
@@ -346,7 +379,8 @@ Result<OrderView> OrderService::PayAgain(Transaction& transaction,
       }
     }
   }
-  return Place(transaction, std::move(order), /*order_stored=*/true, *line, *offer, input.payment);
+  return Place(transaction, std::move(order), /*order_stored=*/true, *line, *offer, input.payment,
+               input.requester.idempotency_key);
 }
 
 ChargeOutcome OrderService::Charge(const domain::Payment& payment,
@@ -357,9 +391,13 @@ ChargeOutcome OrderService::Charge(const domain::Payment& payment,
   request.method = payment.method;
   request.amount_jpy = payment.amount_jpy;
   request.card = input.card;
+  request.saved_method_token = input.saved_method_token;
   request.konbini_store = input.store;
   request.return_url = input.return_url;
   request.customer_email = input.customer_email;
+  request.customer_name = input.customer_name;
+  request.customer_name_kana = input.customer_name_kana;
+  request.customer_phone = input.customer_phone;
   if (payment.action.expires_at) {
     request.pay_by = *payment.action.expires_at;
   }

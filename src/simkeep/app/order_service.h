@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "simkeep/app/context.h"
 #include "simkeep/app/payment_provider.h"
@@ -15,11 +16,17 @@ namespace simkeep::app {
 
 // How the customer pays, as it arrived.
 struct PaymentInput {
-  std::string method;          // "balance", "cash", "card", "paypay", "konbini", ...
-  CardDetails card;            // For "card".
-  std::string store;           // For "konbini": "seven-eleven", "lawson", ...
-  std::string return_url;      // Redirect flows: where the customer comes back to.
-  std::string customer_email;  // Deferred methods: where instructions may be sent.
+  std::string method;             // "balance", "cash", "card", "paypay", "konbini", ...
+  CardDetails card;               // For "card", entered now.
+  SavedMethodId saved_method_id;  // For "card": a card saved on the line, instead of `card`.
+  std::string store;              // For "konbini": "seven-eleven", "lawson", ...
+  std::string return_url;         // Redirect flows: where the customer comes back to.
+  std::string customer_email;     // Deferred methods: where instructions may be sent.
+  std::string customer_name;      // Pay-easy, bank transfer: the payer, as the bank knows them.
+  std::string customer_name_kana;
+  std::string customer_phone;
+  // Filled in before the charge from the saved method (never taken from a request).
+  std::string saved_method_token;
 };
 
 // A payment by `method` with nothing else to say (balance, cash).
@@ -68,6 +75,15 @@ struct RefundInput {
 struct RefundView {
   domain::Refund refund;
   domain::Payment payment;
+};
+
+// A card to save on a line for later charges.
+struct SaveMethodInput {
+  LineId line_id;
+  std::string method;  // "card".
+  CardDetails card;
+  std::string customer_email;
+  std::string idempotency_key;  // "<api key id>:<Idempotency-Key>" of the request.
 };
 
 struct PlanChangeInput {
@@ -153,6 +169,36 @@ class OrderService {
   Result<RefundView> ApplyRefundOutcome(Transaction& transaction, const RefundId& refund_id,
                                         const RefundOutcome& outcome) const;
 
+  // Saved payment methods (saved_methods.cc). A card is saved in three steps, like a charge:
+  // StartSaveMethod stores it pending; TokenizeMethod asks the provider outside any transaction;
+  // ApplySaveOutcome records the answer (active with the token, brand, last four and expiry,
+  // or failed). Checks before storage: "payment_method_invalid", "payment_method_not_savable"
+  // (not a card), "payment_method_not_supported" (the provider keeps no cards), and the card
+  // checks of ValidateCharge.
+  Result<void> CheckSaveMethod(const SaveMethodInput& input) const;
+  // Reasons beyond the checks: "line_not_found", "line_not_rechargeable" (terminated),
+  // "saved_methods_limit_reached" (kSavedMethodsPerLineMax pending or active).
+  Result<domain::SavedPaymentMethod> StartSaveMethod(Transaction& transaction,
+                                                     const SaveMethodInput& input) const;
+  SaveMethodOutcome TokenizeMethod(const domain::SavedPaymentMethod& saved,
+                                   const SaveMethodInput& input) const;
+  // kUnknown is recorded as failed "provider_unavailable": without the card, simkeep cannot
+  // ask again, and a card never learned is never charged. A method no longer pending is
+  // returned as it is. kNotFound "saved_method_not_found".
+  Result<domain::SavedPaymentMethod> ApplySaveOutcome(Transaction& transaction,
+                                                      const SavedMethodId& id,
+                                                      const SaveMethodOutcome& outcome) const;
+  // Makes a saved method unusable at once (removed); its token is then deleted at the provider
+  // (ClearSavedMethodToken records that). Removing one removed already returns it as it is.
+  // kNotFound "saved_method_not_found" (unknown, or another line's).
+  Result<domain::SavedPaymentMethod> RemoveSavedMethod(Transaction& transaction,
+                                                       const LineId& line_id,
+                                                       const SavedMethodId& id) const;
+  Result<void> ClearSavedMethodToken(Transaction& transaction, const SavedMethodId& id) const;
+  // The line's pending and active methods, oldest first. kNotFound "line_not_found".
+  Result<std::vector<domain::SavedPaymentMethod>> ListSavedMethods(Transaction& transaction,
+                                                                   const LineId& line_id) const;
+
   PaymentProvider& provider() const { return provider_; }
 
   // Reads. kNotFound "order_not_found", "receipt_not_found" (no receipt until completed).
@@ -170,9 +216,10 @@ class OrderService {
 
   // Starts an attempt to pay `order` (new, or failed before) with `offer`'s method: internal
   // methods complete the order now; provider methods leave it pending with a pending payment.
+  // `idempotency_key` is the request's, kept on the payment.
   Result<OrderView> Place(Transaction& transaction, domain::Order order, bool order_stored,
                           domain::Line& line, const domain::MethodOffer& offer,
-                          const PaymentInput& input) const;
+                          const PaymentInput& input, const std::string& idempotency_key) const;
   // Completes a paid order: takes its receipt number, writes the order and payment completed,
   // applies the top-up or renewal, issues the receipt and records the line event.
   Result<void> Complete(Transaction& transaction, domain::Order& order, domain::Payment& payment,

@@ -54,7 +54,75 @@ Result<OrderView> PaymentCoordinator::Collect(const domain::Payment& payment,
                                               const PaymentInput& input, const OutcomeHook& hook) {
   // The first answer completes the request's key whatever it is, so that a retry replays it
   // (a waiting payment's numbers included) instead of waiting for the outcome.
-  return Record(payment.id, orders_.Charge(payment, input), hook);
+  if (payment.saved_method_id.empty()) {
+    return Record(payment.id, orders_.Charge(payment, input), hook);
+  }
+  // A saved card: its token, read now (it never travels with the request).
+  std::optional<domain::SavedPaymentMethod> saved;
+  Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
+    Result<std::optional<domain::SavedPaymentMethod>> found =
+        transaction.FindSavedMethod(payment.saved_method_id);
+    if (!found) {
+      return found.error();
+    }
+    saved = std::move(*found);
+    return Ok();
+  });
+  if (!read) {
+    return read.error();
+  }
+  if (!saved || saved->status != domain::SavedMethodStatus::kActive) {
+    // Removed between the order and its charge: nothing is sent to the provider.
+    ChargeOutcome refused;
+    refused.status = ChargeStatus::kFailed;
+    refused.failure_reason = "saved_method_unavailable";
+    return Record(payment.id, refused, hook);
+  }
+  PaymentInput with_token = input;
+  with_token.saved_method_token = saved->token;
+  return Record(payment.id, orders_.Charge(payment, with_token), hook);
+}
+
+Result<domain::SavedPaymentMethod> PaymentCoordinator::RecordSave(const SavedMethodId& id,
+                                                                  const SaveMethodOutcome& outcome,
+                                                                  const SaveHook& hook) {
+  std::optional<domain::SavedPaymentMethod> recorded;
+  Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+    recorded.reset();
+    Result<domain::SavedPaymentMethod> applied = orders_.ApplySaveOutcome(transaction, id, outcome);
+    if (!applied) {
+      return applied.error();
+    }
+    const SaveHook& run = hook ? hook : save_hook_;
+    if (run) {
+      if (Result<void> hooked = run(transaction, *applied); !hooked) {
+        return hooked;
+      }
+    }
+    recorded = std::move(*applied);
+    return Ok();
+  });
+  if (!written) {
+    return written.error();
+  }
+  return std::move(*recorded);
+}
+
+Result<domain::SavedPaymentMethod> PaymentCoordinator::FinishSave(
+    const domain::SavedPaymentMethod& saved, const SaveMethodInput& input, const SaveHook& hook) {
+  return RecordSave(saved.id, orders_.TokenizeMethod(saved, input), hook);
+}
+
+Result<void> PaymentCoordinator::Forget(const domain::SavedPaymentMethod& saved) {
+  if (saved.token.empty() || saved.provider != provider_.name()) {
+    return Ok();  // Nothing held, or held by a provider this instance does not run.
+  }
+  if (Result<void> forgotten = provider_.ForgetMethod(saved.token); !forgotten) {
+    return forgotten;
+  }
+  return committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+    return orders_.ClearSavedMethodToken(transaction, saved.id);
+  });
 }
 
 Result<OrderView> PaymentCoordinator::Refresh(const PaymentId& id) {
@@ -321,6 +389,8 @@ Result<PaymentSweepReport> PaymentCoordinator::Sweep() {
   std::vector<domain::Payment> pending;
   std::vector<domain::Payment> due;
   std::vector<domain::Refund> refunds;
+  std::vector<domain::SavedPaymentMethod> saves;
+  const Timestamp asked_before = now - std::chrono::milliseconds(kPaymentReconcileAfterMs);
   Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
     Result<std::vector<domain::Payment>> found =
         transaction.ListPendingPayments(kPaymentSweepBatch);
@@ -339,12 +409,17 @@ Result<PaymentSweepReport> PaymentCoordinator::Sweep() {
       return open.error();
     }
     refunds = std::move(*open);
+    Result<std::vector<domain::SavedPaymentMethod>> unsettled =
+        transaction.ListSavedMethodsToSettle(asked_before, kPaymentSweepBatch);
+    if (!unsettled) {
+      return unsettled.error();
+    }
+    saves = std::move(*unsettled);
     return Ok();
   });
   if (!read) {
     return read.error();
   }
-  const Timestamp asked_before = now - std::chrono::milliseconds(kPaymentReconcileAfterMs);
   for (const domain::Payment& payment : pending) {
     if (payment.created_at > asked_before || payment.provider != provider_.name()) {
       continue;  // Its charge call may still be in flight; or another provider's.
@@ -394,6 +469,26 @@ Result<PaymentSweepReport> PaymentCoordinator::Sweep() {
       ++report.unknown;
     } else {
       ++report.refunds;
+    }
+  }
+  for (const domain::SavedPaymentMethod& saved : saves) {
+    if (saved.status == domain::SavedMethodStatus::kPending) {
+      // The request that started it ended without an answer, and the card is gone with it:
+      // the save fails, and the customer saves the card again.
+      SaveMethodOutcome interrupted;
+      interrupted.status = SaveStatus::kFailed;
+      interrupted.failure_reason = "save_interrupted";
+      Result<domain::SavedPaymentMethod> recorded = RecordSave(saved.id, interrupted);
+      if (!recorded) {
+        return recorded.error();
+      }
+      ++report.saved_methods;
+    } else if (Result<void> forgotten = Forget(saved); forgotten) {
+      ++report.saved_methods;
+    } else if (forgotten.error().code == ErrorCode::kUnavailable) {
+      ++report.unknown;
+    } else {
+      return forgotten.error();
     }
   }
   return report;

@@ -18,11 +18,12 @@ namespace simkeep::app {
 
 // What one payment sweep did.
 struct PaymentSweepReport {
-  int asked = 0;    // Pending payments whose outcome was asked for.
-  int expired = 0;  // Payments past their deadline canceled at the provider, orders expired.
-  int settled = 0;  // Payments that turned out paid (succeeded) while being swept.
-  int unknown = 0;  // Providers that did not answer; asked again by the next sweep.
-  int refunds = 0;  // Pending refunds whose outcome was learned.
+  int asked = 0;          // Pending payments whose outcome was asked for.
+  int expired = 0;        // Payments past their deadline canceled at the provider, orders expired.
+  int settled = 0;        // Payments that turned out paid (succeeded) while being swept.
+  int unknown = 0;        // Providers that did not answer; asked again by the next sweep.
+  int refunds = 0;        // Pending refunds whose outcome was learned.
+  int saved_methods = 0;  // Saves left pending closed as failed; tokens deleted at the provider.
 };
 
 // One method's totals for a day of reconciliation.
@@ -78,14 +79,28 @@ class PaymentCoordinator {
                      PaymentProvider& provider, const Clock& clock)
       : committer_(committer), reads_(reads), orders_(orders), provider_(provider), clock_(clock) {}
 
+  // Runs in the transaction that records a save's outcome (for the API to complete the
+  // Idempotency-Key of the request that saved the card).
+  using SaveHook = std::function<Result<void>(Transaction&, const domain::SavedPaymentMethod&)>;
+
   // Set once, before use.
   void set_outcome_hook(OutcomeHook hook) { outcome_hook_ = std::move(hook); }
+  void set_save_hook(SaveHook hook) { save_hook_ = std::move(hook); }
 
   // Charges a payment placed pending (the input carries what the provider needs and simkeep
   // never stores: the card) and records the outcome, running `hook` (default: the outcome hook)
   // in the same transaction.
   Result<OrderView> Collect(const domain::Payment& payment, const PaymentInput& input,
                             const OutcomeHook& hook = nullptr);
+
+  // Saved cards: asks the provider to tokenise a card stored pending (StartSaveMethod, in the
+  // request's write) and records the answer, running `hook` (default: the save hook).
+  Result<domain::SavedPaymentMethod> FinishSave(const domain::SavedPaymentMethod& saved,
+                                                const SaveMethodInput& input,
+                                                const SaveHook& hook = nullptr);
+  // Deletes a removed method's token at the provider and records that it is gone. A provider
+  // that does not answer leaves the token for the sweep to delete.
+  Result<void> Forget(const domain::SavedPaymentMethod& saved);
 
   // Asks the provider what became of a payment and records it. kNotFound "payment_not_found".
   Result<OrderView> Refresh(const PaymentId& id);
@@ -110,7 +125,9 @@ class PaymentCoordinator {
 
   // One sweep: payments pending longer than kPaymentReconcileAfterMs are asked about, payments
   // past their deadline are canceled at the provider (or found paid) and their orders expired,
-  // refunds pending as long are asked for again.
+  // refunds pending as long are asked for again, saves pending as long (their request ended
+  // without an answer: a crash) are closed as failed "save_interrupted", and tokens of removed
+  // methods still held at the provider are deleted.
   // Each step takes at most kPaymentSweepBatch payments; run it again until nothing is left.
   Result<PaymentSweepReport> Sweep();
 
@@ -127,6 +144,10 @@ class PaymentCoordinator {
   Result<OrderView> Record(const PaymentId& payment_id, const ChargeOutcome& outcome,
                            const OutcomeHook& hook = nullptr);
   Result<std::optional<domain::Payment>> LoadPayment(const PaymentId& id);
+  // Records a save's outcome in one committer command, running `hook` (default: the save hook).
+  Result<domain::SavedPaymentMethod> RecordSave(const SavedMethodId& id,
+                                                const SaveMethodOutcome& outcome,
+                                                const SaveHook& hook = nullptr);
 
   Committer& committer_;
   ReadPool& reads_;
@@ -134,6 +155,7 @@ class PaymentCoordinator {
   PaymentProvider& provider_;
   const Clock& clock_;
   OutcomeHook outcome_hook_;
+  SaveHook save_hook_;
 };
 
 }  // namespace simkeep::app

@@ -75,6 +75,19 @@ struct SandboxCharge {
   Timestamp updated_at;
 };
 
+// A card in the sandbox provider's vault (its own books; see payments/sandbox): what decides
+// the outcome of a charge to the token, never the card number.
+struct SandboxSavedCard {
+  std::string token;
+  SavedMethodId saved_method_id;  // The save request it answered (its idempotency key).
+  std::string card_brand;
+  std::string card_last4;
+  int exp_month = 0;
+  int exp_year = 0;
+  Timestamp created_at;
+  std::optional<Timestamp> deleted_at;
+};
+
 // A page request: at most `limit` rows whose id sorts after `after_id` (the cursor), by id.
 struct PageRequest {
   int limit = 50;
@@ -196,6 +209,30 @@ class Transaction {
                                            int64_t amount_jpy, Timestamp at) = 0;
   // The amount of a sandbox refund, if it was made.
   virtual Result<std::optional<int64_t>> FindSandboxRefund(const RefundId& id) = 0;
+  // Saved payment methods. InsertSavedMethod of an existing id is kAlreadyExists
+  // "saved_method_exists"; UpdateSavedMethod writes status, token, card brand and last four,
+  // expiry, failure_reason and updated_at (kNotFound "saved_method_not_found"). FindSavedMethod
+  // locks like FindPayment.
+  virtual Result<void> InsertSavedMethod(const domain::SavedPaymentMethod& saved) = 0;
+  virtual Result<void> UpdateSavedMethod(const domain::SavedPaymentMethod& saved) = 0;
+  virtual Result<std::optional<domain::SavedPaymentMethod>> FindSavedMethod(
+      const SavedMethodId& id) = 0;
+  // The line's pending and active saved methods, oldest first.
+  virtual Result<std::vector<domain::SavedPaymentMethod>> ListSavedMethods(
+      const LineId& line_id) = 0;
+  // What the sweep settles: saves pending since before `pending_before` (their request ended
+  // without an outcome), and removed methods whose token is still to delete at the provider;
+  // least recently updated first.
+  virtual Result<std::vector<domain::SavedPaymentMethod>> ListSavedMethodsToSettle(
+      Timestamp pending_before, int limit) = 0;
+  // The sandbox provider's vault. A second card for one token or one saved method id is
+  // kAlreadyExists "sandbox_saved_card_exists". FindSandboxSavedCard looks up by token, or by
+  // saved method id when the token is empty. DeleteSandboxSavedCard marks it deleted (once).
+  virtual Result<void> InsertSandboxSavedCard(const SandboxSavedCard& card) = 0;
+  virtual Result<std::optional<SandboxSavedCard>> FindSandboxSavedCard(
+      std::string_view token, const SavedMethodId& saved_method_id) = 0;
+  virtual Result<void> DeleteSandboxSavedCard(std::string_view token, Timestamp at) = 0;
+
   // The next value of a named gap-free counter ("receipt"), starting at 1. Rolled back with the
   // transaction, so numbers stay sequential without gaps.
   virtual Result<int64_t> NextSequenceValue(std::string_view name) = 0;

@@ -156,9 +156,14 @@ class PaymentSweeper {
       Result<app::PaymentSweepReport> swept = payments_.Sweep();
       if (!swept) {
         spdlog::warn("payments: sweep failed: {}: {}", swept.error().reason, swept.error().message);
-      } else if (swept->asked + swept->expired + swept->settled + swept->unknown > 0) {
-        spdlog::info("payments: swept: {} asked about, {} expired, {} found paid, {} unanswered",
-                     swept->asked, swept->expired, swept->settled, swept->unknown);
+      } else if (swept->asked + swept->expired + swept->settled + swept->unknown + swept->refunds +
+                     swept->saved_methods >
+                 0) {
+        spdlog::info(
+            "payments: swept: {} asked about, {} expired, {} found paid, {} unanswered, {} "
+            "refunds settled, {} saved cards settled",
+            swept->asked, swept->expired, swept->settled, swept->unknown, swept->refunds,
+            swept->saved_methods);
       }
       lock.lock();
     }
@@ -561,12 +566,18 @@ int Main(int argc, char** argv) {
       total.expired += swept->expired;
       total.settled += swept->settled;
       total.unknown += swept->unknown;
-      if (swept->asked + swept->expired + swept->settled < app::kPaymentSweepBatch) {
+      total.refunds += swept->refunds;
+      total.saved_methods += swept->saved_methods;
+      if (swept->asked + swept->expired + swept->settled + swept->refunds + swept->saved_methods <
+          app::kPaymentSweepBatch) {
         break;
       }
     }
-    std::printf("payments: %d asked about, %d expired, %d found paid, %d unanswered\n", total.asked,
-                total.expired, total.settled, total.unknown);
+    std::printf(
+        "payments: %d asked about, %d expired, %d found paid, %d unanswered, %d refunds settled, "
+        "%d saved cards settled\n",
+        total.asked, total.expired, total.settled, total.unknown, total.refunds,
+        total.saved_methods);
     return 0;
   }
   const app::Requester counter{"clerk", domain::Channel::kCli, ""};

@@ -35,6 +35,8 @@ constexpr std::array<KonbiniStore, 6> kAllKonbiniStores = {
 constexpr std::array<const char*, 6> kPaymentStatusNames = {
     "pending", "requires_action", "succeeded", "failed", "canceled", "refunded"};
 constexpr std::array<const char*, 3> kRefundStatusNames = {"pending", "succeeded", "failed"};
+constexpr std::array<const char*, 4> kSavedMethodStatusNames = {"pending", "active", "failed",
+                                                                "removed"};
 constexpr std::array<const char*, 6> kActionKindNames = {"none",    "redirect", "qr_code",
                                                          "konbini", "pay_easy", "bank_transfer"};
 
@@ -250,6 +252,46 @@ Result<void> CheckRefund(const Payment& payment, int64_t amount_jpy) {
     return FailedPrecondition("refund_exceeds_payment", "At most " + std::to_string(left) +
                                                             " yen of this payment can still "
                                                             "be refunded.");
+  }
+  return Ok();
+}
+
+bool Savable(PaymentMethod method) { return method == PaymentMethod::kCard; }
+
+const char* SavedMethodStatusName(SavedMethodStatus v) {
+  return kSavedMethodStatusNames[static_cast<size_t>(v)];
+}
+std::optional<SavedMethodStatus> ParseSavedMethodStatus(std::string_view text) {
+  return ParseByName<SavedMethodStatus>(kSavedMethodStatusNames, text);
+}
+
+bool CardExpired(int exp_month, int exp_year, Timestamp now) {
+  using namespace std::chrono;
+  if (exp_month < 1 || exp_month > 12) {
+    return true;
+  }
+  const year_month_day month_end{year{exp_year} / month{static_cast<unsigned>(exp_month)} / last};
+  return now > JstEndOfDay(month_end);
+}
+
+Result<void> CheckSavedMethodForCharge(const SavedPaymentMethod& saved, const LineId& line_id,
+                                       std::string_view provider, Timestamp now) {
+  if (saved.line_id != line_id || saved.status != SavedMethodStatus::kActive) {
+    return NotFound("saved_method_not_found",
+                    "No saved payment method " + saved.id.value + " is active on this line.");
+  }
+  if (saved.provider != provider) {
+    return FailedPrecondition("saved_method_provider_mismatch",
+                              "Saved payment method " + saved.id.value + " was saved at " +
+                                  saved.provider +
+                                  ", not at the payment provider now in use; "
+                                  "save the card again.");
+  }
+  if (CardExpired(saved.exp_month, saved.exp_year, now)) {
+    return FailedPrecondition("saved_method_expired",
+                              "The saved card ending " + saved.card_last4 + " expired in " +
+                                  std::to_string(saved.exp_month) + "/" +
+                                  std::to_string(saved.exp_year) + "; save a new card.");
   }
   return Ok();
 }

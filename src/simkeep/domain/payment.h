@@ -142,7 +142,11 @@ struct Payment {
   std::string provider_reference;
   std::string card_brand;  // "visa", ... when method is card.
   std::string card_last4;
-  PaymentAction action;  // While requires_action.
+  PaymentAction action;           // While requires_action.
+  SavedMethodId saved_method_id;  // The saved card charged, if one was.
+  // "<api key id>:<Idempotency-Key>" of the request that started this attempt (empty when it
+  // had none): the key completed with the attempt's outcome.
+  std::string idempotency_key;
   Timestamp created_at;
   Timestamp updated_at;
   std::optional<Timestamp> succeeded_at;  // When the money was collected.
@@ -173,6 +177,48 @@ struct Refund {
 // "refund_amount_invalid" (not positive), "payment_not_refundable" (method or status),
 // "refund_exceeds_payment".
 Result<void> CheckRefund(const Payment& payment, int64_t amount_jpy);
+
+// Saved payment methods: a card kept at the provider for later charges (auto-renewal, renewals
+// in one tap). Cards only: wallets and deferred methods need the customer each time.
+bool Savable(PaymentMethod method);
+
+enum class SavedMethodStatus { kPending, kActive, kFailed, kRemoved };
+// "pending", "active", "failed", "removed"
+const char* SavedMethodStatusName(SavedMethodStatus status);
+std::optional<SavedMethodStatus> ParseSavedMethodStatus(std::string_view text);
+
+// pending while the provider tokenises the card; active once it did; failed when it refused or
+// never answered; removed when the customer or staff deleted it. Only the provider's token,
+// the brand, the last four digits and the expiry are kept, never the card number.
+struct SavedPaymentMethod {
+  SavedMethodId id;
+  LineId line_id;
+  PaymentMethod method = PaymentMethod::kCard;
+  std::string provider;  // "sandbox", "komoju": tokens are only good at their provider.
+  SavedMethodStatus status = SavedMethodStatus::kPending;
+  // The provider's token (a customer id at KOMOJU). Never shown. Kept after removal until the
+  // provider has deleted it too, then cleared.
+  std::string token;
+  std::string card_brand;
+  std::string card_last4;
+  int exp_month = 0;  // 1..12 once active.
+  int exp_year = 0;
+  std::string failure_reason;
+  std::string idempotency_key;  // "<api key id>:<Idempotency-Key>" of the request that saved it.
+  Timestamp created_at;
+  Timestamp updated_at;
+};
+
+// Whether a card valid through `exp_month`/`exp_year` has expired at `now`: cards are good until
+// the end of their expiry month (23:59:59 JST of its last day).
+bool CardExpired(int exp_month, int exp_year, Timestamp now);
+
+// Whether `saved` can pay for an order of `line_id` through `provider` at `now`. Reasons:
+// "saved_method_not_found" (kNotFound: another line's, or not active), "saved_method_expired"
+// (kFailedPrecondition), "saved_method_provider_mismatch" (kFailedPrecondition: saved at another
+// provider than the one now configured).
+Result<void> CheckSavedMethodForCharge(const SavedPaymentMethod& saved, const LineId& line_id,
+                                       std::string_view provider, Timestamp now);
 
 }  // namespace simkeep::domain
 

@@ -35,13 +35,15 @@ constexpr std::array kNotStarted = {A::kPayAgain, A::kTryAnotherMethod};
 // another provider.
 constexpr std::array kTransient = {A::kRetryLater, A::kTryAnotherMethod};
 constexpr std::array kBalance = {A::kTopUpBalance, A::kTryAnotherMethod};
+// A saved card the provider no longer holds: another card or method is the way on.
+constexpr std::array kSavedGone = {A::kTryAnotherMethod};
 
 struct ReasonAdvice {
   std::string_view reason;
   std::span<const PaymentAdvice> advice;
 };
 
-constexpr std::array<ReasonAdvice, 16> kReasonAdvice = {{
+constexpr std::array<ReasonAdvice, 17> kReasonAdvice = {{
     {"card_declined", kDeclined},
     {"insufficient_funds", kDeclined},
     {"expired_card", kExpiry},
@@ -58,6 +60,7 @@ constexpr std::array<ReasonAdvice, 16> kReasonAdvice = {{
     {"payment_not_started", kNotStarted},
     {"amount_mismatch", kPayAgain},
     {"insufficient_balance", kBalance},
+    {"saved_method_unavailable", kSavedGone},
 }};
 
 constexpr std::array<std::string_view, kReasonAdvice.size()> ReasonNames() {

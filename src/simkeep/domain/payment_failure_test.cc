@@ -34,12 +34,14 @@ TEST(PaymentAdviceTest, EveryNameRoundTripsAndMatchesTheCatalogCodes) {
   EXPECT_EQ(ParsePaymentAdvice("contact_support"), std::nullopt);
 }
 
-TEST(PaymentFailureTest, KnownReasonsAreExactlyTheSixteen) {
+TEST(PaymentFailureTest, KnownReasonsAreExactlyTheSeventeen) {
   const std::vector<std::string_view> expected = {
-      "card_declined",        "insufficient_funds",  "expired_card",        "limit_exceeded",
-      "incorrect_cvc",        "card_number_invalid", "card_expiry_invalid", "authentication_failed",
-      "wallet_declined",      "payment_expired",     "payment_canceled",    "processing_error",
-      "provider_unavailable", "payment_not_started", "amount_mismatch",     "insufficient_balance"};
+      "card_declined",        "insufficient_funds",      "expired_card",
+      "limit_exceeded",       "incorrect_cvc",           "card_number_invalid",
+      "card_expiry_invalid",  "authentication_failed",   "wallet_declined",
+      "payment_expired",      "payment_canceled",        "processing_error",
+      "provider_unavailable", "payment_not_started",     "amount_mismatch",
+      "insufficient_balance", "saved_method_unavailable"};
   const std::span<const std::string_view> known = KnownFailureReasons();
   EXPECT_EQ(std::vector<std::string_view>(known.begin(), known.end()), expected);
   for (std::string_view reason : expected) {
@@ -69,6 +71,7 @@ TEST(PaymentFailureTest, AdviceForEveryReasonMostUsefulFirst) {
       {"payment_not_started", {A::kPayAgain, A::kTryAnotherMethod}},
       {"amount_mismatch", {A::kPayAgain}},
       {"insufficient_balance", {A::kTopUpBalance, A::kTryAnotherMethod}},
+      {"saved_method_unavailable", {A::kTryAnotherMethod}},
   };
   ASSERT_EQ(expected.size(), KnownFailureReasons().size());
   for (std::string_view reason : KnownFailureReasons()) {

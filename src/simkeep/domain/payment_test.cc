@@ -147,5 +147,71 @@ TEST(MethodOfferTest, ChannelsOfferWhatTheyCanTake) {
   }
 }
 
+TEST(SavedMethodTest, OnlyCardsAreSavedAndStatusNamesRoundTrip) {
+  for (PaymentMethod method : AllPaymentMethods()) {
+    EXPECT_EQ(Savable(method), method == M::kCard) << PaymentMethodName(method);
+  }
+  std::set<std::string> names;
+  for (SavedMethodStatus status : {SavedMethodStatus::kPending, SavedMethodStatus::kActive,
+                                   SavedMethodStatus::kFailed, SavedMethodStatus::kRemoved}) {
+    const std::string name = SavedMethodStatusName(status);
+    EXPECT_TRUE(names.insert(name).second);
+    EXPECT_EQ(ParseSavedMethodStatus(name), status);
+  }
+  EXPECT_EQ(ParseSavedMethodStatus("deleted"), std::nullopt);
+}
+
+TEST(SavedMethodTest, CardsExpireAfterTheLastDayOfTheirMonthInJst) {
+  // A card "12/26" is good through 2026-12-31 23:59:59 JST.
+  EXPECT_FALSE(CardExpired(12, 2026, *ParseRfc3339("2026-12-31T23:59:59+09:00")));
+  EXPECT_TRUE(CardExpired(12, 2026, *ParseRfc3339("2027-01-01T00:00:00+09:00")));
+  // 2026-12-31T15:00Z is already 2027-01-01 in Japan.
+  EXPECT_TRUE(CardExpired(12, 2026, *ParseRfc3339("2026-12-31T15:00:00Z")));
+  EXPECT_FALSE(CardExpired(12, 2026, *ParseRfc3339("2026-12-31T14:59:59Z")));
+  // February of a leap year ends on the 29th.
+  EXPECT_FALSE(CardExpired(2, 2028, *ParseRfc3339("2028-02-29T12:00:00+09:00")));
+  EXPECT_TRUE(CardExpired(2, 2028, *ParseRfc3339("2028-03-01T00:00:00+09:00")));
+  EXPECT_FALSE(CardExpired(2, 2027, *ParseRfc3339("2027-02-28T23:59:59+09:00")));
+  EXPECT_TRUE(CardExpired(2, 2027, *ParseRfc3339("2027-03-01T00:00:00+09:00")));
+  // Not a month: never usable.
+  EXPECT_TRUE(CardExpired(0, 2030, *ParseRfc3339("2026-01-01T00:00:00+09:00")));
+  EXPECT_TRUE(CardExpired(13, 2030, *ParseRfc3339("2026-01-01T00:00:00+09:00")));
+}
+
+TEST(SavedMethodTest, ChargeableOnlyOnItsLineWhileActiveAtItsProviderAndUnexpired) {
+  SavedPaymentMethod saved;
+  saved.id = SavedMethodId{"pm_1"};
+  saved.line_id = LineId{"ln_1"};
+  saved.provider = "sandbox";
+  saved.status = SavedMethodStatus::kActive;
+  saved.token = "tok_1";
+  saved.card_last4 = "4242";
+  saved.exp_month = 12;
+  saved.exp_year = 2026;
+  const Timestamp now = *ParseRfc3339("2026-12-02T10:00:00+09:00");
+  EXPECT_TRUE(CheckSavedMethodForCharge(saved, LineId{"ln_1"}, "sandbox", now));
+
+  Result<void> other_line = CheckSavedMethodForCharge(saved, LineId{"ln_2"}, "sandbox", now);
+  ASSERT_FALSE(other_line);
+  EXPECT_EQ(other_line.error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(other_line.error().reason, "saved_method_not_found");
+  for (SavedMethodStatus status :
+       {SavedMethodStatus::kPending, SavedMethodStatus::kFailed, SavedMethodStatus::kRemoved}) {
+    SavedPaymentMethod inactive = saved;
+    inactive.status = status;
+    Result<void> checked = CheckSavedMethodForCharge(inactive, LineId{"ln_1"}, "sandbox", now);
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.error().reason, "saved_method_not_found");
+  }
+  Result<void> elsewhere = CheckSavedMethodForCharge(saved, LineId{"ln_1"}, "komoju", now);
+  ASSERT_FALSE(elsewhere);
+  EXPECT_EQ(elsewhere.error().reason, "saved_method_provider_mismatch");
+  Result<void> expired = CheckSavedMethodForCharge(saved, LineId{"ln_1"}, "sandbox",
+                                                   *ParseRfc3339("2027-01-01T00:00:00+09:00"));
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(expired.error().reason, "saved_method_expired");
+}
+
 }  // namespace
 }  // namespace simkeep::domain

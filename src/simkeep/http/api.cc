@@ -96,6 +96,35 @@ Response OrderResponse(const app::OrderView& view, i18n::Language language = i18
   return JsonResponse(view.order.status == domain::OrderStatus::kPending ? 202 : 201, order);
 }
 
+// The answer for a card being saved: 201 once saved, 402 with the method attached when the
+// provider refused the card, 503 when the provider never answered (the card was not kept;
+// save it again under a new Idempotency-Key).
+Response SavedMethodResponse(const domain::SavedPaymentMethod& saved,
+                             i18n::Language language = i18n::Language::kEn) {
+  const Json encoded = EncodeSavedMethod(saved);
+  if (saved.status != domain::SavedMethodStatus::kFailed) {
+    return JsonResponse(saved.status == domain::SavedMethodStatus::kPending ? 202 : 201, encoded);
+  }
+  Json problem;
+  int status = 402;
+  if (saved.failure_reason == "provider_unavailable" ||
+      saved.failure_reason == "save_interrupted") {
+    status = 503;
+    problem = EncodeProblem(Error{ErrorCode::kUnavailable,
+                                  saved.failure_reason,
+                                  "The payment provider did not answer; the card was not saved. "
+                                  "Try again with a new Idempotency-Key.",
+                                  {}});
+  } else {
+    problem = PaymentProblem(saved.failure_reason, language);
+  }
+  problem["status"] = status;
+  problem["saved_method"] = encoded;
+  Response response = JsonResponse(status, problem);
+  response.content_type = "application/problem+json";
+  return response;
+}
+
 // The language of a request's answers: its Accept-Language, English by default.
 i18n::Language LanguageOf(const Request& request) {
   return i18n::NegotiateLanguage(request.Header("accept-language"), i18n::Language::kEn);
@@ -264,10 +293,21 @@ struct Api::Impl {
   // The outcome of an idempotent write's first transaction.
   struct Placed {
     Response response;
-    std::optional<domain::Payment> to_charge;       // A provider payment still to collect.
-    app::PaymentInput input;                        // What the provider needs to collect it.
-    std::optional<domain::Refund> to_refund;        // A refund still to ask the provider for.
-    i18n::Language language = i18n::Language::kEn;  // Of the answers to come.
+    std::optional<domain::Payment> to_charge;             // A provider payment still to collect.
+    app::PaymentInput input;                              // What the provider needs to collect it.
+    std::optional<domain::Refund> to_refund;              // A refund still to ask the provider for.
+    i18n::Language language = i18n::Language::kEn;        // Of the answers to come.
+    std::optional<domain::SavedPaymentMethod> to_save;    // A card still to tokenise.
+    app::SaveMethodInput save_input;                      // The card it is.
+    std::optional<domain::SavedPaymentMethod> to_forget;  // A token to delete at the provider.
+
+    // An answer with nothing left to do after the commit.
+    static Placed Answer(Response response, i18n::Language language = i18n::Language::kEn) {
+      Placed placed;
+      placed.response = std::move(response);
+      placed.language = language;
+      return placed;
+    }
   };
   using Place = std::function<Result<Placed>(app::Transaction&)>;
   // Runs `place` in the committer under the request's Idempotency-Key, if it has one (routes
@@ -280,9 +320,16 @@ struct Api::Impl {
   // completes the request's Idempotency-Key with the answer.
   void RefundAndFinish(domain::Refund refund, std::string principal, std::string key,
                        Responder respond);
-  // Completes the Idempotency-Key of the request that placed `view`'s order with the answer it
-  // would get now, unless the key was completed already (the first answer stands).
+  // Completes the Idempotency-Key of the request that started `view`'s payment attempt (or
+  // placed its order) with the answer it would get now, unless the key was completed already
+  // (the first answer stands).
   static Result<void> CompleteOrderKey(app::Transaction& transaction, const app::OrderView& view);
+  // The same for the request that saved a card.
+  static Result<void> CompleteSaveKey(app::Transaction& transaction,
+                                      const domain::SavedPaymentMethod& saved);
+  // Saved cards of a line: GET and POST /v1/lines/{id}/payment-methods, DELETE …/{pm_id}.
+  void HandleSavedMethods(const Request& request, const Principal& principal, const LineId& line_id,
+                          const std::vector<std::string>& parts, Responder respond);
 
   // Places a decoded order request (top-up, renewal, plan change) on `line_id` through the
   // committer under the request's Idempotency-Key; a card payment is then charged and recorded.
@@ -308,7 +355,7 @@ struct Api::Impl {
           if (!view) {
             return view.error();
           }
-          Placed placed{OrderResponse(*view, language), std::nullopt, {}, std::nullopt, language};
+          Placed placed = Placed::Answer(OrderResponse(*view, language), language);
           if (view->order.status == domain::OrderStatus::kPending) {
             placed.to_charge = view->payment;
             if constexpr (requires { shared->payment; }) {
@@ -438,7 +485,7 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
       app::IdempotencyRecord record{principal.api_key_id,
                                     key,
                                     hash,
-                                    !placed->to_charge && !placed->to_refund,
+                                    !placed->to_charge && !placed->to_refund && !placed->to_save,
                                     placed->response.status,
                                     placed->response.body,
                                     now};
@@ -479,6 +526,24 @@ void Api::Impl::Write(const Request& request, const Principal& principal, Place 
     if (state->placed->to_refund) {
       boost::asio::post(provider_pool, [this, state, respond, key, principal] {
         RefundAndFinish(*state->placed->to_refund, principal.api_key_id, key, respond);
+      });
+      return;
+    }
+    if (state->placed->to_save) {
+      boost::asio::post(provider_pool, [this, state, respond] {
+        Result<domain::SavedPaymentMethod> saved =
+            deps.payments->FinishSave(*state->placed->to_save, state->placed->save_input);
+        // The save hook stored the answer under the request's key in the same transaction.
+        respond(saved ? SavedMethodResponse(*saved) : Problem(saved.error()));
+      });
+      return;
+    }
+    if (state->placed->to_forget) {
+      boost::asio::post(provider_pool, [this, state, respond] {
+        // Removed already (unusable from the commit on); the token goes from the provider now,
+        // or from the sweep if the provider does not answer.
+        (void)deps.payments->Forget(*state->placed->to_forget);
+        respond(std::move(state->placed->response));
       });
       return;
     }
@@ -544,8 +609,43 @@ void Api::Impl::RefundAndFinish(domain::Refund refund, std::string principal, st
   respond(view ? std::move(*response) : Problem(view.error()));
 }
 
+namespace {
+
+// Completes the key `scoped` ("<api key id>:<Idempotency-Key>") with `response`, unless it is
+// completed already or was never stored.
+Result<void> CompleteScopedKey(app::Transaction& transaction, const std::string& scoped,
+                               const Response& response) {
+  const size_t colon = scoped.find(':');
+  if (colon == std::string::npos || colon + 1 == scoped.size()) {
+    return Ok();
+  }
+  const std::string principal = scoped.substr(0, colon);
+  const std::string key = scoped.substr(colon + 1);
+  Result<std::optional<app::IdempotencyRecord>> record =
+      transaction.FindIdempotency(principal, key);
+  if (!record) {
+    return record.error();
+  }
+  if (!record->has_value() || (*record)->completed) {
+    return Ok();
+  }
+  return transaction.CompleteIdempotency(principal, key, response.status, response.body);
+}
+
+}  // namespace
+
+Result<void> Api::Impl::CompleteSaveKey(app::Transaction& transaction,
+                                        const domain::SavedPaymentMethod& saved) {
+  return CompleteScopedKey(transaction, saved.idempotency_key, SavedMethodResponse(saved));
+}
+
 Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction,
                                          const app::OrderView& view) {
+  // The attempt keeps the key of the request that started it; attempts stored before that
+  // was kept fall back to the order's (the first request's).
+  if (view.payment && !view.payment->idempotency_key.empty()) {
+    return CompleteScopedKey(transaction, view.payment->idempotency_key, OrderResponse(view));
+  }
   // The order keeps "<api key id>:<Idempotency-Key>".
   const std::string& scoped = view.order.idempotency_key;
   const size_t colon = scoped.find(':');
@@ -823,8 +923,8 @@ void Api::Impl::HandleRefunds(const Request& request, const Principal& principal
         if (!started) {
           return started.error();
         }
-        Placed placed{
-            RefundResponse(*started), std::nullopt, {}, started->refund, i18n::Language::kEn};
+        Placed placed = Placed::Answer(RefundResponse(*started));
+        placed.to_refund = started->refund;
         return placed;
       },
       std::move(respond));
@@ -968,8 +1068,7 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
             if (!line) {
               return line.error();
             }
-            return Placed{
-                JsonResponse(201, EncodeLine(*line, false)), std::nullopt, {}, std::nullopt};
+            return Placed::Answer(JsonResponse(201, EncodeLine(*line, false)));
           },
           std::move(respond));
     }
@@ -1035,6 +1134,9 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   }
   const LineId line_id{parts[2]};
   const std::string action = parts.size() > 3 ? parts[3] : "";
+  if (action == "payment-methods") {
+    return HandleSavedMethods(request, principal, line_id, parts, std::move(respond));
+  }
   const bool read_route = (parts.size() == 3) ||
                           (parts.size() == 4 && (action == "status" || action == "orders")) ||
                           (parts.size() == 5 && action == "esim" && parts[4] == "qr.svg");
@@ -1157,6 +1259,85 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
              &app::OrderService::ChangePlan, std::move(respond));
 }
 
+void Api::Impl::HandleSavedMethods(const Request& request, const Principal& principal,
+                                   const LineId& line_id, const std::vector<std::string>& parts,
+                                   Responder respond) {
+  if (parts.size() > 5) {
+    return respond(RouteNotFound(request));
+  }
+  if (!IsStaff(principal)) {
+    return respond(Problem(Forbidden()));
+  }
+  if (parts.size() == 5) {
+    // /v1/lines/{id}/payment-methods/{saved_method_id}
+    if (request.method != "DELETE") {
+      return respond(MethodNotAllowed(request, "DELETE"));
+    }
+    const SavedMethodId id{parts[4]};
+    return Write(
+        request, principal,
+        [this, line_id, id](app::Transaction& transaction) -> Result<Placed> {
+          Result<domain::SavedPaymentMethod> removed =
+              deps.orders->RemoveSavedMethod(transaction, line_id, id);
+          if (!removed) {
+            return removed.error();
+          }
+          Placed placed = Placed::Answer(JsonResponse(200, EncodeSavedMethod(*removed)));
+          placed.to_forget = *removed;
+          return placed;
+        },
+        std::move(respond));
+  }
+  if (request.method == "GET") {
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::vector<domain::SavedPaymentMethod>> saved =
+              deps.orders->ListSavedMethods(transaction, line_id);
+          if (!saved) {
+            return saved.error();
+          }
+          Json data = Json::array();
+          for (const domain::SavedPaymentMethod& method : *saved) {
+            data.push_back(EncodeSavedMethod(method));
+          }
+          return JsonResponse(200, Json{{"data", data}});
+        },
+        respond);
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "GET, POST"));
+  }
+  // A card goes to the provider: one request, one card kept, however often it is retried.
+  Result<Json> body = MoneyRequestBody(request);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  Result<app::SaveMethodInput> input = DecodeSaveMethod(*body);
+  if (!input) {
+    return respond(Problem(input.error()));
+  }
+  input->line_id = line_id;
+  input->idempotency_key = principal.api_key_id + ":" + request.Header("idempotency-key");
+  if (Result<void> checked = deps.orders->CheckSaveMethod(*input); !checked) {
+    return respond(Problem(checked.error()));
+  }
+  auto shared = std::make_shared<app::SaveMethodInput>(std::move(*input));
+  Write(
+      request, principal,
+      [this, shared](app::Transaction& transaction) -> Result<Placed> {
+        Result<domain::SavedPaymentMethod> saved =
+            deps.orders->StartSaveMethod(transaction, *shared);
+        if (!saved) {
+          return saved.error();
+        }
+        Placed placed = Placed::Answer(SavedMethodResponse(*saved));
+        placed.to_save = *saved;
+        placed.save_input = *shared;
+        return placed;
+      },
+      std::move(respond));
+}
+
 void Api::Impl::HandleOrders(const Request& request, const Principal& principal,
                              const std::vector<std::string>& parts, Responder respond) {
   if (parts.size() == 4 && parts[3] == "payments") {
@@ -1229,6 +1410,10 @@ Api::Api(ApiDependencies dependencies) : impl_(std::make_unique<Impl>(std::move(
   impl_->deps.payments->set_outcome_hook(
       [](app::Transaction& transaction, const app::OrderView& view) {
         return Impl::CompleteOrderKey(transaction, view);
+      });
+  impl_->deps.payments->set_save_hook(
+      [](app::Transaction& transaction, const domain::SavedPaymentMethod& saved) {
+        return Impl::CompleteSaveKey(transaction, saved);
       });
 }
 

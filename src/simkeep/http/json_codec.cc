@@ -112,7 +112,9 @@ app::PaymentInput DecodePayment(Fields& fields) {
   }
   Fields inner(*object, "payment.");
   payment.method = inner.String("method", true);
-  if (const Json* card = inner.Object("card", payment.method == "card"); card != nullptr) {
+  payment.saved_method_id.value = inner.String("saved_method_id", false);
+  const bool card_required = payment.method == "card" && payment.saved_method_id.empty();
+  if (const Json* card = inner.Object("card", card_required); card != nullptr) {
     Fields card_fields(*card, "payment.card.");
     payment.card.number = card_fields.String("number", true);
     payment.card.exp_month =
@@ -127,6 +129,9 @@ app::PaymentInput DecodePayment(Fields& fields) {
   payment.store = inner.String("store", payment.method == "konbini");
   payment.return_url = inner.String("return_url", false);
   payment.customer_email = inner.String("email", false);
+  payment.customer_name = inner.String("name", false);
+  payment.customer_name_kana = inner.String("name_kana", false);
+  payment.customer_phone = inner.String("phone", false);
   for (FieldError& e : inner.errors()) {
     fields.errors().push_back(std::move(e));
   }
@@ -424,6 +429,7 @@ Json EncodePayment(const domain::Payment& payment) {
               {"refunded_jpy", payment.refunded_jpy},
               {"failure_reason", OptionalString(payment.failure_reason)},
               {"card", card},
+              {"saved_method_id", OptionalString(payment.saved_method_id.value)},
               {"next_action", next_action},
               {"created_at", FormatRfc3339Jst(payment.created_at)},
               {"succeeded_at", OptionalTime(payment.succeeded_at)}};
@@ -451,6 +457,44 @@ Result<app::RefundInput> DecodeRefund(const Json& body) {
     return done.error();
   }
   return input;
+}
+
+Result<app::SaveMethodInput> DecodeSaveMethod(const Json& body) {
+  Fields fields(body, "");
+  app::SaveMethodInput input;
+  input.method = fields.String("method", true);
+  if (const Json* card = fields.Object("card", input.method == "card"); card != nullptr) {
+    Fields card_fields(*card, "card.");
+    input.card.number = card_fields.String("number", true);
+    input.card.exp_month =
+        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_month", true), -1, 10000));
+    input.card.exp_year =
+        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_year", true), -1, 100000));
+    input.card.cvc = card_fields.String("cvc", false);
+    for (FieldError& e : card_fields.errors()) {
+      fields.errors().push_back(std::move(e));
+    }
+  }
+  input.customer_email = fields.String("email", false);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Json EncodeSavedMethod(const domain::SavedPaymentMethod& saved) {
+  const bool known = saved.exp_month > 0;
+  return Json{{"saved_method_id", saved.id.value},
+              {"line_id", saved.line_id.value},
+              {"method", domain::PaymentMethodName(saved.method)},
+              {"provider", saved.provider},
+              {"status", domain::SavedMethodStatusName(saved.status)},
+              {"card", Json{{"brand", OptionalString(saved.card_brand)},
+                            {"last4", OptionalString(saved.card_last4)},
+                            {"exp_month", known ? Json(saved.exp_month) : Json(nullptr)},
+                            {"exp_year", known ? Json(saved.exp_year) : Json(nullptr)}}},
+              {"failure_reason", OptionalString(saved.failure_reason)},
+              {"created_at", FormatRfc3339Jst(saved.created_at)}};
 }
 
 Json EncodeReconciliation(const app::ReconciliationReport& report) {

@@ -35,6 +35,8 @@ Result<app::RenewalInput> DecodeRenewal(const Json& body);
 Result<app::PlanChangeInput> DecodePlanChange(const Json& body);
 Result<app::PayAgainInput> DecodePayAgain(const Json& body);
 Result<app::RefundInput> DecodeRefund(const Json& body);
+// POST /v1/lines/{id}/payment-methods: {method, card: {number, exp_month, exp_year, cvc}, email}.
+Result<app::SaveMethodInput> DecodeSaveMethod(const Json& body);
 
 // Encoders.
 Json EncodeCarrier(const domain::Carrier& carrier);
@@ -45,6 +47,8 @@ Json EncodeStatus(const app::LineStatus& status, bool mask_personal);
 Json EncodeOrder(const app::OrderView& view);
 Json EncodePayment(const domain::Payment& payment);
 Json EncodeRefund(const app::RefundView& view);
+// A saved method as the API shows it: never its token.
+Json EncodeSavedMethod(const domain::SavedPaymentMethod& saved);
 Json EncodeReconciliation(const app::ReconciliationReport& report);
 // "2026-11-22" as a date; nullopt unless exactly YYYY-MM-DD and a real date.
 std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view text);

@@ -162,7 +162,19 @@ inline std::string Dump(const domain::Payment& payment) {
       << domain::PaymentStatusName(payment.status) << "|" << payment.amount_jpy << "|"
       << payment.failure_reason << "|" << payment.provider_reference << "|" << payment.card_brand
       << "|" << payment.card_last4 << "|" << ToMicros(payment.created_at) << "|"
-      << ToMicros(payment.updated_at);
+      << ToMicros(payment.updated_at) << "|" << payment.saved_method_id.value << "|"
+      << payment.idempotency_key;
+  return out.str();
+}
+
+inline std::string Dump(const domain::SavedPaymentMethod& saved) {
+  std::ostringstream out;
+  out << saved.id.value << "|" << saved.line_id.value << "|"
+      << domain::PaymentMethodName(saved.method) << "|" << saved.provider << "|"
+      << domain::SavedMethodStatusName(saved.status) << "|" << saved.token << "|"
+      << saved.card_brand << "|" << saved.card_last4 << "|" << saved.exp_month << "/"
+      << saved.exp_year << "|" << saved.failure_reason << "|" << saved.idempotency_key << "|"
+      << ToMicros(saved.created_at) << "|" << ToMicros(saved.updated_at);
   return out.str();
 }
 
@@ -307,9 +319,24 @@ inline domain::Payment SamplePayment(std::string id, std::string order_id, Times
   payment.provider_reference = "sb_123";
   payment.card_brand = "visa";
   payment.card_last4 = "4242";
+  payment.saved_method_id.value = "pm_1";
+  payment.idempotency_key = "ak_1:key-1";
   payment.created_at = at;
   payment.updated_at = at;
   return payment;
+}
+
+inline domain::SavedPaymentMethod SampleSavedMethod(std::string id, std::string line_id,
+                                                    Timestamp at) {
+  domain::SavedPaymentMethod saved;
+  saved.id.value = std::move(id);
+  saved.line_id.value = std::move(line_id);
+  saved.provider = "sandbox";
+  saved.status = domain::SavedMethodStatus::kPending;
+  saved.idempotency_key = "ak_1:save-1";
+  saved.created_at = at;
+  saved.updated_at = at;
+  return saved;
 }
 
 inline domain::Receipt SampleReceipt(std::string number, std::string order_id) {
@@ -959,6 +986,111 @@ TEST_P(StoreContractTest, PaymentsRoundTripByIdAndOrderAndListPendingOldestFirst
                       ErrorCode::kAlreadyExists, "payment_exists"));
   EXPECT_TRUE(IsError(transaction.UpdatePayment(SamplePayment("pa_9", "or_1", At(0))),
                       ErrorCode::kNotFound, "payment_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, SavedMethodsRoundTripListAndSettle) {
+  InsertLines({1});
+  const std::string line = SampleLine(1).id.value;
+  domain::SavedPaymentMethod active = SampleSavedMethod("pm_2", line, At(20));
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertSavedMethod(SampleSavedMethod("pm_1", line, At(10)))));
+    ASSERT_TRUE(IsOk(transaction.InsertSavedMethod(active)));
+    ASSERT_TRUE(IsOk(transaction.InsertSavedMethod(SampleSavedMethod("pm_3", line, At(30)))));
+  });
+  active.status = domain::SavedMethodStatus::kActive;
+  active.token = "tok_2";
+  active.card_brand = "visa";
+  active.card_last4 = "4242";
+  active.exp_month = 12;
+  active.exp_year = 2030;
+  active.updated_at = At(21);
+  domain::SavedPaymentMethod removed = SampleSavedMethod("pm_3", line, At(30));
+  removed.status = domain::SavedMethodStatus::kRemoved;
+  removed.token = "tok_3";
+  removed.exp_month = 1;
+  removed.exp_year = 2031;
+  removed.updated_at = At(31);
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.UpdateSavedMethod(active)));
+    ASSERT_TRUE(IsOk(transaction.UpdateSavedMethod(removed)));
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::SavedPaymentMethod>> found =
+        transaction.FindSavedMethod(active.id);
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ(Dump(**found), Dump(active));
+    Result<std::optional<domain::SavedPaymentMethod>> missing =
+        transaction.FindSavedMethod(SavedMethodId{"pm_9"});
+    ASSERT_TRUE(IsOk(missing));
+    EXPECT_FALSE(missing->has_value());
+    // The line's pending and active ones, oldest first.
+    Result<std::vector<domain::SavedPaymentMethod>> listed =
+        transaction.ListSavedMethods(LineId{line});
+    ASSERT_TRUE(IsOk(listed));
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[0].id.value, "pm_1");
+    EXPECT_EQ((*listed)[1].id.value, "pm_2");
+    // To settle: pending since before the cutoff, and removed with a token.
+    Result<std::vector<domain::SavedPaymentMethod>> settle =
+        transaction.ListSavedMethodsToSettle(At(15), 10);
+    ASSERT_TRUE(IsOk(settle));
+    ASSERT_EQ(settle->size(), 2u);
+    EXPECT_EQ((*settle)[0].id.value, "pm_1");
+    EXPECT_EQ((*settle)[1].id.value, "pm_3");
+    Result<std::vector<domain::SavedPaymentMethod>> early =
+        transaction.ListSavedMethodsToSettle(At(5), 10);
+    ASSERT_TRUE(IsOk(early));
+    ASSERT_EQ(early->size(), 1u);
+    EXPECT_EQ((*early)[0].id.value, "pm_3");
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::Transaction& transaction = session_->transaction();
+  EXPECT_TRUE(IsError(transaction.InsertSavedMethod(SampleSavedMethod("pm_1", line, At(0))),
+                      ErrorCode::kAlreadyExists, "saved_method_exists"));
+  EXPECT_TRUE(IsError(transaction.UpdateSavedMethod(SampleSavedMethod("pm_9", line, At(0))),
+                      ErrorCode::kNotFound, "saved_method_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  // An active method without a token is refused by the database.
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  domain::SavedPaymentMethod tokenless = active;
+  tokenless.token.clear();
+  EXPECT_FALSE(IsOk(session_->transaction().UpdateSavedMethod(tokenless)));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, TheSandboxVaultKeepsOneCardPerTokenAndSaveRequest) {
+  app::SandboxSavedCard card;
+  card.token = "sbxtok_pm_1";
+  card.saved_method_id = SavedMethodId{"pm_1"};
+  card.card_brand = "visa";
+  card.card_last4 = "4242";
+  card.exp_month = 12;
+  card.exp_year = 2030;
+  card.created_at = At(1);
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertSandboxSavedCard(card)));
+  });
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.DeleteSandboxSavedCard(card.token, At(5))));
+    ASSERT_TRUE(IsOk(transaction.DeleteSandboxSavedCard(card.token, At(9))));  // Kept: At(5).
+  });
+  Read([&](app::Transaction& transaction) {
+    for (const auto& [token, saved] :
+         {std::pair<std::string, SavedMethodId>{card.token, {}}, {"", card.saved_method_id}}) {
+      Result<std::optional<app::SandboxSavedCard>> found =
+          transaction.FindSandboxSavedCard(token, saved);
+      ASSERT_TRUE(IsOk(found) && found->has_value());
+      EXPECT_EQ((*found)->card_last4, "4242");
+      EXPECT_EQ((*found)->exp_year, 2030);
+      EXPECT_EQ((*found)->deleted_at, At(5));
+    }
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  app::SandboxSavedCard again = card;
+  again.token = "sbxtok_other";
+  EXPECT_TRUE(IsError(session_->transaction().InsertSandboxSavedCard(again),
+                      ErrorCode::kAlreadyExists, "sandbox_saved_card_exists"));
   ASSERT_TRUE(IsOk(session_->Rollback()));
 }
 

@@ -28,6 +28,33 @@ bool AllDigits(std::string_view text) {
 
 std::string Reference(const PaymentId& id) { return "sbx_" + id.value; }
 
+// A four-digit expiry year ("2030" for "30").
+int FullYear(int year) { return year < 100 ? 2000 + year : year; }
+
+// The checks a card form makes: a Luhn-valid number of 12 to 19 digits, a month, a year not
+// past and not absurdly far.
+Result<void> ValidateCard(const app::CardDetails& card, Timestamp now) {
+  const std::string& number = card.number;
+  if (number.empty()) {
+    return InvalidArgument("card_required", "A card payment needs payment.card.");
+  }
+  if (number.size() < 12 || number.size() > 19 || !AllDigits(number) ||
+      !domain::LuhnValid(number)) {
+    return InvalidArgument("card_number_invalid",
+                           "The card number is not valid; check the digits.");
+  }
+  const auto today = JstDate(now);
+  const int year = static_cast<int>(today.year());
+  const int exp_year = FullYear(card.exp_year);
+  if (card.exp_month < 1 || card.exp_month > 12 || exp_year > year + 30) {
+    return InvalidArgument("card_expiry_invalid", "The card's expiry month or year is invalid.");
+  }
+  if (domain::CardExpired(card.exp_month, exp_year, now)) {
+    return InvalidArgument("card_expiry_invalid", "The card has expired.");
+  }
+  return Ok();
+}
+
 // The outcome of a card charge, by the test number's last four digits.
 void DecideCard(std::string_view last4, app::SandboxCharge& charge) {
   charge.status = domain::PaymentStatus::kFailed;
@@ -39,6 +66,8 @@ void DecideCard(std::string_view last4, app::SandboxCharge& charge) {
     charge.failure_reason = "expired_card";
   } else if (last4 == "0127") {
     charge.failure_reason = "limit_exceeded";
+  } else if (last4 == "0341") {
+    charge.failure_reason = "card_declined";  // Saves fine; every charge is declined.
   } else if (last4 == "3220") {
     charge.status = domain::PaymentStatus::kRequiresAction;
   } else {
@@ -204,27 +233,7 @@ Result<void> SandboxProvider::ValidateCharge(const app::ChargeRequest& request,
   if (request.method != domain::PaymentMethod::kCard || !request.saved_method_token.empty()) {
     return Ok();
   }
-  const std::string& number = request.card.number;
-  if (number.empty()) {
-    return InvalidArgument("card_required", "A card payment needs payment.card.");
-  }
-  if (number.size() < 12 || number.size() > 19 || !AllDigits(number) ||
-      !domain::LuhnValid(number)) {
-    return InvalidArgument("card_number_invalid",
-                           "The card number is not valid; check the digits.");
-  }
-  const auto today = JstDate(now);
-  const int year = static_cast<int>(today.year());
-  const int month = static_cast<int>(static_cast<unsigned>(today.month()));
-  const int exp_year =
-      request.card.exp_year < 100 ? 2000 + request.card.exp_year : request.card.exp_year;
-  if (request.card.exp_month < 1 || request.card.exp_month > 12 || exp_year > year + 30) {
-    return InvalidArgument("card_expiry_invalid", "The card's expiry month or year is invalid.");
-  }
-  if (exp_year < year || (exp_year == year && request.card.exp_month < month)) {
-    return InvalidArgument("card_expiry_invalid", "The card has expired.");
-  }
-  return Ok();
+  return ValidateCard(request.card, now);
 }
 
 app::ChargeOutcome SandboxProvider::Charge(const app::ChargeRequest& request, Timestamp now) {
@@ -241,16 +250,44 @@ app::ChargeOutcome SandboxProvider::Charge(const app::ChargeRequest& request, Ti
   charge.created_at = now;
   charge.updated_at = now;
   bool answer_lost = false;
+  // A saved card: the vault says which card the token stands for (gone once deleted).
+  std::optional<app::SandboxSavedCard> saved;
+  if (request.method == domain::PaymentMethod::kCard && !request.saved_method_token.empty()) {
+    Result<void> found = InTransaction([&](app::Transaction& transaction) -> Result<void> {
+      Result<std::optional<app::SandboxSavedCard>> card =
+          transaction.FindSandboxSavedCard(request.saved_method_token, SavedMethodId{});
+      if (!card) {
+        return card.error();
+      }
+      if (card->has_value() && !(*card)->deleted_at) {
+        saved = std::move(*card);
+      }
+      return Ok();
+    });
+    if (!found) {
+      return Unknown();
+    }
+  }
   const std::string page = options_.public_url + "/sandbox/pay/" + request.payment_id.value;
   const std::string& seed = request.payment_id.value;
   switch (domain::FlowOf(request.method)) {
     case domain::PaymentFlow::kCard: {
-      const std::string& number = request.card.number;
-      const std::string last4 = number.size() >= 4 ? number.substr(number.size() - 4) : number;
-      charge.card_brand = std::string(CardBrand(number));
-      charge.card_last4 = last4;
-      DecideCard(last4, charge);
-      answer_lost = last4 == "0408";
+      if (!request.saved_method_token.empty()) {
+        if (!saved) {
+          app::ChargeOutcome refused;
+          refused.status = app::ChargeStatus::kFailed;
+          refused.failure_reason = "saved_method_unavailable";
+          return refused;
+        }
+        charge.card_brand = saved->card_brand;
+        charge.card_last4 = saved->card_last4;
+      } else {
+        const std::string& number = request.card.number;
+        charge.card_brand = std::string(CardBrand(number));
+        charge.card_last4 = number.size() >= 4 ? number.substr(number.size() - 4) : number;
+      }
+      DecideCard(charge.card_last4, charge);
+      answer_lost = charge.card_last4 == "0408";
       if (charge.status == domain::PaymentStatus::kRequiresAction) {
         charge.action.kind = domain::PaymentActionKind::kRedirect;
         charge.action.url = page;
@@ -526,6 +563,76 @@ Result<void> SandboxProvider::Simulate(const PaymentId& payment_id, app::ChargeS
     charge.updated_at = now;
     return transaction.UpdateSandboxCharge(charge);
   });
+}
+
+bool SandboxProvider::SupportsSaving(domain::PaymentMethod method) const {
+  return domain::Savable(method);
+}
+
+app::SaveMethodOutcome SandboxProvider::SaveMethod(const app::SaveMethodRequest& request,
+                                                   Timestamp now) {
+  app::SaveMethodOutcome outcome;
+  outcome.status = app::SaveStatus::kFailed;
+  if (!SupportsSaving(request.method)) {
+    outcome.failure_reason = "payment_method_not_savable";
+    return outcome;
+  }
+  if (Result<void> valid = ValidateCard(request.card, now); !valid) {
+    outcome.failure_reason = valid.error().reason;
+    return outcome;
+  }
+  const std::string& number = request.card.number;
+  app::SandboxSavedCard card;
+  card.token = "sbxtok_" + request.id.value;
+  card.saved_method_id = request.id;
+  card.card_brand = std::string(CardBrand(number));
+  card.card_last4 = number.substr(number.size() - 4);
+  card.exp_month = request.card.exp_month;
+  card.exp_year = FullYear(request.card.exp_year);
+  card.created_at = now;
+  // As real providers verify a card before keeping it, the always-declined and expired test
+  // cards are refused here; the others are kept and decide each charge (0341: kept, every
+  // charge declined).
+  if (card.card_last4 == "0002" || card.card_last4 == "0069") {
+    outcome.failure_reason = card.card_last4 == "0002" ? "card_declined" : "expired_card";
+    return outcome;
+  }
+  std::optional<app::SandboxSavedCard> stored;
+  Result<void> written = InTransaction([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<app::SandboxSavedCard>> found =
+        transaction.FindSandboxSavedCard("", request.id);
+    if (!found) {
+      return found.error();
+    }
+    if (found->has_value()) {
+      stored = std::move(*found);  // Asked before: the first answer stands.
+      return Ok();
+    }
+    return transaction.InsertSandboxSavedCard(card);
+  });
+  if (!written) {
+    outcome.status = app::SaveStatus::kUnknown;
+    return outcome;
+  }
+  const app::SandboxSavedCard& kept = stored ? *stored : card;
+  outcome.status = app::SaveStatus::kSaved;
+  outcome.token = kept.token;
+  outcome.card_brand = kept.card_brand;
+  outcome.card_last4 = kept.card_last4;
+  outcome.exp_month = kept.exp_month;
+  outcome.exp_year = kept.exp_year;
+  return outcome;
+}
+
+Result<void> SandboxProvider::ForgetMethod(const std::string& token) {
+  const Timestamp now = clock_.Now();
+  Result<void> done = InTransaction([&](app::Transaction& transaction) -> Result<void> {
+    return transaction.DeleteSandboxSavedCard(token, now);
+  });
+  if (!done) {
+    return Unavailable("provider_unavailable", "The sandbox's vault could not be written.");
+  }
+  return Ok();
 }
 
 Result<std::vector<app::ProviderPayment>> SandboxProvider::ListPayments(Timestamp from,

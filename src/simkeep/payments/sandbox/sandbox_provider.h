@@ -35,6 +35,7 @@ struct SandboxOptions {
 //   4000000000009995: failed, "insufficient_funds"
 //   4000000000000069: failed, "expired_card"
 //   4000000000000127: failed, "limit_exceeded"
+//   4000000000000341: failed, "card_declined" (a card that can be saved; see SaveMethod)
 //   4000000000003220: requires_action, 3-D Secure (a redirect to the sandbox's page)
 //   4000000000000408: the charge succeeds, but the answer is lost (kUnknown): the payment stays
 //                     pending until Retrieve finds it succeeded, as after a network timeout
@@ -60,6 +61,15 @@ class SandboxProvider final : public app::PaymentProvider {
                                              std::string_view body, Timestamp now) const override;
   Result<void> Simulate(const PaymentId& payment_id, app::ChargeStatus outcome) override;
   Result<std::vector<app::ProviderPayment>> ListPayments(Timestamp from, Timestamp to) override;
+  // Cards only. The vault (table sandbox_saved_cards) keeps the brand, last four digits and
+  // expiry under a token; a charge to the token decides its outcome by the last four digits
+  // as above. Saving refuses 4000000000000002 ("card_declined") and 4000000000000069
+  // ("expired_card"), as a real provider's verification would; 4000000000000341 is kept and
+  // every charge to it is declined ("card_declined"). A charge to a deleted or unknown token
+  // fails "saved_method_unavailable".
+  bool SupportsSaving(domain::PaymentMethod method) const override;
+  app::SaveMethodOutcome SaveMethod(const app::SaveMethodRequest& request, Timestamp now) override;
+  Result<void> ForgetMethod(const std::string& token) override;
 
   const SandboxOptions& options() const { return options_; }
 

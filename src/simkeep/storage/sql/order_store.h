@@ -38,7 +38,8 @@ inline constexpr const char* kSelectPayment =
     "SELECT payment_id, order_id, method, provider, status, amount_jpy, failure_reason, "
     "provider_reference, card_brand, card_last4, created_at, updated_at, refunded_jpy, "
     "action_kind, action_url, qr_payload, konbini_store, payment_number, confirmation_number, "
-    "institution_number, action_expires_at, succeeded_at FROM payments";
+    "institution_number, action_expires_at, succeeded_at, saved_method_id, idempotency_key "
+    "FROM payments";
 
 // The columns of a PaymentAction, in the order payments and sandbox_charges keep them:
 // action_kind, action_url, qr_payload, konbini_store, payment_number, confirmation_number,
@@ -113,6 +114,8 @@ Result<domain::Payment> ReadPayment(Statement& row) {
   payment.refunded_jpy = row.ReadInt64();
   payment.action = ReadAction(row);
   payment.succeeded_at = row.ReadOptionalTime();
+  payment.saved_method_id.value = row.ReadText();
+  payment.idempotency_key = row.ReadText();
   if (row.RowError()) {
     return *row.RowError();
   }
@@ -227,8 +230,9 @@ Result<void> InsertPayment(Connection& connection, const domain::Payment& paymen
       "INSERT INTO payments (payment_id, order_id, method, provider, status, amount_jpy, "
       "failure_reason, provider_reference, card_brand, card_last4, created_at, updated_at, "
       "refunded_jpy, action_kind, action_url, qr_payload, konbini_store, payment_number, "
-      "confirmation_number, institution_number, action_expires_at, succeeded_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "confirmation_number, institution_number, action_expires_at, succeeded_at, "
+      "saved_method_id, idempotency_key) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -246,13 +250,16 @@ Result<void> InsertPayment(Connection& connection, const domain::Payment& paymen
       .BindTime(payment.updated_at)
       .BindInt64(payment.refunded_jpy);
   internal::BindAction(*statement, payment.action);
-  statement->BindOptionalTime(payment.succeeded_at);
+  statement->BindOptionalTime(payment.succeeded_at)
+      .BindText(payment.saved_method_id.value)
+      .BindText(payment.idempotency_key);
   return PreferPrimaryKeyClash(connection, statement->Run(),
                                "SELECT 1 FROM payments WHERE payment_id = ?", payment.id.value,
                                "payment_exists");
 }
 
-// Writes everything but payment_id, order_id, method and created_at.
+// Writes everything but payment_id, order_id, method, saved_method_id, idempotency_key and
+// created_at.
 // kNotFound "payment_not_found".
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<void> UpdatePayment(Connection& connection, const domain::Payment& payment) {

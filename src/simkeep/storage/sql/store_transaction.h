@@ -122,6 +122,17 @@ class StoreTransaction final : public app::Transaction {
   Result<void> InsertSandboxRefund(const RefundId& id, const PaymentId& payment_id,
                                    int64_t amount_jpy, Timestamp at) override;
   Result<std::optional<int64_t>> FindSandboxRefund(const RefundId& id) override;
+  Result<void> InsertSavedMethod(const domain::SavedPaymentMethod& saved) override;
+  Result<void> UpdateSavedMethod(const domain::SavedPaymentMethod& saved) override;
+  Result<std::optional<domain::SavedPaymentMethod>> FindSavedMethod(
+      const SavedMethodId& id) override;
+  Result<std::vector<domain::SavedPaymentMethod>> ListSavedMethods(const LineId& line_id) override;
+  Result<std::vector<domain::SavedPaymentMethod>> ListSavedMethodsToSettle(Timestamp pending_before,
+                                                                           int limit) override;
+  Result<void> InsertSandboxSavedCard(const app::SandboxSavedCard& card) override;
+  Result<std::optional<app::SandboxSavedCard>> FindSandboxSavedCard(
+      std::string_view token, const SavedMethodId& saved_method_id) override;
+  Result<void> DeleteSandboxSavedCard(std::string_view token, Timestamp at) override;
   Result<int64_t> NextSequenceValue(std::string_view name) override;
   Result<void> InsertReceipt(const domain::Receipt& receipt) override;
   Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;

@@ -13,6 +13,7 @@
 #include "simkeep/storage/sql/payment_store.h"
 #include "simkeep/storage/sql/receipt_store.h"
 #include "simkeep/storage/sql/rows.h"
+#include "simkeep/storage/sql/saved_method_store.h"
 #include "simkeep/storage/sql/statement.h"
 #include "simkeep/storage/sql/store_transaction.h"
 
@@ -287,6 +288,56 @@ template <typename Connection, typename Dialect>
 Result<std::optional<int64_t>> StoreTransaction<Connection, Dialect>::FindSandboxRefund(
     const RefundId& id) {
   return sql::FindSandboxRefund(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertSavedMethod(
+    const domain::SavedPaymentMethod& saved) {
+  return sql::InsertSavedMethod(connection_, saved);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateSavedMethod(
+    const domain::SavedPaymentMethod& saved) {
+  return sql::UpdateSavedMethod(connection_, saved);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::SavedPaymentMethod>>
+StoreTransaction<Connection, Dialect>::FindSavedMethod(const SavedMethodId& id) {
+  return sql::FindSavedMethod(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::SavedPaymentMethod>>
+StoreTransaction<Connection, Dialect>::ListSavedMethods(const LineId& line_id) {
+  return sql::ListSavedMethods(connection_, line_id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::SavedPaymentMethod>>
+StoreTransaction<Connection, Dialect>::ListSavedMethodsToSettle(Timestamp pending_before,
+                                                                int limit) {
+  return sql::ListSavedMethodsToSettle(connection_, pending_before, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertSandboxSavedCard(
+    const app::SandboxSavedCard& card) {
+  return sql::InsertSandboxSavedCard(connection_, card);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<app::SandboxSavedCard>>
+StoreTransaction<Connection, Dialect>::FindSandboxSavedCard(std::string_view token,
+                                                            const SavedMethodId& saved_method_id) {
+  return sql::FindSandboxSavedCard(connection_, token, saved_method_id);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::DeleteSandboxSavedCard(std::string_view token,
+                                                                           Timestamp at) {
+  return sql::DeleteSandboxSavedCard(connection_, token, at);
 }
 
 template <typename Connection, typename Dialect>

@@ -27,7 +27,7 @@ struct UniqueKeyReason {
 // documents for it; the same reasons the SQLite adapter gives. The remaining keys
 // (schema_migrations, sequences, the position keys of catalog children, the seq identities)
 // cannot clash through the port and report "duplicate_key".
-constexpr std::array<UniqueKeyReason, 26> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 29> kUniqueKeyReasons{{
     {"lines_pkey", "line_exists"},
     {"lines_iccid_key", "iccid_taken"},
     {"lines_msisdn_key", "msisdn_taken"},
@@ -42,6 +42,9 @@ constexpr std::array<UniqueKeyReason, 26> kUniqueKeyReasons{{
     {"webhook_deliveries_pkey", "webhook_delivery_exists"},
     {"sandbox_charges_pkey", "sandbox_charge_exists"},
     {"sandbox_refunds_pkey", "sandbox_refund_exists"},
+    {"saved_payment_methods_pkey", "saved_method_exists"},
+    {"sandbox_saved_cards_pkey", "sandbox_saved_card_exists"},
+    {"sandbox_saved_cards_saved_method_id_key", "sandbox_saved_card_exists"},
     {"receipts_pkey", "receipt_exists"},
     {"receipts_order_id_key", "receipt_exists"},
     {"receipt_lines_pkey", "receipt_exists"},
