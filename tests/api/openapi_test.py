@@ -117,6 +117,10 @@ NOT_API_REASONS |= {
     "line_exists", "order_exists", "receipt_exists", "payment_exists", "pending_transfer_settled",
     "idempotency_key_exists", "api_key_exists", "bucket_exists", "event_exists", "carrier_exists",
     "plan_exists", "price_version_exists", "saved_method_exists", "sandbox_saved_card_exists",
+    "scheduler_job_exists", "auto_renewal_exists",
+    # Reasons the scheduler records on a job and a line event (GET /v1/lines/{id}/status shows
+    # the event), never an answer to a request.
+    "auto_renewal_cap_reached",
 }
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -1198,6 +1202,31 @@ def payments(spec, c, tokens, iccids):
            code="method_not_allowed")
     c.call("POST", topups, token=admin, body={"amount_jpy": 700, "payment": with_saved},
            key="pay-removed", expect=404, code="saved_method_not_found")
+
+    # Automatic renewal: the setting, checked against the catalog and the line's cards.
+    auto = "/v1/lines/%s/auto-renewal" % line
+    off = c.call("GET", auto, token=clerk, expect=200).json
+    if off["enabled"] or off["plan_id"] is not None:
+        c.fail("a line without automatic renewal shows it off: %r" % off)
+    setting = request_example(spec, "PUT", "/v1/lines/{line_id}/auto-renewal", "balance")
+    docomo = c.call("POST", "/v1/lines", token=admin,
+                    body={"iccid": iccids.next(), "carrier": "docomo"}, expect=201).json["line_id"]
+    docomo_auto = "/v1/lines/%s/auto-renewal" % docomo
+    stored = c.call("PUT", docomo_auto, token=agent, body=setting, expect=200).json
+    if not stored["enabled"] or stored["monthly_cap_jpy"] != setting["monthly_cap_jpy"]:
+        c.fail("the setting is stored as sent: %r" % stored)
+    c.call("PUT", auto, token=agent, body=setting, expect=422, code="plan_carrier_mismatch")
+    c.call("PUT", docomo_auto, token=agent, body=dict(setting, monthly_cap_jpy=0), expect=400,
+           code="monthly_cap_invalid")
+    c.call("PUT", docomo_auto, token=agent, body=dict(setting, payment_method_id="pm_x"),
+           expect=404, code="saved_method_not_found")
+    c.call("PUT", docomo_auto, token=agent,
+           body=dict(setting, plan_id="sample-docomo-visitor-5gb-21d"), expect=422,
+           code="plan_not_auto_renewable")
+    c.call("PUT", docomo_auto, token=agent, body=dict(setting, plan_id="no-such-plan"),
+           expect=404, code="plan_not_found")
+    c.call("PUT", docomo_auto, token=kiosk, body=setting, expect=403, code="role_forbidden")
+    c.call("DELETE", docomo_auto, token=admin, expect=405, code="method_not_allowed")
 
     # The sandbox's customer page: the redirect's target, with buttons that decide.
     url = waiting["linepay"]["payment"]["next_action"]["url"]

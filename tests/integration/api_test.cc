@@ -497,6 +497,7 @@ TEST_F(ApiTest, PaymentsLeftPendingByAStopAreResolvedWithoutChargingAgain) {
                                             .lines = runtime.lines.get(),
                                             .orders = runtime.orders.get(),
                                             .payments = runtime.payments.get(),
+                                            .auto_renewals = runtime.auto_renewals.get(),
                                             .version = "test"});
   Result<int> resolved = restarted.RecoverPendingPayments();
   ASSERT_TRUE(resolved);

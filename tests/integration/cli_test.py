@@ -554,6 +554,34 @@ class CliTest(unittest.TestCase):
         self.assert_fails(self.simkeep("--payment-provider", "paypal", "payments", "sweep"),
                           "payment_provider_invalid")
 
+    def test_tick_renews_what_is_due_once(self):
+        line_id = self.provision_one("docomo", "898110", 12)
+        self.assert_ok(self.simkeep("--now", "2026-11-22T12:00:00+09:00", "renew", line_id,
+                                    "--plan", "sample-docomo-mvno-2gb"))
+        self.assert_ok(self.simkeep("--now", "2026-11-22T12:00:00+09:00", "topup", line_id,
+                                    "--amount", "1000"))
+        expires_at = self.sql("SELECT expires_at FROM lines WHERE line_id = '%s'" % line_id)
+        # The setting as PUT /v1/lines/{id}/auto-renewal stores it.
+        self.sql("INSERT INTO auto_renewals VALUES ('%s', 1, 'sample-docomo-mvno-2gb', "
+                 "'balance', 5000, 0)" % line_id)
+        early = self.simkeep("--now", "2026-12-19T12:00:00+09:00", "tick")
+        self.assert_ok(early)
+        self.assertEqual(early.stdout.strip(),
+                         "scheduler: 0 automatic renewals started, 0 renewed, 0 waiting for their "
+                         "payment, 0 attempts failed (0 given up), 0 skipped")
+        due = self.simkeep("--now", "2026-12-21T12:00:00+09:00", "tick")
+        self.assert_ok(due)
+        self.assertTrue(due.stdout.startswith(
+            "scheduler: 1 automatic renewals started, 1 renewed,"), due.stdout)
+        again = self.simkeep("--now", "2026-12-21T12:00:00+09:00", "tick")
+        self.assert_ok(again)
+        self.assertIn("0 renewed", again.stdout)
+        self.assertNotEqual(
+            self.sql("SELECT expires_at FROM lines WHERE line_id = '%s'" % line_id), expires_at)
+        self.assertEqual(self.sql("SELECT count(*) || '/' || min(status) FROM scheduler_jobs"),
+                         "1/done")
+        self.assert_ok(self.simkeep("audit"))
+
     def test_renew_with_cash_needs_no_balance(self):
         line_id = self.provision_one("docomo", "898110", 10)
         renew = self.simkeep("renew", line_id, "--plan", "sample-docomo-mvno-2gb")

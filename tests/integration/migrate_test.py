@@ -291,6 +291,17 @@ class Source:
             if order["payment"]:
                 payments[key] = order["payment"]["payment_id"]
         self.payment_writes(port, payments)
+        # An automatic renewal, run by `simkeep tick` when due (its setting and its job).
+        status, _, answer = request(port, "PUT", "/v1/lines/%s/auto-renewal" % self.lines["data"],
+                                    self.admin, {"enabled": True,
+                                                 "plan_id": "sample-docomo-keeper-1gb",
+                                                 "payment_method_id": "balance",
+                                                 "monthly_cap_jpy": 1000})
+        assert status == 200, answer
+        ticked = simkeep("--now", "2026-03-30T00:00:00+09:00", "--issuer-name", ISSUER, "tick",
+                         database=self.path)
+        assert ticked.returncode == 0 and "1 renewed" in ticked.stdout, (ticked.stdout,
+                                                                        ticked.stderr)
         # A retry replays the stored answer (and so the idempotency key is really stored).
         status, headers, _ = request(port, "POST", "/v1/lines/%s/topups" % self.lines["voice"],
                                      self.clerk, writes[2][4], key="cash-1")

@@ -149,13 +149,15 @@ TestServer::TestServer(std::shared_ptr<TestDatabase> database) : database_(std::
     std::abort();
   }
   runtime_ = std::move(*runtime);
-  api_ = std::make_unique<http::Api>(http::ApiDependencies{.committer = runtime_->committer.get(),
-                                                           .reads = runtime_->reads.get(),
-                                                           .context = &runtime_->context,
-                                                           .lines = runtime_->lines.get(),
-                                                           .orders = runtime_->orders.get(),
-                                                           .payments = runtime_->payments.get(),
-                                                           .version = "test"});
+  api_ = std::make_unique<http::Api>(
+      http::ApiDependencies{.committer = runtime_->committer.get(),
+                            .reads = runtime_->reads.get(),
+                            .context = &runtime_->context,
+                            .lines = runtime_->lines.get(),
+                            .orders = runtime_->orders.get(),
+                            .payments = runtime_->payments.get(),
+                            .auto_renewals = runtime_->auto_renewals.get(),
+                            .version = "test"});
   http::ServerOptions server_options;
   server_options.port = 0;
   server_options.threads = 4;

@@ -246,6 +246,11 @@ Result<LineStatus> LineService::Status(Transaction& transaction, const LineId& i
     return events.error();
   }
   status.events = std::move(*events);
+  Result<std::optional<domain::AutoRenewal>> auto_renewal = transaction.FindAutoRenewal(id);
+  if (!auto_renewal) {
+    return auto_renewal.error();
+  }
+  status.auto_renewal = std::move(*auto_renewal);
   status.speed_kbps =
       CurrentSpeedKbps(*line, context_.catalog->FindPlan(line->plan_id), status.buckets);
   status.line = std::move(*line);

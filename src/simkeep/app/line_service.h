@@ -42,9 +42,10 @@ struct ValidProvision {
 struct LineStatus {
   domain::Line line;
   int64_t balance_jpy = 0;
-  std::vector<domain::Bucket> buckets;    // Current: started, not expired, units left.
-  std::optional<int> speed_kbps;          // nullopt at full speed.
-  std::vector<domain::LineEvent> events;  // Newest first.
+  std::vector<domain::Bucket> buckets;              // Current: started, not expired, units left.
+  std::optional<int> speed_kbps;                    // nullopt at full speed.
+  std::vector<domain::LineEvent> events;            // Newest first.
+  std::optional<domain::AutoRenewal> auto_renewal;  // Its setting, if it ever had one.
 };
 
 // Provisioning and reading lines. Stateless apart from the context; thread-safe.

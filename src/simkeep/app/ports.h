@@ -16,6 +16,7 @@
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
 #include "simkeep/base/result.h"
+#include "simkeep/domain/auto_renewal.h"
 #include "simkeep/domain/catalog.h"
 #include "simkeep/domain/line.h"
 #include "simkeep/domain/order.h"
@@ -86,6 +87,12 @@ struct SandboxSavedCard {
   int exp_year = 0;
   Timestamp created_at;
   std::optional<Timestamp> deleted_at;
+};
+
+// An automatic renewal found due: the setting and the validity end to extend.
+struct DueAutoRenewal {
+  domain::AutoRenewal setting;
+  Timestamp expires_at;
 };
 
 // A page request: at most `limit` rows whose id sorts after `after_id` (the cursor), by id.
@@ -232,6 +239,29 @@ class Transaction {
   virtual Result<std::optional<SandboxSavedCard>> FindSandboxSavedCard(
       std::string_view token, const SavedMethodId& saved_method_id) = 0;
   virtual Result<void> DeleteSandboxSavedCard(std::string_view token, Timestamp at) = 0;
+
+  // Automatic renewal settings (one per line; Upsert replaces it) and the scheduler's jobs.
+  virtual Result<void> UpsertAutoRenewal(const domain::AutoRenewal& setting) = 0;
+  virtual Result<std::optional<domain::AutoRenewal>> FindAutoRenewal(const LineId& line_id) = 0;
+  // Enabled settings of active or grace lines whose validity ends at or before `expiring_by`
+  // and whose renewal of that validity end has no job yet; earliest expiry first.
+  virtual Result<std::vector<DueAutoRenewal>> ListDueAutoRenewals(Timestamp expiring_by,
+                                                                  int limit) = 0;
+  // InsertSchedulerJob of a key stored already is kAlreadyExists "scheduler_job_exists";
+  // UpdateSchedulerJob writes all but the key and created_at (kNotFound
+  // "scheduler_job_not_found"). FindSchedulerJob locks like FindPayment.
+  virtual Result<void> InsertSchedulerJob(const domain::SchedulerJob& job) = 0;
+  virtual Result<void> UpdateSchedulerJob(const domain::SchedulerJob& job) = 0;
+  virtual Result<std::optional<domain::SchedulerJob>> FindSchedulerJob(std::string_view kind,
+                                                                       const LineId& line_id,
+                                                                       Timestamp period_end) = 0;
+  // Jobs in `status` with no next attempt or one due by `due_by`, soonest first.
+  virtual Result<std::vector<domain::SchedulerJob>> ListSchedulerJobs(domain::JobStatus status,
+                                                                      Timestamp due_by,
+                                                                      int limit) = 0;
+  // What the line's automatic renewals created in [from, to) charge (running, retrying, done).
+  virtual Result<int64_t> SumAutoRenewalCharges(const LineId& line_id, Timestamp from,
+                                                Timestamp to) = 0;
 
   // The next value of a named gap-free counter ("receipt"), starting at 1. Rolled back with the
   // transaction, so numbers stay sequential without gaps.

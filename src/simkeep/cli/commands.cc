@@ -129,13 +129,26 @@ app::LeaderCallbacks LoggingLeaderCallbacks(const std::string& lease) {
   return callbacks;
 }
 
-// Sweeps payments every kPaymentSweepIntervalMs while this instance leads: deadlines passed,
-// outcomes not known. Stops (joining its thread) when destroyed.
-class PaymentSweeper {
+// Logs what a scheduler pass did, if anything.
+void LogSchedulerReport(const app::SchedulerReport& report) {
+  if (report.total() > 0) {
+    spdlog::info(
+        "scheduler: {} automatic renewals started, {} renewed, {} waiting for their payment, {} "
+        "attempts failed ({} given up), {} skipped",
+        report.started, report.renewed, report.waiting, report.failed, report.gave_up,
+        report.skipped);
+  }
+}
+
+// The leader's upkeep, every kPaymentSweepIntervalMs while this instance leads: the payment
+// sweep (deadlines passed, outcomes not known), then the scheduler's due work (automatic
+// renewals and their retries). Stops (joining its thread) when destroyed.
+class Upkeep {
  public:
-  PaymentSweeper(app::PaymentCoordinator& payments, const app::LeaderLoop& leader)
-      : payments_(payments), leader_(leader), thread_([this] { Run(); }) {}
-  ~PaymentSweeper() {
+  Upkeep(app::PaymentCoordinator& payments, app::Scheduler& scheduler,
+         const app::LeaderLoop& leader)
+      : payments_(payments), scheduler_(scheduler), leader_(leader), thread_([this] { Run(); }) {}
+  ~Upkeep() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
@@ -165,11 +178,19 @@ class PaymentSweeper {
             swept->asked, swept->expired, swept->settled, swept->unknown, swept->refunds,
             swept->saved_methods);
       }
+      Result<app::SchedulerReport> scheduled = scheduler_.RunDue();
+      if (!scheduled) {
+        spdlog::warn("scheduler: pass failed: {}: {}", scheduled.error().reason,
+                     scheduled.error().message);
+      } else {
+        LogSchedulerReport(*scheduled);
+      }
       lock.lock();
     }
   }
 
   app::PaymentCoordinator& payments_;
+  app::Scheduler& scheduler_;
   const app::LeaderLoop& leader_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -212,9 +233,10 @@ int Serve(const Global& global, const ServeOptions& options) {
                                       .lines = rt.lines.get(),
                                       .orders = rt.orders.get(),
                                       .payments = rt.payments.get(),
+                                      .auto_renewals = rt.auto_renewals.get(),
                                       .version = "0.1.0",
                                       .leader = &leader});
-  PaymentSweeper sweeper(*rt.payments, leader);
+  Upkeep upkeep(*rt.payments, *rt.scheduler, leader);
   Result<int> recovered = api.RecoverPendingPayments();
   if (!recovered) {
     return Fail(recovered.error());
@@ -471,6 +493,11 @@ int Main(int argc, char** argv) {
       "any mismatch");
   std::string report_date;
   report_reconcile->add_option("--date", report_date, "The day, YYYY-MM-DD (JST)")->required();
+  cli.add_option("--auto-renew-lead-hours", global.runtime.auto_renewal_lead_hours,
+                 "How long before a validity ends its automatic renewal runs (default 24)")
+      ->check(CLI::Range(1, 24 * 30));
+  CLI::App* tick = cli.add_subcommand(
+      "tick", "Run the scheduled work due up to now (or --now): automatic renewals, retries");
   CLI::App* payments = cli.add_subcommand("payments", "Payment upkeep");
   CLI::App* payments_sweep = payments->add_subcommand(
       "sweep", "Expire payments past their deadline and ask about unknown outcomes, now");
@@ -539,6 +566,38 @@ int Main(int argc, char** argv) {
     }
     Print(http::EncodeReconciliation(*reconciled));
     return reconciled->mismatches.empty() ? 0 : 1;
+  }
+  if (tick->parsed()) {
+    Result<std::unique_ptr<Runtime>> runtime = Open(global);
+    if (!runtime) {
+      return Fail(runtime.error());
+    }
+    app::SchedulerReport total;
+    while (true) {
+      Result<app::PaymentSweepReport> swept = (*runtime)->payments->Sweep();
+      if (!swept) {
+        return Fail(swept.error());
+      }
+      Result<app::SchedulerReport> pass = (*runtime)->scheduler->RunDue();
+      if (!pass) {
+        return Fail(pass.error());
+      }
+      total.started += pass->started;
+      total.renewed += pass->renewed;
+      total.waiting += pass->waiting;
+      total.failed += pass->failed;
+      total.gave_up += pass->gave_up;
+      total.skipped += pass->skipped;
+      // A pass that started nothing new has done all that is due now.
+      if (pass->started == 0) {
+        break;
+      }
+    }
+    std::printf(
+        "scheduler: %d automatic renewals started, %d renewed, %d waiting for their payment, "
+        "%d attempts failed (%d given up), %d skipped\n",
+        total.started, total.renewed, total.waiting, total.failed, total.gave_up, total.skipped);
+    return 0;
   }
   if (sandbox_settle->parsed() || payments_sweep->parsed()) {
     Result<std::unique_ptr<Runtime>> runtime = Open(global);

@@ -279,6 +279,13 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->payments = std::make_unique<app::PaymentCoordinator>(
       *runtime->committer, *runtime->reads, *runtime->orders, *runtime->payment_provider,
       *runtime->clock);
+  runtime->auto_renewals =
+      std::make_unique<app::AutoRenewalService>(runtime->context, *runtime->payment_provider);
+  app::SchedulerOptions scheduling;
+  scheduling.auto_renewal_lead = std::chrono::hours{options.auto_renewal_lead_hours};
+  runtime->scheduler =
+      std::make_unique<app::Scheduler>(*runtime->committer, *runtime->reads, runtime->context,
+                                       *runtime->orders, *runtime->payments, scheduling);
   return runtime;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "simkeep/app/auto_renewal_service.h"
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
 #include "simkeep/app/leader_lease.h"
@@ -12,6 +13,7 @@
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
+#include "simkeep/app/scheduler.h"
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
 
@@ -33,14 +35,16 @@ struct RuntimeOptions {
   std::string komoju_url = "https://komoju.com";
   std::string komoju_secret_key;      // Required for "komoju"; from the environment only.
   std::string komoju_webhook_secret;  // Required for "komoju"; from the environment only.
+  // How long before a validity ends its automatic renewal runs.
+  int auto_renewal_lead_hours = 24;
 };
 
 // Everything a command needs, wired together: the migrated database, the committer, the catalog
 // (the sample catalog is stored on first start), the services. Owned by the command (or test)
 // that opened it; members are declared in dependency order so they are destroyed safely.
-// A runtime from OpenReadOnlyRuntime has no sealer, payment provider, committer, order service
-// or payment coordinator
-// (those members are null): it can only read.
+// A runtime from OpenReadOnlyRuntime has no sealer, payment provider, committer, order service,
+// payment coordinator, auto-renewal service or scheduler (those members are null): it can only
+// read.
 struct Runtime {
   std::unique_ptr<Clock> clock;
   std::unique_ptr<IdGenerator> ids;
@@ -53,6 +57,8 @@ struct Runtime {
   std::unique_ptr<app::LineService> lines;
   std::unique_ptr<app::OrderService> orders;
   std::unique_ptr<app::PaymentCoordinator> payments;
+  std::unique_ptr<app::AutoRenewalService> auto_renewals;
+  std::unique_ptr<app::Scheduler> scheduler;
 
   ~Runtime();
 };

@@ -327,6 +327,9 @@ struct Api::Impl {
   // The same for the request that saved a card.
   static Result<void> CompleteSaveKey(app::Transaction& transaction,
                                       const domain::SavedPaymentMethod& saved);
+  // GET and PUT /v1/lines/{id}/auto-renewal.
+  void HandleAutoRenewal(const Request& request, const Principal& principal, const LineId& line_id,
+                         Responder respond);
   // Saved cards of a line: GET and POST /v1/lines/{id}/payment-methods, DELETE …/{pm_id}.
   void HandleSavedMethods(const Request& request, const Principal& principal, const LineId& line_id,
                           const std::vector<std::string>& parts, Responder respond);
@@ -1137,6 +1140,9 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   if (action == "payment-methods") {
     return HandleSavedMethods(request, principal, line_id, parts, std::move(respond));
   }
+  if (action == "auto-renewal" && parts.size() == 4) {
+    return HandleAutoRenewal(request, principal, line_id, std::move(respond));
+  }
   const bool read_route = (parts.size() == 3) ||
                           (parts.size() == 4 && (action == "status" || action == "orders")) ||
                           (parts.size() == 5 && action == "esim" && parts[4] == "qr.svg");
@@ -1257,6 +1263,48 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   }
   PlaceOrder(request, principal, DecodePlanChange(*body), line_id, requester,
              &app::OrderService::ChangePlan, std::move(respond));
+}
+
+void Api::Impl::HandleAutoRenewal(const Request& request, const Principal& principal,
+                                  const LineId& line_id, Responder respond) {
+  if (!IsStaff(principal)) {
+    return respond(Problem(Forbidden()));
+  }
+  if (request.method == "GET") {
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::optional<domain::AutoRenewal>> setting =
+              deps.auto_renewals->Get(transaction, line_id);
+          if (!setting) {
+            return setting.error();
+          }
+          return JsonResponse(200, EncodeAutoRenewal(line_id, *setting));
+        },
+        respond);
+  }
+  if (request.method != "PUT") {
+    return respond(MethodNotAllowed(request, "GET, PUT"));
+  }
+  Result<Json> body = ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  Result<domain::AutoRenewal> decoded = DecodeAutoRenewal(*body);
+  if (!decoded) {
+    return respond(Problem(decoded.error()));
+  }
+  decoded->line_id = line_id;
+  auto setting = std::make_shared<domain::AutoRenewal>(std::move(*decoded));
+  Write(
+      request, principal,
+      [this, setting](app::Transaction& transaction) -> Result<Placed> {
+        Result<domain::AutoRenewal> stored = deps.auto_renewals->Set(transaction, *setting);
+        if (!stored) {
+          return stored.error();
+        }
+        return Placed::Answer(JsonResponse(200, EncodeAutoRenewal(stored->line_id, *stored)));
+      },
+      std::move(respond));
 }
 
 void Api::Impl::HandleSavedMethods(const Request& request, const Principal& principal,

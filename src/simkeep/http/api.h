@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "simkeep/app/auto_renewal_service.h"
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
 #include "simkeep/app/leader_loop.h"
@@ -23,6 +24,7 @@ struct ApiDependencies {
   const app::LineService* lines = nullptr;
   const app::OrderService* orders = nullptr;
   app::PaymentCoordinator* payments = nullptr;
+  const app::AutoRenewalService* auto_renewals = nullptr;
   std::string version = "0.1.0";
   // The instance's leader election, shown by /healthz and /metrics; null when it runs none
   // (tests), which reads as "not leader".

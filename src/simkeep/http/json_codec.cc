@@ -42,6 +42,18 @@ class Fields {
     return 0;
   }
 
+  bool Bool(const char* name, bool required) {
+    const Json* value = Find(name, required);
+    if (value == nullptr) {
+      return false;
+    }
+    if (!value->is_boolean()) {
+      Invalid(name, "must be true or false");
+      return false;
+    }
+    return value->get<bool>();
+  }
+
   const Json* Object(const char* name, bool required) {
     const Json* value = Find(name, required);
     if (value != nullptr && !value->is_object()) {
@@ -378,7 +390,8 @@ Json EncodeStatus(const app::LineStatus& status, bool mask_personal) {
   json["balance_jpy"] = status.balance_jpy;
   json["buckets"] = buckets;
   json["speed_kbps"] = status.speed_kbps ? Json(*status.speed_kbps) : Json(nullptr);
-  json["auto_renewal"] = nullptr;
+  json["auto_renewal"] =
+      status.auto_renewal ? EncodeAutoRenewal(status.line.id, status.auto_renewal) : Json(nullptr);
   json["next_reminder"] = nullptr;
   json["events"] = events;
   return json;
@@ -495,6 +508,33 @@ Json EncodeSavedMethod(const domain::SavedPaymentMethod& saved) {
                             {"exp_year", known ? Json(saved.exp_year) : Json(nullptr)}}},
               {"failure_reason", OptionalString(saved.failure_reason)},
               {"created_at", FormatRfc3339Jst(saved.created_at)}};
+}
+
+Result<domain::AutoRenewal> DecodeAutoRenewal(const Json& body) {
+  Fields fields(body, "");
+  domain::AutoRenewal setting;
+  setting.enabled = fields.Bool("enabled", true);
+  setting.plan_id.value = fields.String("plan_id", true);
+  setting.payment_method_id = fields.String("payment_method_id", true);
+  setting.monthly_cap_jpy = fields.Integer("monthly_cap_jpy", true);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return setting;
+}
+
+Json EncodeAutoRenewal(const LineId& line_id, const std::optional<domain::AutoRenewal>& setting) {
+  if (!setting) {
+    return Json{{"line_id", line_id.value},   {"enabled", false},
+                {"plan_id", nullptr},         {"payment_method_id", nullptr},
+                {"monthly_cap_jpy", nullptr}, {"updated_at", nullptr}};
+  }
+  return Json{{"line_id", setting->line_id.value},
+              {"enabled", setting->enabled},
+              {"plan_id", setting->plan_id.value},
+              {"payment_method_id", setting->payment_method_id},
+              {"monthly_cap_jpy", setting->monthly_cap_jpy},
+              {"updated_at", FormatRfc3339Jst(setting->updated_at)}};
 }
 
 Json EncodeReconciliation(const app::ReconciliationReport& report) {

@@ -13,6 +13,7 @@
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/base/result.h"
+#include "simkeep/domain/auto_renewal.h"
 #include "simkeep/domain/catalog.h"
 #include "simkeep/domain/order.h"
 
@@ -47,6 +48,10 @@ Json EncodeStatus(const app::LineStatus& status, bool mask_personal);
 Json EncodeOrder(const app::OrderView& view);
 Json EncodePayment(const domain::Payment& payment);
 Json EncodeRefund(const app::RefundView& view);
+// PUT /v1/lines/{id}/auto-renewal: {enabled, plan_id, payment_method_id, monthly_cap_jpy}.
+Result<domain::AutoRenewal> DecodeAutoRenewal(const Json& body);
+// A line's automatic renewal; a line that never had one shows it off, with nulls.
+Json EncodeAutoRenewal(const LineId& line_id, const std::optional<domain::AutoRenewal>& setting);
 // A saved method as the API shows it: never its token.
 Json EncodeSavedMethod(const domain::SavedPaymentMethod& saved);
 Json EncodeReconciliation(const app::ReconciliationReport& report);

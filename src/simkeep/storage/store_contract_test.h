@@ -1094,6 +1094,104 @@ TEST_P(StoreContractTest, TheSandboxVaultKeepsOneCardPerTokenAndSaveRequest) {
   ASSERT_TRUE(IsOk(session_->Rollback()));
 }
 
+TEST_P(StoreContractTest, AutoRenewalsAreFoundDueUntilTheirJobExists) {
+  InsertLines({1, 2, 3});
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.SaveCatalog(SampleCatalog())));
+  });
+  const std::string plan = SampleCatalog().plans.front().id.value;
+  // Lines 1 and 2 active, ending at At(100) and At(50); line 3 has no validity.
+  for (auto [n, end] : {std::pair<int, int>{1, 100}, {2, 50}}) {
+    domain::Line line = SampleLine(n);
+    line.state = domain::LineState::kActive;
+    line.expires_at = At(end);
+    Write([&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.UpdateLine(line))); });
+  }
+  auto setting = [&](int n, bool enabled) {
+    domain::AutoRenewal renewal;
+    renewal.line_id = SampleLine(n).id;
+    renewal.enabled = enabled;
+    renewal.plan_id = PlanId{plan};
+    renewal.payment_method_id = "balance";
+    renewal.monthly_cap_jpy = 3000;
+    renewal.updated_at = At(1);
+    return renewal;
+  };
+  Write([&](app::Transaction& transaction) {
+    for (int n : {1, 2, 3}) {
+      ASSERT_TRUE(IsOk(transaction.UpsertAutoRenewal(setting(n, true))));
+    }
+    // Upsert replaces.
+    domain::AutoRenewal changed = setting(1, true);
+    changed.monthly_cap_jpy = 4000;
+    ASSERT_TRUE(IsOk(transaction.UpsertAutoRenewal(changed)));
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::AutoRenewal>> found =
+        transaction.FindAutoRenewal(SampleLine(1).id);
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ((*found)->monthly_cap_jpy, 4000);
+    Result<std::vector<app::DueAutoRenewal>> due = transaction.ListDueAutoRenewals(At(100), 10);
+    ASSERT_TRUE(IsOk(due));
+    ASSERT_EQ(due->size(), 2u);  // Earliest expiry first; line 3 has none.
+    EXPECT_EQ((*due)[0].setting.line_id, SampleLine(2).id);
+    EXPECT_EQ((*due)[0].expires_at, At(50));
+    EXPECT_EQ((*due)[1].setting.line_id, SampleLine(1).id);
+    Result<std::vector<app::DueAutoRenewal>> early = transaction.ListDueAutoRenewals(At(60), 10);
+    ASSERT_TRUE(IsOk(early));
+    EXPECT_EQ(early->size(), 1u);
+  });
+  domain::SchedulerJob job;
+  job.line_id = SampleLine(2).id;
+  job.period_end = At(50);
+  job.amount_jpy = 850;
+  job.created_at = At(40);
+  job.updated_at = At(40);
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertSchedulerJob(job)));
+    ASSERT_TRUE(IsOk(transaction.UpsertAutoRenewal(setting(1, false))));
+  });
+  Read([&](app::Transaction& transaction) {
+    // Line 2 has its job for that validity end; line 1 is switched off.
+    Result<std::vector<app::DueAutoRenewal>> due = transaction.ListDueAutoRenewals(At(100), 10);
+    ASSERT_TRUE(IsOk(due));
+    EXPECT_TRUE(due->empty());
+    Result<int64_t> charged = transaction.SumAutoRenewalCharges(job.line_id, At(0), At(41));
+    ASSERT_TRUE(IsOk(charged));
+    EXPECT_EQ(*charged, 850);
+    Result<int64_t> before = transaction.SumAutoRenewalCharges(job.line_id, At(0), At(40));
+    ASSERT_TRUE(IsOk(before));
+    EXPECT_EQ(*before, 0);
+  });
+  job.status = domain::JobStatus::kRetrying;
+  job.attempts = 1;
+  job.next_attempt_at = At(60);
+  job.reason = "card_declined";
+  job.updated_at = At(45);
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.UpdateSchedulerJob(job)));
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::SchedulerJob>> found =
+        transaction.FindSchedulerJob("auto_renewal", job.line_id, job.period_end);
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ((*found)->reason, "card_declined");
+    EXPECT_EQ((*found)->next_attempt_at, At(60));
+    Result<std::vector<domain::SchedulerJob>> not_yet =
+        transaction.ListSchedulerJobs(domain::JobStatus::kRetrying, At(59), 10);
+    ASSERT_TRUE(IsOk(not_yet));
+    EXPECT_TRUE(not_yet->empty());
+    Result<std::vector<domain::SchedulerJob>> due =
+        transaction.ListSchedulerJobs(domain::JobStatus::kRetrying, At(60), 10);
+    ASSERT_TRUE(IsOk(due));
+    EXPECT_EQ(due->size(), 1u);
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertSchedulerJob(job), ErrorCode::kAlreadyExists,
+                      "scheduler_job_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
 TEST_P(StoreContractTest, ReceiptsRoundTripAndCannotBeChanged) {
   InsertLines({1});
   Write([](app::Transaction& transaction) {

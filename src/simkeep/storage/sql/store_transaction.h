@@ -133,6 +133,19 @@ class StoreTransaction final : public app::Transaction {
   Result<std::optional<app::SandboxSavedCard>> FindSandboxSavedCard(
       std::string_view token, const SavedMethodId& saved_method_id) override;
   Result<void> DeleteSandboxSavedCard(std::string_view token, Timestamp at) override;
+  Result<void> UpsertAutoRenewal(const domain::AutoRenewal& setting) override;
+  Result<std::optional<domain::AutoRenewal>> FindAutoRenewal(const LineId& line_id) override;
+  Result<std::vector<app::DueAutoRenewal>> ListDueAutoRenewals(Timestamp expiring_by,
+                                                               int limit) override;
+  Result<void> InsertSchedulerJob(const domain::SchedulerJob& job) override;
+  Result<void> UpdateSchedulerJob(const domain::SchedulerJob& job) override;
+  Result<std::optional<domain::SchedulerJob>> FindSchedulerJob(std::string_view kind,
+                                                               const LineId& line_id,
+                                                               Timestamp period_end) override;
+  Result<std::vector<domain::SchedulerJob>> ListSchedulerJobs(domain::JobStatus status,
+                                                              Timestamp due_by, int limit) override;
+  Result<int64_t> SumAutoRenewalCharges(const LineId& line_id, Timestamp from,
+                                        Timestamp to) override;
   Result<int64_t> NextSequenceValue(std::string_view name) override;
   Result<void> InsertReceipt(const domain::Receipt& receipt) override;
   Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;

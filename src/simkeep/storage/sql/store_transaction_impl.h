@@ -6,6 +6,7 @@
 // whole query code is compiled there, once per adapter.
 
 #include "simkeep/storage/sql/access_store.h"
+#include "simkeep/storage/sql/automation_store.h"
 #include "simkeep/storage/sql/catalog_store.h"
 #include "simkeep/storage/sql/ledger_store.h"
 #include "simkeep/storage/sql/line_store.h"
@@ -288,6 +289,55 @@ template <typename Connection, typename Dialect>
 Result<std::optional<int64_t>> StoreTransaction<Connection, Dialect>::FindSandboxRefund(
     const RefundId& id) {
   return sql::FindSandboxRefund(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpsertAutoRenewal(
+    const domain::AutoRenewal& setting) {
+  return sql::UpsertAutoRenewal(connection_, setting);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::AutoRenewal>> StoreTransaction<Connection, Dialect>::FindAutoRenewal(
+    const LineId& line_id) {
+  return sql::FindAutoRenewal(connection_, line_id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<app::DueAutoRenewal>> StoreTransaction<Connection, Dialect>::ListDueAutoRenewals(
+    Timestamp expiring_by, int limit) {
+  return sql::ListDueAutoRenewals(connection_, expiring_by, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertSchedulerJob(
+    const domain::SchedulerJob& job) {
+  return sql::InsertSchedulerJob(connection_, job);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateSchedulerJob(
+    const domain::SchedulerJob& job) {
+  return sql::UpdateSchedulerJob(connection_, job);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::SchedulerJob>> StoreTransaction<Connection, Dialect>::FindSchedulerJob(
+    std::string_view kind, const LineId& line_id, Timestamp period_end) {
+  return sql::FindSchedulerJob(connection_, kind, line_id, period_end, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::SchedulerJob>> StoreTransaction<Connection, Dialect>::ListSchedulerJobs(
+    domain::JobStatus status, Timestamp due_by, int limit) {
+  return sql::ListSchedulerJobs(connection_, status, due_by, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<int64_t> StoreTransaction<Connection, Dialect>::SumAutoRenewalCharges(const LineId& line_id,
+                                                                             Timestamp from,
+                                                                             Timestamp to) {
+  return sql::SumAutoRenewalCharges(connection_, line_id, from, to);
 }
 
 template <typename Connection, typename Dialect>

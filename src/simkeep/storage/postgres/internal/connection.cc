@@ -27,7 +27,7 @@ struct UniqueKeyReason {
 // documents for it; the same reasons the SQLite adapter gives. The remaining keys
 // (schema_migrations, sequences, the position keys of catalog children, the seq identities)
 // cannot clash through the port and report "duplicate_key".
-constexpr std::array<UniqueKeyReason, 29> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 31> kUniqueKeyReasons{{
     {"lines_pkey", "line_exists"},
     {"lines_iccid_key", "iccid_taken"},
     {"lines_msisdn_key", "msisdn_taken"},
@@ -42,6 +42,8 @@ constexpr std::array<UniqueKeyReason, 29> kUniqueKeyReasons{{
     {"webhook_deliveries_pkey", "webhook_delivery_exists"},
     {"sandbox_charges_pkey", "sandbox_charge_exists"},
     {"sandbox_refunds_pkey", "sandbox_refund_exists"},
+    {"scheduler_jobs_pkey", "scheduler_job_exists"},
+    {"auto_renewals_pkey", "auto_renewal_exists"},
     {"saved_payment_methods_pkey", "saved_method_exists"},
     {"sandbox_saved_cards_pkey", "sandbox_saved_card_exists"},
     {"sandbox_saved_cards_saved_method_id_key", "sandbox_saved_card_exists"},

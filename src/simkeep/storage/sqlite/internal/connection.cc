@@ -18,7 +18,7 @@ struct UniqueKeyReason {
 };
 
 // Every unique key of the schema and the reason app/ports.h documents for a clash on it.
-constexpr std::array<UniqueKeyReason, 29> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 31> kUniqueKeyReasons{{
     {"lines.line_id", "line_exists"},
     {"lines.iccid", "iccid_taken"},
     {"lines.msisdn", "msisdn_taken"},
@@ -33,6 +33,8 @@ constexpr std::array<UniqueKeyReason, 29> kUniqueKeyReasons{{
     {"webhook_deliveries.provider", "webhook_delivery_exists"},
     {"sandbox_charges.payment_id", "sandbox_charge_exists"},
     {"sandbox_refunds.refund_id", "sandbox_refund_exists"},
+    {"scheduler_jobs.kind", "scheduler_job_exists"},
+    {"auto_renewals.line_id", "auto_renewal_exists"},
     {"saved_payment_methods.saved_method_id", "saved_method_exists"},
     {"sandbox_saved_cards.token", "sandbox_saved_card_exists"},
     {"sandbox_saved_cards.saved_method_id", "sandbox_saved_card_exists"},

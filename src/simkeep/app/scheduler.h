@@ -1,0 +1,85 @@
+#ifndef SIMKEEP_APP_SCHEDULER_H_
+#define SIMKEEP_APP_SCHEDULER_H_
+
+#include <chrono>
+
+#include "simkeep/app/committer.h"
+#include "simkeep/app/context.h"
+#include "simkeep/app/order_service.h"
+#include "simkeep/app/payment_coordinator.h"
+#include "simkeep/app/read_pool.h"
+#include "simkeep/base/result.h"
+#include "simkeep/domain/auto_renewal.h"
+
+namespace simkeep::app {
+
+struct SchedulerOptions {
+  // How long before a validity ends its automatic renewal runs.
+  std::chrono::minutes auto_renewal_lead{24 * 60};
+  // Jobs started per kind in one pass.
+  int batch = 200;
+};
+
+// What one pass did.
+struct SchedulerReport {
+  int started = 0;  // Automatic renewals found due and started (jobs created).
+  int renewed = 0;  // Jobs done: the line renewed.
+  int waiting = 0;  // Attempts whose payment is still open (a card's 3-D Secure, an unknown
+                    // outcome): settled by the payment sweep, then picked up here.
+  int failed = 0;   // Attempts that failed (a retry is scheduled, or the job gave up).
+  int gave_up = 0;  // Jobs failed for good after kAutoRenewalAttemptsMax attempts.
+  int skipped = 0;  // Jobs not attempted: the monthly cap, the setting off, renewed otherwise.
+  int total() const { return started + renewed + waiting + failed + skipped; }
+};
+
+// Runs the work that falls due with time: for now, automatic renewals and their retries.
+// Every job has a natural key (kind, line, period) stored in scheduler_jobs in the same
+// transaction as the order it places, so a pass run twice, by two instances, or again after a
+// crash does each job once; a job found `running` with no order (a crash between its two
+// commands) is attempted again, one whose order has settled takes the order's outcome.
+//
+// An automatic renewal is due `auto_renewal_lead` before the validity it extends ends. It is
+// skipped when this month's automatic renewals (JST calendar month) plus its price would exceed
+// the line's cap. It pays from the balance or a saved card as the setting says; a failed attempt
+// (declined card, short balance) is tried again after 1 hour, 1 day and 3 days; then the job
+// gives up. Each outcome is a line event ("auto_renewal_failed", "auto_renewal_skipped"; a
+// success is the renewal's own "renewed").
+//
+// Calls block on the committer and on the provider: run it on the leader's upkeep thread or a
+// CLI, never on the committer thread. Thread-compatible: one pass at a time.
+class Scheduler {
+ public:
+  Scheduler(Committer& committer, ReadPool& reads, const ServiceContext& context,
+            const OrderService& orders, PaymentCoordinator& payments, SchedulerOptions options = {})
+      : committer_(committer),
+        reads_(reads),
+        context_(context),
+        orders_(orders),
+        payments_(payments),
+        options_(options) {}
+
+  // One pass at the context clock's now: jobs whose payment settled are brought up to date,
+  // retries due are attempted, and renewals newly due are started (at most options.batch of
+  // each). Run again while it reports work (total() > 0 and a batch filled).
+  Result<SchedulerReport> RunDue();
+
+ private:
+  // Creates the job of a renewal found due (or records it skipped), then attempts it.
+  Result<void> Start(const DueAutoRenewal& due, SchedulerReport& report);
+  // One attempt of a running or retrying job: places the renewal (or pays its failed order
+  // again), then collects a provider payment.
+  Result<void> Attempt(const domain::SchedulerJob& key, SchedulerReport& report);
+  // Brings a running job whose order settled up to date.
+  Result<void> Sync(const domain::SchedulerJob& key, SchedulerReport& report);
+
+  Committer& committer_;
+  ReadPool& reads_;
+  const ServiceContext& context_;
+  const OrderService& orders_;
+  PaymentCoordinator& payments_;
+  SchedulerOptions options_;
+};
+
+}  // namespace simkeep::app
+
+#endif  // SIMKEEP_APP_SCHEDULER_H_

@@ -1,0 +1,297 @@
+// Automatic renewal end to end: the setting through the API, the scheduler renewing from the
+// balance or a saved card at the lead time, the monthly cap, retries after failed payments, and
+// jobs run once however often and from however many schedulers they are found due. SQLite, and
+// PostgreSQL as automation_test_postgres.
+
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "simkeep/app/audit_service.h"
+#include "simkeep/app/scheduler.h"
+#include "simkeep/base/time.h"
+#include "test_server.h"
+
+namespace simkeep::testing {
+namespace {
+
+constexpr const char* kPlan = "sample-docomo-mvno-2gb";  // ¥850, 30 calendar days.
+constexpr int64_t kPrice = 850;
+constexpr const char* kExpiry = "2026-11-30T23:59:59+09:00";
+
+class AutomationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    admin_ = server_.Token("admin");
+    clerk_ = server_.Token("clerk");
+    kiosk_ = server_.Token("kiosk");
+  }
+
+  // An active docomo line whose validity ends at kExpiry, with `balance` yen in its wallet.
+  std::string NewLine(int64_t balance) {
+    const std::string line = server_.ProvisionLine(admin_, {{"iccid", TestServer::NextIccid()},
+                                                            {"carrier", "docomo"},
+                                                            {"state", "active"},
+                                                            {"plan_id", kPlan},
+                                                            {"expires_at", kExpiry}});
+    if (balance > 0) {
+      HttpResult topup = server_.Call(clerk_, "POST", "/v1/lines/" + line + "/topups",
+                                      {{"amount_jpy", balance}, {"payment", {{"method", "cash"}}}},
+                                      "cash-" + line);
+      EXPECT_EQ(topup.status, 201) << topup.body;
+    }
+    return line;
+  }
+  HttpResult Set(const std::string& line, const std::string& method, int64_t cap,
+                 bool enabled = true) {
+    return server_.Call(admin_, "PUT", "/v1/lines/" + line + "/auto-renewal",
+                        {{"enabled", enabled},
+                         {"plan_id", kPlan},
+                         {"payment_method_id", method},
+                         {"monthly_cap_jpy", cap}});
+  }
+  std::string SaveCard(const std::string& line, const std::string& number) {
+    HttpResult saved = server_.Call(
+        admin_, "POST", "/v1/lines/" + line + "/payment-methods",
+        {{"method", "card"},
+         {"card", {{"number", number}, {"exp_month", 12}, {"exp_year", 2030}, {"cvc", "1"}}}},
+        "save-" + line + number);
+    EXPECT_EQ(saved.status, 201) << saved.body;
+    return saved.json["saved_method_id"];
+  }
+  Json Status(const std::string& line) {
+    return server_.Call(admin_, "GET", "/v1/lines/" + line + "/status").json;
+  }
+  std::string ExpiresAt(const std::string& line) {
+    return server_.Call(admin_, "GET", "/v1/lines/" + line).json["expires_at"];
+  }
+  int CountEvents(const std::string& line, const std::string& kind) {
+    int count = 0;
+    const Json status = Status(line);
+    for (const Json& event : status["events"]) {
+      count += event["kind"] == kind ? 1 : 0;
+    }
+    return count;
+  }
+  void At(const char* rfc3339) { server_.clock().Set(*ParseRfc3339(rfc3339)); }
+  app::SchedulerReport Tick() {
+    Result<app::SchedulerReport> report = server_.runtime().scheduler->RunDue();
+    EXPECT_TRUE(report) << report.error().reason << ": " << report.error().message;
+    return report ? *report : app::SchedulerReport{};
+  }
+  void ExpectAuditPasses() {
+    ASSERT_TRUE(server_.runtime().reads->Read([](app::Transaction& transaction) -> Result<void> {
+      Result<app::DatabaseAudit> audit = app::AuditDatabase(transaction, nullptr);
+      EXPECT_TRUE(audit);
+      if (audit) {
+        EXPECT_TRUE(audit->ledger.violations.empty());
+        EXPECT_TRUE(audit->order_violations.empty());
+      }
+      return Ok();
+    }));
+  }
+
+  TestServer server_;
+  std::string admin_, clerk_, kiosk_;
+};
+
+TEST_F(AutomationTest, TheSettingIsCheckedStoredAndShown) {
+  const std::string line = NewLine(0);
+  const std::string path = "/v1/lines/" + line + "/auto-renewal";
+  HttpResult none = server_.Call(admin_, "GET", path);
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.json["enabled"], false);
+  EXPECT_TRUE(none.json["plan_id"].is_null());
+
+  EXPECT_TRUE(Status(line)["auto_renewal"].is_null());
+  HttpResult stored = Set(line, "balance", 2000);
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  EXPECT_EQ(Status(line)["auto_renewal"], stored.json);
+  EXPECT_EQ(stored.json["enabled"], true);
+  EXPECT_EQ(stored.json["plan_id"], kPlan);
+  EXPECT_EQ(stored.json["monthly_cap_jpy"], 2000);
+  EXPECT_EQ(server_.Call(admin_, "GET", path).body, stored.body);
+
+  EXPECT_EQ(Set(line, "balance", 0).json["code"], "monthly_cap_invalid");
+  EXPECT_EQ(Set(line, "pm_nope", 2000).json["code"], "saved_method_not_found");
+  EXPECT_EQ(server_.Call(admin_, "PUT", path, {{"enabled", true}}).json["code"],
+            "validation_failed");
+  HttpResult not_auto = server_.Call(admin_, "PUT", path,
+                                     {{"enabled", true},
+                                      {"plan_id", "sample-docomo-visitor-5gb-21d"},
+                                      {"payment_method_id", "balance"},
+                                      {"monthly_cap_jpy", 5000}});
+  EXPECT_EQ(not_auto.json["code"], "plan_not_auto_renewable");
+  HttpResult other_carrier = server_.Call(admin_, "PUT", path,
+                                          {{"enabled", true},
+                                           {"plan_id", "sample-rakuten-unlimited"},
+                                           {"payment_method_id", "balance"},
+                                           {"monthly_cap_jpy", 5000}});
+  EXPECT_EQ(other_carrier.json["code"], "plan_carrier_mismatch");
+  // Another line's card cannot pay for this one.
+  const std::string other = NewLine(0);
+  EXPECT_EQ(Set(line, SaveCard(other, "4242424242424242"), 2000).json["code"],
+            "saved_method_not_found");
+  EXPECT_EQ(server_.Call(kiosk_, "GET", path).status, 403);
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/ln_nope/auto-renewal").json["code"],
+            "line_not_found");
+  EXPECT_EQ(server_.Call(admin_, "DELETE", path).status, 405);
+  // Nothing refused changed the stored setting.
+  EXPECT_EQ(server_.Call(admin_, "GET", path).body, stored.body);
+}
+
+TEST_F(AutomationTest, RenewsFromTheBalanceAtTheLeadTimeOnce) {
+  const std::string line = NewLine(2000);
+  ASSERT_EQ(Set(line, "balance", 5000).status, 200);
+  // Two days before the end: not due.
+  At("2026-11-28T23:59:59+09:00");
+  EXPECT_EQ(Tick().total(), 0);
+  // 24 hours before: renewed, once.
+  At("2026-11-29T23:59:59+09:00");
+  app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.started, 1);
+  EXPECT_EQ(report.renewed, 1);
+  EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
+  // A monthly plan's new period starts when it is bought: 30 days counting that day.
+  EXPECT_EQ(ExpiresAt(line), "2026-12-28T23:59:59+09:00");
+  EXPECT_EQ(Tick().total(), 0);
+  server_.clock().Advance(std::chrono::hours{1});
+  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
+  // The next period renews a month later (the cap counts per JST month: ¥1,700 in two months).
+  At("2026-12-27T23:59:59+09:00");
+  EXPECT_EQ(Tick().renewed, 1);
+  EXPECT_EQ(Status(line)["balance_jpy"], 2000 - 2 * kPrice);
+  ExpectAuditPasses();
+}
+
+TEST_F(AutomationTest, TheMonthlyCapSkipsARenewalAndChargesNothing) {
+  const std::string line = NewLine(5000);
+  ASSERT_EQ(Set(line, "balance", kPrice - 1).status, 200);
+  At("2026-11-30T00:00:00+09:00");
+  app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.started, 1);
+  EXPECT_EQ(report.skipped, 1);
+  EXPECT_EQ(report.renewed, 0);
+  EXPECT_EQ(Status(line)["balance_jpy"], 5000);
+  EXPECT_EQ(ExpiresAt(line), kExpiry);
+  EXPECT_EQ(CountEvents(line, "auto_renewal_skipped"), 1);
+  // Found due again, it is not attempted again for the same validity end.
+  EXPECT_EQ(Tick().total(), 0);
+  ExpectAuditPasses();
+}
+
+TEST_F(AutomationTest, SwitchedOffBeforeItIsDueNothingHappens) {
+  const std::string line = NewLine(5000);
+  ASSERT_EQ(Set(line, "balance", 5000).status, 200);
+  ASSERT_EQ(Set(line, "balance", 5000, /*enabled=*/false).status, 200);
+  At("2026-11-30T12:00:00+09:00");
+  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Status(line)["balance_jpy"], 5000);
+}
+
+TEST_F(AutomationTest, AShortBalanceIsRetriedAndRenewsOnceToppedUp) {
+  const std::string line = NewLine(100);
+  ASSERT_EQ(Set(line, "balance", 5000).status, 200);
+  At("2026-11-30T00:00:00+09:00");
+  app::SchedulerReport first = Tick();
+  EXPECT_EQ(first.failed, 1);
+  EXPECT_EQ(first.gave_up, 0);
+  EXPECT_EQ(CountEvents(line, "auto_renewal_failed"), 1);
+  // Not again before an hour has passed.
+  server_.clock().Advance(std::chrono::minutes{59});
+  EXPECT_EQ(Tick().total(), 0);
+  HttpResult topup =
+      server_.Call(clerk_, "POST", "/v1/lines/" + line + "/topups",
+                   {{"amount_jpy", 1000}, {"payment", {{"method", "cash"}}}}, "more-cash");
+  ASSERT_EQ(topup.status, 201) << topup.body;
+  server_.clock().Advance(std::chrono::minutes{2});
+  EXPECT_EQ(Tick().renewed, 1);
+  EXPECT_EQ(Status(line)["balance_jpy"], 1100 - kPrice);
+  EXPECT_EQ(ExpiresAt(line), "2026-12-29T23:59:59+09:00");
+  ExpectAuditPasses();
+}
+
+TEST_F(AutomationTest, ASavedCardPaysAndADeclinedOneIsRetriedThenGivenUp) {
+  const std::string good = NewLine(0);
+  ASSERT_EQ(Set(good, SaveCard(good, "4242424242424242"), 5000).status, 200);
+  const std::string bad = NewLine(0);
+  ASSERT_EQ(Set(bad, SaveCard(bad, "4000000000000341"), 5000).status, 200);
+  At("2026-11-30T00:00:00+09:00");
+  app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.started, 2);
+  EXPECT_EQ(report.renewed, 1);
+  EXPECT_EQ(report.failed, 1);
+  EXPECT_EQ(ExpiresAt(good), "2026-12-29T23:59:59+09:00");
+  EXPECT_EQ(Status(good)["balance_jpy"], 0);  // A renewal paid by card leaves the wallet alone.
+  // +1 h, +1 day, +3 days: four attempts in all, then it gives up.
+  for (auto wait : {std::chrono::hours{1}, std::chrono::hours{24}, std::chrono::hours{72}}) {
+    EXPECT_EQ(Tick().total(), 0);  // Not due yet.
+    server_.clock().Advance(wait);
+    EXPECT_EQ(Tick().failed, 1);
+  }
+  // Given up: a month later nothing is tried again for that validity end (the other line,
+  // switched off, stays quiet too).
+  ASSERT_EQ(Set(good, "balance", 5000, /*enabled=*/false).status, 200);
+  server_.clock().Advance(std::chrono::hours{24 * 30});
+  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(CountEvents(bad, "auto_renewal_failed"), 4);
+  EXPECT_EQ(ExpiresAt(bad), kExpiry);
+  // Every attempt is one order, paid again after each decline: one order, four payments.
+  HttpResult orders = server_.Call(admin_, "GET", "/v1/lines/" + bad + "/orders");
+  ASSERT_EQ(orders.json["data"].size(), 1u);
+  EXPECT_EQ(orders.json["data"][0]["status"], "failed");
+  ExpectAuditPasses();
+}
+
+TEST_F(AutomationTest, TwoSchedulersRacingRenewOnce) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 6; ++i) {
+    lines.push_back(NewLine(2000));
+    ASSERT_EQ(Set(lines.back(), "balance", 5000).status, 200);
+  }
+  At("2026-11-30T00:00:00+09:00");
+  cli::Runtime& rt = server_.runtime();
+  app::Scheduler other(*rt.committer, *rt.reads, rt.context, *rt.orders, *rt.payments);
+  app::SchedulerReport mine, theirs;
+  std::thread racer([&] {
+    Result<app::SchedulerReport> report = other.RunDue();
+    EXPECT_TRUE(report);
+    if (report) {
+      theirs = *report;
+    }
+  });
+  mine = Tick();
+  racer.join();
+  EXPECT_EQ(mine.renewed + theirs.renewed, 6);
+  for (const std::string& line : lines) {
+    EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
+  }
+  ExpectAuditPasses();
+}
+
+TEST_F(AutomationTest, AJobLeftWithoutItsOrderByACrashIsAttemptedAgain) {
+  const std::string line = NewLine(2000);
+  ASSERT_EQ(Set(line, "balance", 5000).status, 200);
+  At("2026-11-30T00:00:00+09:00");
+  // The job's first command committed; the process stopped before its order was placed.
+  ASSERT_TRUE(server_.runtime().committer->RunAndWait([&](app::Transaction& transaction) {
+    domain::SchedulerJob job;
+    job.line_id = LineId{line};
+    job.period_end = *ParseRfc3339(kExpiry);
+    job.amount_jpy = kPrice;
+    job.created_at = server_.clock().Now();
+    job.updated_at = job.created_at;
+    return transaction.InsertSchedulerJob(job);
+  }));
+  app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.started, 0);
+  EXPECT_EQ(report.renewed, 1);
+  EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
+  EXPECT_EQ(Tick().total(), 0);
+  ExpectAuditPasses();
+}
+
+}  // namespace
+}  // namespace simkeep::testing
