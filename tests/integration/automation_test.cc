@@ -235,13 +235,55 @@ TEST_F(AutomationTest, ASavedCardPaysAndADeclinedOneIsRetriedThenGivenUp) {
   // switched off, stays quiet too).
   ASSERT_EQ(Set(good, "balance", 5000, /*enabled=*/false).status, 200);
   server_.clock().Advance(std::chrono::hours{24 * 30});
-  EXPECT_EQ(Tick().total(), 0);
+  app::SchedulerReport later = Tick();
+  EXPECT_EQ(later.started + later.failed + later.renewed, 0);
   EXPECT_EQ(CountEvents(bad, "auto_renewal_failed"), 4);
   EXPECT_EQ(ExpiresAt(bad), kExpiry);
+  // Unrenewed, the line went through grace and suspension to termination (docomo's rule: 2
+  // days of grace, 30 suspended).
+  EXPECT_EQ(Status(bad)["state"], "terminated");
   // Every attempt is one order, paid again after each decline: one order, four payments.
   HttpResult orders = server_.Call(admin_, "GET", "/v1/lines/" + bad + "/orders");
   ASSERT_EQ(orders.json["data"].size(), 1u);
   EXPECT_EQ(orders.json["data"][0]["status"], "failed");
+  ExpectAuditPasses();
+}
+
+TEST_F(AutomationTest, AnUnrenewedLineWalksItsCarriersKeepRuleAndARenewalInGraceRestoresIt) {
+  const std::string kept = NewLine(2000);
+  const std::string lapsed = NewLine(0);
+  // At the validity end both enter grace.
+  At(kExpiry);
+  EXPECT_EQ(Tick().lifecycle, 2);
+  EXPECT_EQ(Status(kept)["state"], "grace");
+  EXPECT_EQ(Status(lapsed)["state"], "grace");
+  EXPECT_EQ(Tick().lifecycle, 0);
+  // Renewed in grace: active again, with a new validity end.
+  HttpResult renewed =
+      server_.Call(admin_, "POST", "/v1/lines/" + kept + "/renewals",
+                   {{"plan_id", kPlan}, {"payment", {{"method", "balance"}}}}, "renew-in-grace");
+  ASSERT_EQ(renewed.status, 201) << renewed.body;
+  EXPECT_EQ(Status(kept)["state"], "active");
+  // Docomo keeps grace 2 days, then suspends; 30 days later the number is terminated.
+  At("2026-12-02T23:59:58+09:00");
+  EXPECT_EQ(Tick().lifecycle, 0);
+  At("2026-12-02T23:59:59+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  EXPECT_EQ(Status(lapsed)["state"], "suspended");
+  // By then the renewed line's new validity (to 29 December) has run out and its grace too.
+  At("2027-01-01T23:59:59+09:00");
+  EXPECT_EQ(Tick().lifecycle, 2);
+  const Json status = Status(lapsed);
+  EXPECT_EQ(status["state"], "terminated");
+  std::vector<std::string> reasons;
+  for (const Json& event : status["events"]) {
+    if (event["kind"] == "state_changed") {
+      reasons.push_back(event["reason"]);
+    }
+  }
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"suspension_ended", "grace_ended", "validity_ended"}));
+  EXPECT_EQ(Status(kept)["state"], "suspended");
   ExpectAuditPasses();
 }
 

@@ -568,7 +568,8 @@ class CliTest(unittest.TestCase):
         self.assert_ok(early)
         self.assertEqual(early.stdout.strip(),
                          "scheduler: 0 automatic renewals started, 0 renewed, 0 waiting for their "
-                         "payment, 0 attempts failed (0 given up), 0 skipped")
+                         "payment, 0 attempts failed (0 given up), 0 skipped; 0 lines moved on "
+                         "after their validity ended")
         due = self.simkeep("--now", "2026-12-21T12:00:00+09:00", "tick")
         self.assert_ok(due)
         self.assertTrue(due.stdout.startswith(

@@ -133,6 +133,11 @@ class Transaction {
   virtual Result<std::optional<domain::Line>> FindLineByMsisdn(std::string_view e164) = 0;
   virtual Result<std::vector<domain::Line>> ListLines(const PageRequest& page) = 0;
   virtual Result<int64_t> CountLines() = 0;
+  // Lines in `state` on `carrier` whose validity ended at or before `expired_by`, earliest
+  // first (the lifecycle's search).
+  virtual Result<std::vector<domain::Line>> ListLinesExpiredBy(domain::LineState state,
+                                                               domain::CarrierCode carrier,
+                                                               Timestamp expired_by, int limit) = 0;
   virtual Result<void> InsertLine(const domain::Line& line) = 0;
   virtual Result<void> UpdateLine(const domain::Line& line) = 0;
   virtual Result<void> InsertLineEvent(const domain::LineEvent& event) = 0;

@@ -5,6 +5,7 @@
 
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
+#include "simkeep/domain/lifecycle.h"
 #include "simkeep/domain/payment.h"
 
 namespace simkeep::app {
@@ -144,7 +145,80 @@ Result<SchedulerReport> Scheduler::RunDue() {
       return done.error();
     }
   }
+  if (Result<void> advanced = AdvanceLifecycles(now, report); !advanced) {
+    return advanced.error();
+  }
   return report;
+}
+
+Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report) {
+  // Per carrier and state, the lines past the date of their next step: indexed range reads.
+  // A validity end `e` is due for suspension when SuspensionDueAt(e) <= now, that is when
+  // e <= now - (SuspensionDueAt(now) - now), the rule's periods being fixed lengths.
+  std::vector<domain::Line> lines;
+  Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
+    for (const domain::Carrier& carrier : context_.catalog->carriers) {
+      const domain::KeepRule& rule = carrier.keep;
+      const std::pair<domain::LineState, Timestamp> searches[] = {
+          {domain::LineState::kActive, now},
+          {domain::LineState::kGrace, now - (domain::SuspensionDueAt(now, rule) - now)},
+          {domain::LineState::kSuspended, now - (domain::TerminationDueAt(now, rule) - now)},
+      };
+      for (const auto& [state, expired_by] : searches) {
+        Result<std::vector<domain::Line>> found =
+            transaction.ListLinesExpiredBy(state, carrier.code, expired_by, options_.batch);
+        if (!found) {
+          return found.error();
+        }
+        lines.insert(lines.end(), found->begin(), found->end());
+      }
+    }
+    return Ok();
+  });
+  if (!read) {
+    return read.error();
+  }
+  for (const domain::Line& found : lines) {
+    const domain::Carrier* carrier = context_.catalog->FindCarrier(found.carrier);
+    if (carrier == nullptr) {
+      continue;
+    }
+    int steps = 0;
+    Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+      steps = 0;
+      Result<domain::Line> line = LoadLine(transaction, found.id);
+      if (!line) {
+        return line.error();
+      }
+      while (std::optional<domain::LifecycleStep> step =
+                 domain::NextLifecycleStep(line->state, line->expires_at, carrier->keep, now)) {
+        if (Result<void> allowed = domain::CheckTransition(line->state, step->to); !allowed) {
+          return allowed;
+        }
+        const domain::LineState from = line->state;
+        line->state = step->to;
+        line->updated_at = now;
+        domain::LineEvent event{EventId{context_.ids->Next("ev")},
+                                line->id,
+                                "state_changed",
+                                from,
+                                line->state,
+                                step->reason,
+                                OrderId{},
+                                now};
+        if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
+          return inserted;
+        }
+        ++steps;
+      }
+      return steps > 0 ? transaction.UpdateLine(*line) : Ok();
+    });
+    if (!written) {
+      return written.error();
+    }
+    report.lifecycle += steps > 0 ? 1 : 0;
+  }
+  return Ok();
 }
 
 Result<void> Scheduler::Start(const DueAutoRenewal& due, SchedulerReport& report) {

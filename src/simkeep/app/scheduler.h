@@ -22,17 +22,20 @@ struct SchedulerOptions {
 
 // What one pass did.
 struct SchedulerReport {
-  int started = 0;  // Automatic renewals found due and started (jobs created).
-  int renewed = 0;  // Jobs done: the line renewed.
-  int waiting = 0;  // Attempts whose payment is still open (a card's 3-D Secure, an unknown
-                    // outcome): settled by the payment sweep, then picked up here.
-  int failed = 0;   // Attempts that failed (a retry is scheduled, or the job gave up).
-  int gave_up = 0;  // Jobs failed for good after kAutoRenewalAttemptsMax attempts.
-  int skipped = 0;  // Jobs not attempted: the monthly cap, the setting off, renewed otherwise.
-  int total() const { return started + renewed + waiting + failed + skipped; }
+  int started = 0;    // Automatic renewals found due and started (jobs created).
+  int renewed = 0;    // Jobs done: the line renewed.
+  int waiting = 0;    // Attempts whose payment is still open (a card's 3-D Secure, an unknown
+                      // outcome): settled by the payment sweep, then picked up here.
+  int failed = 0;     // Attempts that failed (a retry is scheduled, or the job gave up).
+  int gave_up = 0;    // Jobs failed for good after kAutoRenewalAttemptsMax attempts.
+  int skipped = 0;    // Jobs not attempted: the monthly cap, the setting off, renewed otherwise.
+  int lifecycle = 0;  // Lines moved on by their validity end (grace, suspended, terminated).
+  int total() const { return started + renewed + waiting + failed + skipped + lifecycle; }
 };
 
-// Runs the work that falls due with time: for now, automatic renewals and their retries.
+// Runs the work that falls due with time: automatic renewals and their retries, then the
+// lifecycle of lines whose validity ended (active → grace → suspended → terminated by the
+// carrier's keep rule; automatic renewals run first, so a line renewed in time never lapses).
 // Every job has a natural key (kind, line, period) stored in scheduler_jobs in the same
 // transaction as the order it places, so a pass run twice, by two instances, or again after a
 // crash does each job once; a job found `running` with no order (a crash between its two
@@ -71,6 +74,9 @@ class Scheduler {
   Result<void> Attempt(const domain::SchedulerJob& key, SchedulerReport& report);
   // Brings a running job whose order settled up to date.
   Result<void> Sync(const domain::SchedulerJob& key, SchedulerReport& report);
+  // Moves lines whose validity ended on through their carrier's keep rule (domain/lifecycle.h),
+  // each step a state change and a line event, all of a line's due steps in one command.
+  Result<void> AdvanceLifecycles(Timestamp now, SchedulerReport& report);
 
   Committer& committer_;
   ReadPool& reads_;

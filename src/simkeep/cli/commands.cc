@@ -134,9 +134,9 @@ void LogSchedulerReport(const app::SchedulerReport& report) {
   if (report.total() > 0) {
     spdlog::info(
         "scheduler: {} automatic renewals started, {} renewed, {} waiting for their payment, {} "
-        "attempts failed ({} given up), {} skipped",
+        "attempts failed ({} given up), {} skipped; {} lines moved on after their validity ended",
         report.started, report.renewed, report.waiting, report.failed, report.gave_up,
-        report.skipped);
+        report.skipped, report.lifecycle);
   }
 }
 
@@ -588,15 +588,18 @@ int Main(int argc, char** argv) {
       total.failed += pass->failed;
       total.gave_up += pass->gave_up;
       total.skipped += pass->skipped;
-      // A pass that started nothing new has done all that is due now.
-      if (pass->started == 0) {
+      total.lifecycle += pass->lifecycle;
+      // A pass that started and moved nothing new has done all that is due now.
+      if (pass->started == 0 && pass->lifecycle == 0) {
         break;
       }
     }
     std::printf(
         "scheduler: %d automatic renewals started, %d renewed, %d waiting for their payment, "
-        "%d attempts failed (%d given up), %d skipped\n",
-        total.started, total.renewed, total.waiting, total.failed, total.gave_up, total.skipped);
+        "%d attempts failed (%d given up), %d skipped; %d lines moved on after their validity "
+        "ended\n",
+        total.started, total.renewed, total.waiting, total.failed, total.gave_up, total.skipped,
+        total.lifecycle);
     return 0;
   }
   if (sandbox_settle->parsed() || payments_sweep->parsed()) {

@@ -41,3 +41,6 @@ CREATE TABLE scheduler_jobs (
 CREATE INDEX scheduler_jobs_status_next ON scheduler_jobs (status, next_attempt_at);
 -- Serves the monthly cap: a line's jobs by creation time.
 CREATE INDEX scheduler_jobs_line_created ON scheduler_jobs (line_id, created_at);
+
+-- Serves the lifecycle: lines in a state, on a carrier, whose validity ended before a date.
+CREATE INDEX lines_state_carrier_expires ON lines (state, carrier_id, expires_at);

@@ -185,6 +185,25 @@ Result<std::vector<domain::Line>> ListLines(Connection& connection, const app::P
 }
 
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::vector<domain::Line>> ListLinesExpiredBy(Connection& connection,
+                                                     domain::LineState state,
+                                                     domain::CarrierCode carrier,
+                                                     Timestamp expired_by, int limit) {
+  static const std::string sql = std::string(internal::kSelectLine) +
+                                 " WHERE state = ? AND carrier_id = ? AND expires_at <= ? ORDER BY "
+                                 "expires_at, line_id LIMIT ?";
+  Result<Statement> statement = connection.Prepare(sql.c_str());
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(domain::LineStateName(state))
+      .BindText(domain::CarrierCodeName(carrier))
+      .BindTime(expired_by)
+      .BindInt64(ClampLimit(limit, kListRowsMax));
+  return ReadAll<domain::Line>(*statement, internal::ReadLine<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<int64_t> CountLines(Connection& connection) {
   Result<Statement> statement = connection.Prepare("SELECT COUNT(*) FROM lines");
   if (!statement) {

@@ -133,6 +133,9 @@ class StoreTransaction final : public app::Transaction {
   Result<std::optional<app::SandboxSavedCard>> FindSandboxSavedCard(
       std::string_view token, const SavedMethodId& saved_method_id) override;
   Result<void> DeleteSandboxSavedCard(std::string_view token, Timestamp at) override;
+  Result<std::vector<domain::Line>> ListLinesExpiredBy(domain::LineState state,
+                                                       domain::CarrierCode carrier,
+                                                       Timestamp expired_by, int limit) override;
   Result<void> UpsertAutoRenewal(const domain::AutoRenewal& setting) override;
   Result<std::optional<domain::AutoRenewal>> FindAutoRenewal(const LineId& line_id) override;
   Result<std::vector<app::DueAutoRenewal>> ListDueAutoRenewals(Timestamp expiring_by,

@@ -292,6 +292,12 @@ Result<std::optional<int64_t>> StoreTransaction<Connection, Dialect>::FindSandbo
 }
 
 template <typename Connection, typename Dialect>
+Result<std::vector<domain::Line>> StoreTransaction<Connection, Dialect>::ListLinesExpiredBy(
+    domain::LineState state, domain::CarrierCode carrier, Timestamp expired_by, int limit) {
+  return sql::ListLinesExpiredBy(connection_, state, carrier, expired_by, limit);
+}
+
+template <typename Connection, typename Dialect>
 Result<void> StoreTransaction<Connection, Dialect>::UpsertAutoRenewal(
     const domain::AutoRenewal& setting) {
   return sql::UpsertAutoRenewal(connection_, setting);

@@ -1,0 +1,41 @@
+#include "simkeep/domain/lifecycle.h"
+
+#include <chrono>
+
+namespace simkeep::domain {
+
+Timestamp SuspensionDueAt(Timestamp expires_at, const KeepRule& rule) {
+  return expires_at + std::chrono::days{rule.grace_days};
+}
+
+Timestamp TerminationDueAt(Timestamp expires_at, const KeepRule& rule) {
+  return SuspensionDueAt(expires_at, rule) + std::chrono::days{rule.suspension_to_termination_days};
+}
+
+std::optional<LifecycleStep> NextLifecycleStep(LineState state, std::optional<Timestamp> expires_at,
+                                               const KeepRule& rule, Timestamp now) {
+  if (!expires_at || now < *expires_at) {
+    return std::nullopt;
+  }
+  switch (state) {
+    case LineState::kActive:
+      return LifecycleStep{LineState::kGrace, "validity_ended"};
+    case LineState::kGrace:
+      if (now >= SuspensionDueAt(*expires_at, rule)) {
+        return LifecycleStep{LineState::kSuspended, "grace_ended"};
+      }
+      return std::nullopt;
+    case LineState::kSuspended:
+      if (now >= TerminationDueAt(*expires_at, rule)) {
+        return LifecycleStep{LineState::kTerminated, "suspension_ended"};
+      }
+      return std::nullopt;
+    case LineState::kInactive:
+    case LineState::kTerminated:
+    case LineState::kBarred:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace simkeep::domain
