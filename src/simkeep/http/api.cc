@@ -646,27 +646,10 @@ Result<void> Api::Impl::CompleteOrderKey(app::Transaction& transaction,
                                          const app::OrderView& view) {
   // The attempt keeps the key of the request that started it; attempts stored before that
   // was kept fall back to the order's (the first request's).
-  if (view.payment && !view.payment->idempotency_key.empty()) {
-    return CompleteScopedKey(transaction, view.payment->idempotency_key, OrderResponse(view));
-  }
-  // The order keeps "<api key id>:<Idempotency-Key>".
-  const std::string& scoped = view.order.idempotency_key;
-  const size_t colon = scoped.find(':');
-  if (colon == std::string::npos || colon + 1 == scoped.size()) {
-    return Ok();
-  }
-  const std::string principal = scoped.substr(0, colon);
-  const std::string key = scoped.substr(colon + 1);
-  Result<std::optional<app::IdempotencyRecord>> record =
-      transaction.FindIdempotency(principal, key);
-  if (!record) {
-    return record.error();
-  }
-  if (!record->has_value() || (*record)->completed) {
-    return Ok();
-  }
-  const Response response = OrderResponse(view);
-  return transaction.CompleteIdempotency(principal, key, response.status, response.body);
+  const bool own_key = view.payment && !view.payment->idempotency_key.empty();
+  return CompleteScopedKey(transaction,
+                           own_key ? view.payment->idempotency_key : view.order.idempotency_key,
+                           OrderResponse(view));
 }
 
 Response Api::Impl::Metrics() {
