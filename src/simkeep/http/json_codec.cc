@@ -116,6 +116,24 @@ const char* FlowName(domain::PaymentFlow flow) {
   return "internal";
 }
 
+// A card object {number, exp_month, exp_year, cvc}; its field problems go to `errors`, named
+// under `prefix`.
+app::CardDetails DecodeCard(const Json& object, const std::string& prefix,
+                            std::vector<FieldError>& errors) {
+  Fields fields(object, prefix);
+  app::CardDetails card;
+  card.number = fields.String("number", true);
+  card.exp_month =
+      static_cast<int>(std::clamp<int64_t>(fields.Integer("exp_month", true), -1, 10000));
+  card.exp_year =
+      static_cast<int>(std::clamp<int64_t>(fields.Integer("exp_year", true), -1, 100000));
+  card.cvc = fields.String("cvc", false);
+  for (FieldError& e : fields.errors()) {
+    errors.push_back(std::move(e));
+  }
+  return card;
+}
+
 app::PaymentInput DecodePayment(Fields& fields) {
   app::PaymentInput payment;
   const Json* object = fields.Object("payment", true);
@@ -127,16 +145,7 @@ app::PaymentInput DecodePayment(Fields& fields) {
   payment.saved_method_id.value = inner.String("saved_method_id", false);
   const bool card_required = payment.method == "card" && payment.saved_method_id.empty();
   if (const Json* card = inner.Object("card", card_required); card != nullptr) {
-    Fields card_fields(*card, "payment.card.");
-    payment.card.number = card_fields.String("number", true);
-    payment.card.exp_month =
-        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_month", true), -1, 10000));
-    payment.card.exp_year =
-        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_year", true), -1, 100000));
-    payment.card.cvc = card_fields.String("cvc", false);
-    for (FieldError& e : card_fields.errors()) {
-      inner.errors().push_back(std::move(e));
-    }
+    payment.card = DecodeCard(*card, "payment.card.", inner.errors());
   }
   payment.store = inner.String("store", payment.method == "konbini");
   payment.return_url = inner.String("return_url", false);
@@ -477,16 +486,7 @@ Result<app::SaveMethodInput> DecodeSaveMethod(const Json& body) {
   app::SaveMethodInput input;
   input.method = fields.String("method", true);
   if (const Json* card = fields.Object("card", input.method == "card"); card != nullptr) {
-    Fields card_fields(*card, "card.");
-    input.card.number = card_fields.String("number", true);
-    input.card.exp_month =
-        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_month", true), -1, 10000));
-    input.card.exp_year =
-        static_cast<int>(std::clamp<int64_t>(card_fields.Integer("exp_year", true), -1, 100000));
-    input.card.cvc = card_fields.String("cvc", false);
-    for (FieldError& e : card_fields.errors()) {
-      fields.errors().push_back(std::move(e));
-    }
+    input.card = DecodeCard(*card, "card.", fields.errors());
   }
   input.customer_email = fields.String("email", false);
   if (Result<void> done = Finish(fields.errors()); !done) {
