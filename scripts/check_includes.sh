@@ -14,7 +14,8 @@ declare -A allowed=(
   [i18n]="base i18n"
   [http]="base ledger domain app i18n http"
   [config]="base ledger domain app config"
-  [cli]="base ledger domain app storage payments http config i18n cli"
+  [notify]="base ledger domain app i18n notify"
+  [cli]="base ledger domain app storage payments http config i18n notify cli"
 )
 # What a module's unit tests may include beyond the module's own entry: the i18n test checks
 # that every name domain defines (failure reasons, advice, methods, stores) has its texts.

@@ -117,7 +117,10 @@ NOT_API_REASONS |= {
     "line_exists", "order_exists", "receipt_exists", "payment_exists", "pending_transfer_settled",
     "idempotency_key_exists", "api_key_exists", "bucket_exists", "event_exists", "carrier_exists",
     "plan_exists", "price_version_exists", "saved_method_exists", "sandbox_saved_card_exists",
-    "scheduler_job_exists", "auto_renewal_exists",
+    "scheduler_job_exists", "auto_renewal_exists", "notification_exists",
+    "notification_settings_exists", "scheduler_cursor_exists", "webhook_endpoint_exists",
+    # Every writable runtime has the key that seals webhook secrets.
+    "secret_key_required",
     # Reasons the scheduler records on a job and a line event (GET /v1/lines/{id}/status shows
     # the event), never an answer to a request.
     "auto_renewal_cap_reached",
@@ -1228,6 +1231,63 @@ def payments(spec, c, tokens, iccids):
     c.call("PUT", docomo_auto, token=kiosk, body=setting, expect=403, code="role_forbidden")
     c.call("DELETE", docomo_auto, token=admin, expect=405, code="method_not_allowed")
 
+    # Notifications: a line's settings and inbox; webhook endpoints; the dead-letter list.
+    operator = tokens["operator"]
+    settings_path = "/v1/lines/%s/notification-settings" % docomo
+    defaults = c.call("GET", settings_path, token=clerk, expect=200).json
+    if defaults["language"] != "ja" or defaults["email"] is not None or \
+            defaults["updated_at"] is not None:
+        c.fail("a line without settings shows the defaults: %r" % defaults)
+    wanted = request_example(spec, "PUT", "/v1/lines/{line_id}/notification-settings", "email")
+    stored = c.call("PUT", settings_path, token=agent, body=wanted, expect=200).json
+    if stored["language"] != "zh-Hant" or stored["email"] != wanted["email"]:
+        c.fail("the settings are stored as sent: %r" % stored)
+    c.call("PUT", settings_path, token=agent, body=dict(wanted, language="ko"), expect=400,
+           code="language_invalid")
+    c.call("PUT", settings_path, token=agent, body=dict(wanted, email="not an address"),
+           expect=400, code="email_invalid")
+    c.call("PUT", settings_path, token=agent, body=dict(wanted, sms_to="09012345678"),
+           expect=400, code="sms_to_invalid")
+    c.call("PUT", "/v1/lines/ln_missing/notification-settings", token=agent, body=wanted,
+           expect=404, code="line_not_found")
+    c.call("PUT", settings_path, token=kiosk, body=wanted, expect=403, code="role_forbidden")
+    inbox = c.call("GET", "/v1/lines/%s/inbox?limit=5" % docomo, token=clerk, expect=200).json
+    if inbox["data"]:
+        c.fail("a new line's inbox is empty: %r" % inbox)
+    c.call("POST", "/v1/lines/%s/inbox/nt_missing/read" % docomo, token=clerk, expect=404,
+           code="notification_not_found")
+    endpoint_body = request_example(spec, "POST", "/v1/webhook-endpoints", "crm")
+    endpoint = c.call("POST", "/v1/webhook-endpoints", token=admin, body=endpoint_body,
+                      expect=201).json
+    if not endpoint["secret"].startswith("whsec_") or endpoint["events"] != endpoint_body["events"]:
+        c.fail("a new endpoint shows its secret once and its events: %r" % endpoint)
+    listed = c.call("GET", "/v1/webhook-endpoints", token=admin, expect=200).json["data"]
+    if any("secret" in e for e in listed) or endpoint["endpoint_id"] not in \
+            [e["endpoint_id"] for e in listed]:
+        c.fail("endpoints are listed without their secrets: %r" % listed)
+    c.call("POST", "/v1/webhook-endpoints", token=admin, body={"url": "ftp://x.jp/"},
+           expect=400, code="webhook_url_invalid")
+    c.call("POST", "/v1/webhook-endpoints", token=admin,
+           body={"url": "https://x.jp/", "events": ["line.exploded"]}, expect=400,
+           code="webhook_event_unknown")
+    c.call("POST", "/v1/webhook-endpoints", token=operator, body=endpoint_body, expect=403,
+           code="role_forbidden")
+    disabled = c.call("DELETE", "/v1/webhook-endpoints/" + endpoint["endpoint_id"], token=admin,
+                      expect=200).json
+    if disabled["disabled_at"] is None:
+        c.fail("a deleted endpoint is disabled: %r" % disabled)
+    c.call("DELETE", "/v1/webhook-endpoints/we_missing", token=admin, expect=404,
+           code="webhook_endpoint_not_found")
+    dead = c.call("GET", "/v1/notifications", token=operator, expect=200).json
+    if dead["data"]:
+        c.fail("nothing has failed to be delivered: %r" % dead)
+    c.call("GET", "/v1/notifications?status=lost", token=operator, expect=400,
+           code="status_invalid")
+    c.call("GET", "/v1/notifications?status=sent", token=clerk, expect=403,
+           code="role_forbidden")
+    c.call("POST", "/v1/notifications/nt_missing/retry", token=operator, expect=404,
+           code="notification_not_found")
+
     # The sandbox's customer page: the redirect's target, with buttons that decide.
     url = waiting["linepay"]["payment"]["next_action"]["url"]
     page = url[url.index("/sandbox/pay/"):]
@@ -1378,7 +1438,7 @@ def main(argv):
         database = os.path.join(workdir, "db")
         run(binary, "--database", database, "migrate")  # The schema and the key file.
         tokens = {}
-        for role in ("admin", "clerk", "kiosk", "partner", "agent"):
+        for role in ("admin", "operator", "clerk", "kiosk", "partner", "agent"):
             tokens[role] = run(binary, "--database", database, "apikey", "create",
                                "--role", role).stdout.strip().splitlines()[-1]
         server, port, started_at = start_server(binary, workdir, database)

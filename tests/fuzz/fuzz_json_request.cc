@@ -46,6 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckRefusal(http::DecodeTopUp(*parsed));
   CheckRefusal(http::DecodeRenewal(*parsed));
   CheckRefusal(http::DecodePlanChange(*parsed));
+  CheckRefusal(http::DecodeNotificationSettings(*parsed));
+  CheckRefusal(http::DecodeWebhookEndpoint(*parsed));
   Result<app::ProvisionRequest> provision = http::DecodeProvision(*parsed);
   CheckRefusal(provision);
   if (provision) {

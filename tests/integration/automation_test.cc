@@ -80,6 +80,8 @@ class AutomationTest : public ::testing::Test {
     EXPECT_TRUE(report) << report.error().reason << ": " << report.error().message;
     return report ? *report : app::SchedulerReport{};
   }
+  // What a pass did besides reminders.
+  static int Work(const app::SchedulerReport& report) { return report.total() - report.reminders; }
   void ExpectAuditPasses() {
     ASSERT_TRUE(server_.runtime().reads->Read([](app::Transaction& transaction) -> Result<void> {
       Result<app::DatabaseAudit> audit = app::AuditDatabase(transaction, nullptr);
@@ -146,7 +148,7 @@ TEST_F(AutomationTest, RenewsFromTheBalanceAtTheLeadTimeOnce) {
   ASSERT_EQ(Set(line, "balance", 5000).status, 200);
   // Two days before the end: not due.
   At("2026-11-28T23:59:59+09:00");
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   // 24 hours before: renewed, once.
   At("2026-11-29T23:59:59+09:00");
   app::SchedulerReport report = Tick();
@@ -155,9 +157,9 @@ TEST_F(AutomationTest, RenewsFromTheBalanceAtTheLeadTimeOnce) {
   EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
   // A monthly plan's new period starts when it is bought: 30 days counting that day.
   EXPECT_EQ(ExpiresAt(line), "2026-12-28T23:59:59+09:00");
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   server_.clock().Advance(std::chrono::hours{1});
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
   // The next period renews a month later (the cap counts per JST month: ¥1,700 in two months).
   At("2026-12-27T23:59:59+09:00");
@@ -178,7 +180,7 @@ TEST_F(AutomationTest, TheMonthlyCapSkipsARenewalAndChargesNothing) {
   EXPECT_EQ(ExpiresAt(line), kExpiry);
   EXPECT_EQ(CountEvents(line, "auto_renewal_skipped"), 1);
   // Found due again, it is not attempted again for the same validity end.
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   ExpectAuditPasses();
 }
 
@@ -187,7 +189,7 @@ TEST_F(AutomationTest, SwitchedOffBeforeItIsDueNothingHappens) {
   ASSERT_EQ(Set(line, "balance", 5000).status, 200);
   ASSERT_EQ(Set(line, "balance", 5000, /*enabled=*/false).status, 200);
   At("2026-11-30T12:00:00+09:00");
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   EXPECT_EQ(Status(line)["balance_jpy"], 5000);
 }
 
@@ -201,7 +203,7 @@ TEST_F(AutomationTest, AShortBalanceIsRetriedAndRenewsOnceToppedUp) {
   EXPECT_EQ(CountEvents(line, "auto_renewal_failed"), 1);
   // Not again before an hour has passed.
   server_.clock().Advance(std::chrono::minutes{59});
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   HttpResult topup =
       server_.Call(clerk_, "POST", "/v1/lines/" + line + "/topups",
                    {{"amount_jpy", 1000}, {"payment", {{"method", "cash"}}}}, "more-cash");
@@ -227,7 +229,7 @@ TEST_F(AutomationTest, ASavedCardPaysAndADeclinedOneIsRetriedThenGivenUp) {
   EXPECT_EQ(Status(good)["balance_jpy"], 0);  // A renewal paid by card leaves the wallet alone.
   // +1 h, +1 day, +3 days: four attempts in all, then it gives up.
   for (auto wait : {std::chrono::hours{1}, std::chrono::hours{24}, std::chrono::hours{72}}) {
-    EXPECT_EQ(Tick().total(), 0);  // Not due yet.
+    EXPECT_EQ(Work(Tick()), 0);  // Not due yet.
     server_.clock().Advance(wait);
     EXPECT_EQ(Tick().failed, 1);
   }
@@ -331,7 +333,7 @@ TEST_F(AutomationTest, AJobLeftWithoutItsOrderByACrashIsAttemptedAgain) {
   EXPECT_EQ(report.started, 0);
   EXPECT_EQ(report.renewed, 1);
   EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
-  EXPECT_EQ(Tick().total(), 0);
+  EXPECT_EQ(Work(Tick()), 0);
   ExpectAuditPasses();
 }
 

@@ -566,10 +566,13 @@ class CliTest(unittest.TestCase):
                  "'balance', 5000, 0)" % line_id)
         early = self.simkeep("--now", "2026-12-19T12:00:00+09:00", "tick")
         self.assert_ok(early)
-        self.assertEqual(early.stdout.strip(),
+        self.assertEqual(early.stdout.splitlines()[0],
                          "scheduler: 0 automatic renewals started, 0 renewed, 0 waiting for their "
                          "payment, 0 attempts failed (0 given up), 0 skipped; 0 lines moved on "
                          "after their validity ended")
+        self.assertEqual(early.stdout.splitlines()[1],
+                         "notifications: 0 reminders queued; 0 delivered, 0 to be retried, 0 "
+                         "failed for good")
         due = self.simkeep("--now", "2026-12-21T12:00:00+09:00", "tick")
         self.assert_ok(due)
         self.assertTrue(due.stdout.startswith(

@@ -157,6 +157,7 @@ TestServer::TestServer(std::shared_ptr<TestDatabase> database) : database_(std::
                             .orders = runtime_->orders.get(),
                             .payments = runtime_->payments.get(),
                             .auto_renewals = runtime_->auto_renewals.get(),
+                            .notifications = runtime_->notifications.get(),
                             .version = "test"});
   http::ServerOptions server_options;
   server_options.port = 0;

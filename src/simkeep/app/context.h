@@ -12,7 +12,10 @@
 
 namespace simkeep::app {
 
-// Seals small secrets (an eSIM confirmation code) for storage and opens them again. The
+class Outbox;  // outbox.h
+
+// Seals small secrets (an eSIM confirmation code, a webhook signing secret) for storage, opens
+// them again, and makes new ones. The
 // implementation (authenticated encryption with a key outside the database) lives at the edge.
 // Thread-safe.
 class Sealer {
@@ -21,6 +24,8 @@ class Sealer {
   virtual std::string Seal(std::string_view plaintext) = 0;
   // kFailedPrecondition "secret_unreadable" when the box was tampered with or the key is wrong.
   virtual Result<std::string> Open(std::string_view sealed) = 0;
+  // A new random secret to hand out (a webhook signing secret): "whsec_" + 64 hex digits.
+  virtual std::string NewSecret() = 0;
 };
 
 // Who issues receipts (DOMAIN.md §4.3): the name and the qualified-invoice registration number.
@@ -29,7 +34,8 @@ struct IssuerInfo {
   std::string invoice_registration_number;  // "T" + 13 digits.
 };
 
-// What every use case needs from outside: time, ids, the catalog, the issuer and the sealer.
+// What every use case needs from outside: time, ids, the catalog, the issuer, the sealer, and the
+// outbox that queues notifications (null: nothing is queued, for tools and tests that send none).
 // Owned by main (or a test); everything it points to outlives the services. The catalog is an
 // immutable snapshot, replaced as a whole when the catalog changes.
 struct ServiceContext {
@@ -38,6 +44,7 @@ struct ServiceContext {
   std::shared_ptr<const domain::Catalog> catalog;
   IssuerInfo issuer;
   Sealer* sealer = nullptr;
+  const Outbox* outbox = nullptr;
 };
 
 }  // namespace simkeep::app

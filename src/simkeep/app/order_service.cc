@@ -7,6 +7,8 @@
 #include "simkeep/app/ledger_writer.h"
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
+#include "simkeep/app/outbox.h"
+#include "simkeep/base/time.h"
 #include "simkeep/domain/renewal_policy.h"
 #include "simkeep/domain/tax.h"
 
@@ -569,8 +571,23 @@ Result<void> OrderService::Complete(Transaction& transaction, domain::Order& ord
     return issued;
   }
   std::string kind = top_up ? "topped_up" : (before == line.state ? "renewed" : "state_changed");
-  return RecordEvent(transaction, *context_.ids, line, std::move(kind), before,
-                     top_up ? "topup" : "renewal", order.id, now);
+  if (Result<void> recorded = RecordEvent(transaction, *context_.ids, line, std::move(kind), before,
+                                          top_up ? "topup" : "renewal", order.id, now);
+      !recorded) {
+    return recorded;
+  }
+  NotificationEvent receipt;
+  receipt.topic = domain::NotificationTopic::kPaymentReceipt;
+  receipt.period = order.id.value;
+  receipt.args["order_id"] = order.id.value;
+  receipt.args["receipt_number"] = *order.receipt_number;
+  receipt.args["amount_jpy"] = std::to_string(order.amount_jpy);
+  receipt.args["method"] = domain::PaymentMethodName(payment.method);
+  receipt.args["order_kind"] = top_up ? "topup" : "renewal";
+  if (!top_up && line.expires_at) {
+    receipt.args["expires_at"] = FormatRfc3339Jst(*line.expires_at);
+  }
+  return QueueNotification(transaction, context_, line, receipt);
 }
 
 Result<domain::ReceiptLine> OrderService::ApplyRenewal(Transaction& transaction,

@@ -19,6 +19,7 @@
 #include "simkeep/domain/auto_renewal.h"
 #include "simkeep/domain/catalog.h"
 #include "simkeep/domain/line.h"
+#include "simkeep/domain/notification.h"
 #include "simkeep/domain/order.h"
 #include "simkeep/ledger/account.h"
 #include "simkeep/ledger/transfer.h"
@@ -95,6 +96,12 @@ struct DueAutoRenewal {
   Timestamp expires_at;
 };
 
+// A position in a range read ordered by (time, id): rows strictly after it come next.
+struct RangeCursor {
+  Timestamp at;
+  std::string id;
+};
+
 // A page request: at most `limit` rows whose id sorts after `after_id` (the cursor), by id.
 struct PageRequest {
   int limit = 50;
@@ -110,7 +117,9 @@ struct PageRequest {
 //    "payment_exists", "bucket_exists", "event_exists", "api_key_exists",
 //    "idempotency_key_exists", "receipt_exists", "account_exists", "refund_exists",
 //    "webhook_delivery_exists", "sandbox_charge_exists", "sandbox_refund_exists",
-//    "payment_live_exists" (a second open or collected attempt for one order), and
+//    "payment_live_exists" (a second open or collected attempt for one order),
+//    "notification_exists" (a notification id stored already),
+//    "webhook_endpoint_exists", and
 //    "pending_transfer_settled" for a second post or void of one hold) and a message a person
 //    understands;
 //  - another constraint (a check, a foreign key) returns kFailedPrecondition
@@ -267,6 +276,53 @@ class Transaction {
   // What the line's automatic renewals created in [from, to) charge (running, retrying, done).
   virtual Result<int64_t> SumAutoRenewalCharges(const LineId& line_id, Timestamp from,
                                                 Timestamp to) = 0;
+
+  // Notifications (domain/notification.h). UpsertNotificationSettings replaces the line's
+  // settings. InsertNotification of a dedupe key stored already writes nothing and succeeds
+  // (the outbox's de-duplication; an id stored already is kAlreadyExists
+  // "notification_exists"). UpdateNotification writes status,
+  // attempts, next_attempt_at, last_error, sent_at and read_at (kNotFound
+  // "notification_not_found"). FindNotification locks like FindPayment.
+  virtual Result<void> UpsertNotificationSettings(const domain::NotificationSettings& settings) = 0;
+  virtual Result<std::optional<domain::NotificationSettings>> FindNotificationSettings(
+      const LineId& line_id) = 0;
+  virtual Result<void> InsertNotification(const domain::Notification& notification) = 0;
+  virtual Result<void> UpdateNotification(const domain::Notification& notification) = 0;
+  virtual Result<std::optional<domain::Notification>> FindNotification(std::string_view id) = 0;
+  // Pending notifications whose next attempt is due by `due_by`, soonest first.
+  virtual Result<std::vector<domain::Notification>> ListNotificationsDue(Timestamp due_by,
+                                                                         int limit) = 0;
+  // Notifications in `status` (the dead-letter list: kDead), by id.
+  virtual Result<std::vector<domain::Notification>> ListNotificationsByStatus(
+      domain::NotificationStatus status, const PageRequest& page) = 0;
+  // The line's notifications on `channel` (its inbox: kInApp), newest first; `page.after_id` is
+  // the last id of the previous page.
+  virtual Result<std::vector<domain::Notification>> ListLineNotifications(
+      const LineId& line_id, domain::NotificationChannel channel, const PageRequest& page) = 0;
+  // Webhook endpoints. InsertWebhookEndpoint of an existing id is kAlreadyExists
+  // "webhook_endpoint_exists"; DisableWebhookEndpoint keeps a first disabling time (kNotFound
+  // "webhook_endpoint_not_found"). ListWebhookEndpoints returns all, disabled ones included,
+  // by id.
+  virtual Result<void> InsertWebhookEndpoint(const domain::WebhookEndpoint& endpoint) = 0;
+  virtual Result<void> DisableWebhookEndpoint(std::string_view id, Timestamp at) = 0;
+  virtual Result<std::optional<domain::WebhookEndpoint>> FindWebhookEndpoint(
+      std::string_view id) = 0;
+  virtual Result<std::vector<domain::WebhookEndpoint>> ListWebhookEndpoints() = 0;
+  // The scheduler's scan positions, by name; nullopt before the first scan.
+  virtual Result<std::optional<Timestamp>> FindSchedulerCursor(std::string_view name) = 0;
+  virtual Result<void> SetSchedulerCursor(std::string_view name, Timestamp position) = 0;
+  // Lines in `state` on `carrier` whose validity end lies after `after` (by expires_at, then
+  // line id) and at or before `until`; in that order (a reminder's scan).
+  virtual Result<std::vector<domain::Line>> ListLinesExpiringBetween(domain::LineState state,
+                                                                     domain::CarrierCode carrier,
+                                                                     const RangeCursor& after,
+                                                                     Timestamp until,
+                                                                     int limit) = 0;
+  // Payments in requires_action whose deadline lies after `after` (by deadline, then payment
+  // id) and at or before `until`; in that order.
+  virtual Result<std::vector<domain::Payment>> ListPaymentsDueBetween(const RangeCursor& after,
+                                                                      Timestamp until,
+                                                                      int limit) = 0;
 
   // The next value of a named gap-free counter ("receipt"), starting at 1. Rolled back with the
   // transaction, so numbers stay sequential without gaps.

@@ -2,9 +2,12 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
+#include "simkeep/app/outbox.h"
+#include "simkeep/base/time.h"
 #include "simkeep/domain/lifecycle.h"
 #include "simkeep/domain/payment.h"
 
@@ -13,17 +16,40 @@ namespace {
 
 constexpr std::string_view kAutoRenewalKind = "auto_renewal";
 
-Result<void> RecordJobEvent(Transaction& transaction, IdGenerator& ids,
+// Records the line event of a job that failed an attempt or was skipped, and tells the holder.
+Result<void> RecordJobEvent(Transaction& transaction, const ServiceContext& context,
                             const domain::SchedulerJob& job, std::string kind, Timestamp now) {
-  domain::LineEvent event{EventId{ids.Next("ev")},
+  domain::LineEvent event{EventId{context.ids->Next("ev")},
                           job.line_id,
-                          std::move(kind),
+                          kind,
                           std::nullopt,
                           std::nullopt,
                           job.reason,
                           job.order_id,
                           now};
-  return transaction.InsertLineEvent(event);
+  if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
+    return inserted;
+  }
+  Result<std::optional<domain::Line>> line = transaction.FindLine(job.line_id);
+  if (!line) {
+    return line.error();
+  }
+  if (!*line) {
+    return Ok();
+  }
+  const bool failed = kind == "auto_renewal_failed";
+  NotificationEvent notice;
+  notice.topic = failed ? domain::NotificationTopic::kAutoRenewalFailed
+                        : domain::NotificationTopic::kAutoRenewalSkipped;
+  // One message per failed attempt; one for a skip.
+  notice.period = domain::AutoRenewalKey(job.line_id, job.period_end) +
+                  (failed ? "#" + std::to_string(job.attempts) : "");
+  notice.args["reason"] = job.reason;
+  notice.args["expires_at"] = FormatRfc3339Jst(job.period_end);
+  if (job.next_attempt_at) {
+    notice.args["next_attempt_at"] = FormatRfc3339Jst(*job.next_attempt_at);
+  }
+  return QueueNotification(transaction, context, **line, notice);
 }
 
 // Counts a failed attempt: retried later, or given up after the last.
@@ -60,18 +86,42 @@ bool FollowOrder(domain::SchedulerJob& job, const OrderView& view, Timestamp now
 }
 
 // Records `job` as it now is, with the line event its state calls for.
-Result<void> SaveJob(Transaction& transaction, IdGenerator& ids, const domain::SchedulerJob& job,
-                     bool attempt_failed, Timestamp now) {
+Result<void> SaveJob(Transaction& transaction, const ServiceContext& context,
+                     const domain::SchedulerJob& job, bool attempt_failed, Timestamp now) {
   if (Result<void> updated = transaction.UpdateSchedulerJob(job); !updated) {
     return updated;
   }
   if (attempt_failed) {
-    return RecordJobEvent(transaction, ids, job, "auto_renewal_failed", now);
+    return RecordJobEvent(transaction, context, job, "auto_renewal_failed", now);
   }
   if (job.status == domain::JobStatus::kSkipped) {
-    return RecordJobEvent(transaction, ids, job, "auto_renewal_skipped", now);
+    return RecordJobEvent(transaction, context, job, "auto_renewal_skipped", now);
   }
   return Ok();
+}
+
+// What the holder of a line that just moved on through its keep rule is told: the state it is
+// in now and the date of the next step. The period is the validity end, so each step of one
+// validity end is told once.
+NotificationEvent LifecycleNotice(const domain::Line& line, const domain::KeepRule& rule) {
+  NotificationEvent notice;
+  const Timestamp expires_at = line.expires_at.value_or(Timestamp{});
+  notice.period = std::to_string(ToMicros(expires_at));
+  notice.args["expires_at"] = FormatRfc3339Jst(expires_at);
+  switch (line.state) {
+    case domain::LineState::kGrace:
+      notice.topic = domain::NotificationTopic::kGraceStarted;
+      notice.args["suspend_at"] = FormatRfc3339Jst(domain::SuspensionDueAt(expires_at, rule));
+      break;
+    case domain::LineState::kSuspended:
+      notice.topic = domain::NotificationTopic::kSuspended;
+      notice.args["terminate_at"] = FormatRfc3339Jst(domain::TerminationDueAt(expires_at, rule));
+      break;
+    default:
+      notice.topic = domain::NotificationTopic::kTerminated;
+      break;
+  }
+  return notice;
 }
 
 void Count(const domain::SchedulerJob& job, bool attempt_failed, SchedulerReport& report) {
@@ -148,6 +198,9 @@ Result<SchedulerReport> Scheduler::RunDue() {
   if (Result<void> advanced = AdvanceLifecycles(now, report); !advanced) {
     return advanced.error();
   }
+  if (Result<void> reminded = QueueReminders(now, report); !reminded) {
+    return reminded.error();
+  }
   return report;
 }
 
@@ -211,7 +264,13 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
         }
         ++steps;
       }
-      return steps > 0 ? transaction.UpdateLine(*line) : Ok();
+      if (steps == 0) {
+        return Ok();
+      }
+      if (Result<void> updated = transaction.UpdateLine(*line); !updated) {
+        return updated;
+      }
+      return QueueNotification(transaction, context_, *line, LifecycleNotice(*line, carrier->keep));
     });
     if (!written) {
       return written.error();
@@ -279,7 +338,7 @@ Result<void> Scheduler::Start(const DueAutoRenewal& due, SchedulerReport& report
     }
     if (job.status == domain::JobStatus::kSkipped) {
       if (Result<void> event =
-              RecordJobEvent(transaction, *context_.ids, job, "auto_renewal_skipped", now);
+              RecordJobEvent(transaction, context_, job, "auto_renewal_skipped", now);
           !event) {
         return event;
       }
@@ -339,7 +398,7 @@ Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport
           line->expires_at != current.period_end ? "renewed_otherwise" : "auto_renewal_off";
       current.updated_at = now;
       job = current;
-      return SaveJob(transaction, *context_.ids, current, false, now);
+      return SaveJob(transaction, context_, current, false, now);
     }
     input = PayWith(std::string(domain::kPayFromBalance));
     if ((*setting)->payment_method_id != domain::kPayFromBalance) {
@@ -371,7 +430,7 @@ Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport
       to_charge = view->payment;
     }
     job = current;
-    return SaveJob(transaction, *context_.ids, current, attempt_failed, now);
+    return SaveJob(transaction, context_, current, attempt_failed, now);
   });
   if (!written) {
     if (!refused || refused->reason != written.error().reason ||
@@ -393,7 +452,7 @@ Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport
       domain::SchedulerJob current = std::move(**found);
       FailAttempt(current, refused->reason, now);
       job = current;
-      return SaveJob(transaction, *context_.ids, current, true, now);
+      return SaveJob(transaction, context_, current, true, now);
     });
     if (!recorded) {
       return recorded.error();
@@ -427,7 +486,7 @@ Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport
         domain::SchedulerJob current = std::move(**found);
         charge_failed = FollowOrder(current, view, now);
         after = current;
-        return SaveJob(transaction, *context_.ids, current, charge_failed, now);
+        return SaveJob(transaction, context_, current, charge_failed, now);
       });
   if (!collected) {
     return collected.error();
@@ -459,7 +518,7 @@ Result<void> Scheduler::Sync(const domain::SchedulerJob& key, SchedulerReport& r
     }
     attempt_failed = FollowOrder(current, *view, now);
     job = current;
-    return SaveJob(transaction, *context_.ids, current, attempt_failed, now);
+    return SaveJob(transaction, context_, current, attempt_failed, now);
   });
   if (!written) {
     return written.error();
@@ -468,6 +527,279 @@ Result<void> Scheduler::Sync(const domain::SchedulerJob& key, SchedulerReport& r
     Count(*job, attempt_failed, report);
   }
   return Ok();
+}
+
+}  // namespace simkeep::app
+
+namespace simkeep::app {
+namespace {
+
+// A scan that has never run starts this far back, so reminders that fell due just before the
+// first pass still go out.
+constexpr std::chrono::hours kFirstScanLookback{24};
+
+// A deferred payment (konbini, Pay-easy, bank transfer) due at 23:59:59 JST is reminded of at
+// about 09:00 JST the day before.
+constexpr std::chrono::hours kPaymentDeadlineReminderLead{39};
+
+}  // namespace
+
+Result<void> Scheduler::ScanWindow(
+    const std::string& name, Timestamp now,
+    const std::function<Result<int>(Timestamp from, Timestamp to, RangeCursor& after)>& page) {
+  std::optional<Timestamp> cursor;
+  Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
+    Result<std::optional<Timestamp>> found = transaction.FindSchedulerCursor(name);
+    if (!found) {
+      return found.error();
+    }
+    cursor = *found;
+    return Ok();
+  });
+  if (!read) {
+    return read;
+  }
+  const Timestamp from = cursor.value_or(now - kFirstScanLookback);
+  if (from >= now) {
+    return Ok();
+  }
+  RangeCursor after;
+  while (true) {
+    Result<int> seen = page(from, now, after);
+    if (!seen) {
+      return seen.error();
+    }
+    if (*seen < options_.batch) {
+      break;
+    }
+  }
+  return committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+    return transaction.SetSchedulerCursor(name, now);
+  });
+}
+
+Result<void> Scheduler::QueueReminders(Timestamp now, SchedulerReport& report) {
+  using std::chrono::days;
+  using Notice =
+      std::function<Result<std::optional<NotificationEvent>>(Transaction&, const domain::Line&)>;
+  // Lines in `state` whose validity ends `before(carrier)` after the window (none for a carrier
+  // when nullopt): found per carrier by an indexed range read of expires_at in
+  // (from + before, to + before], each queued with `notice` (nullopt: not this one) in one
+  // command per page, after checking it still stands as found.
+  const auto scan_lines =
+      [&](const std::string& name, domain::LineState state,
+          const std::function<std::optional<std::chrono::seconds>(const domain::Carrier&)>&
+              before_for,
+          const Notice& notice) -> Result<void> {
+    for (const domain::Carrier& carrier : context_.catalog->carriers) {
+      const std::optional<std::chrono::seconds> before = before_for(carrier);
+      if (!before) {
+        continue;
+      }
+      Result<void> scanned = ScanWindow(
+          name + "." + domain::CarrierCodeName(carrier.code), now,
+          [&](Timestamp from, Timestamp to, RangeCursor& after) -> Result<int> {
+            if (after.id.empty()) {
+              after.at = from + *before;
+            }
+            std::vector<domain::Line> lines;
+            Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
+              Result<std::vector<domain::Line>> found = transaction.ListLinesExpiringBetween(
+                  state, carrier.code, after, to + *before, options_.batch);
+              if (!found) {
+                return found.error();
+              }
+              lines = std::move(*found);
+              return Ok();
+            });
+            if (!read) {
+              return read.error();
+            }
+            if (lines.empty()) {
+              return 0;
+            }
+            int queued = 0;
+            Result<void> written =
+                committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+                  queued = 0;
+                  for (const domain::Line& found : lines) {
+                    Result<domain::Line> line = LoadLine(transaction, found.id);
+                    if (!line) {
+                      return line.error();
+                    }
+                    if (line->state != state || line->expires_at != found.expires_at) {
+                      continue;  // Renewed or moved on since it was found.
+                    }
+                    Result<std::optional<NotificationEvent>> event = notice(transaction, *line);
+                    if (!event) {
+                      return event.error();
+                    }
+                    if (!*event) {
+                      continue;
+                    }
+                    if (Result<void> done =
+                            QueueNotification(transaction, context_, *line, **event);
+                        !done) {
+                      return done;
+                    }
+                    ++queued;
+                  }
+                  return Ok();
+                });
+            if (!written) {
+              return written.error();
+            }
+            report.reminders += queued;
+            after.at = *lines.back().expires_at;
+            after.id = lines.back().id.value;
+            return static_cast<int>(lines.size());
+          });
+      if (!scanned) {
+        return scanned;
+      }
+    }
+    return Ok();
+  };
+
+  for (const int ahead : domain::kExpiryReminderDays) {
+    Result<void> done = scan_lines(
+        "reminder.expiry." + std::to_string(ahead) + "d", domain::LineState::kActive,
+        [&](const domain::Carrier&) -> std::optional<std::chrono::seconds> { return days(ahead); },
+        [&](Transaction& transaction,
+            const domain::Line& line) -> Result<std::optional<NotificationEvent>> {
+          NotificationEvent event;
+          event.period =
+              std::to_string(ToMicros(*line.expires_at)) + ":" + std::to_string(ahead) + "d";
+          event.args["expires_at"] = FormatRfc3339Jst(*line.expires_at);
+          event.args["days"] = std::to_string(ahead);
+          Result<std::optional<domain::AutoRenewal>> setting = transaction.FindAutoRenewal(line.id);
+          if (!setting) {
+            return setting.error();
+          }
+          const domain::Plan* plan = *setting && (*setting)->enabled
+                                         ? context_.catalog->FindPlan((*setting)->plan_id)
+                                         : nullptr;
+          Result<Money> price =
+              plan != nullptr ? domain::PriceAt(*plan, now) : Result<Money>(Money{});
+          if (plan != nullptr && price) {
+            // "Will renew on D for ¥X" instead of "expires on D".
+            event.topic = domain::NotificationTopic::kAutoRenewalUpcoming;
+            event.args["plan"] = plan->name;
+            event.args["amount_jpy"] = std::to_string(price->minor);
+            event.args["renew_at"] = FormatRfc3339Jst(
+                domain::AutoRenewalDueAt(*line.expires_at, options_.auto_renewal_lead));
+          } else {
+            event.topic = domain::NotificationTopic::kExpirySoon;
+          }
+          return std::optional<NotificationEvent>(std::move(event));
+        });
+    if (!done) {
+      return done;
+    }
+  }
+
+  // The keep window: a line in grace is suspended on SuspensionDueAt(expires_at). Only days
+  // inside the grace period are reminded of (earlier ones would come before the validity ends,
+  // when the expiry reminders speak).
+  for (const int ahead : domain::kSuspensionReminderDays) {
+    Result<void> done = scan_lines(
+        "reminder.suspension." + std::to_string(ahead) + "d", domain::LineState::kGrace,
+        [&](const domain::Carrier& carrier) -> std::optional<std::chrono::seconds> {
+          if (carrier.keep.grace_days < ahead) {
+            return std::nullopt;
+          }
+          return days(ahead) - days(carrier.keep.grace_days);
+        },
+        [&](Transaction&, const domain::Line& line) -> Result<std::optional<NotificationEvent>> {
+          const domain::Carrier* carrier = context_.catalog->FindCarrier(line.carrier);
+          if (carrier == nullptr) {
+            return std::optional<NotificationEvent>();
+          }
+          NotificationEvent event;
+          event.topic = domain::NotificationTopic::kSuspensionSoon;
+          event.period =
+              std::to_string(ToMicros(*line.expires_at)) + ":" + std::to_string(ahead) + "d";
+          event.args["expires_at"] = FormatRfc3339Jst(*line.expires_at);
+          event.args["suspend_at"] =
+              FormatRfc3339Jst(domain::SuspensionDueAt(*line.expires_at, carrier->keep));
+          event.args["days"] = std::to_string(ahead);
+          return std::optional<NotificationEvent>(std::move(event));
+        });
+    if (!done) {
+      return done;
+    }
+  }
+
+  // Deferred payments (konbini, Pay-easy, bank transfer) still unpaid the day before their
+  // deadline.
+  return ScanWindow(
+      "reminder.payment_deadline", now,
+      [&](Timestamp from, Timestamp to, RangeCursor& after) -> Result<int> {
+        if (after.id.empty()) {
+          after.at = from + kPaymentDeadlineReminderLead;
+        }
+        std::vector<domain::Payment> payments;
+        Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
+          Result<std::vector<domain::Payment>> found = transaction.ListPaymentsDueBetween(
+              after, to + kPaymentDeadlineReminderLead, options_.batch);
+          if (!found) {
+            return found.error();
+          }
+          payments = std::move(*found);
+          return Ok();
+        });
+        if (!read) {
+          return read.error();
+        }
+        if (payments.empty()) {
+          return 0;
+        }
+        int queued = 0;
+        Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+          queued = 0;
+          for (const domain::Payment& payment : payments) {
+            if (payment.action.kind != domain::PaymentActionKind::kKonbini &&
+                payment.action.kind != domain::PaymentActionKind::kPayEasy &&
+                payment.action.kind != domain::PaymentActionKind::kBankTransfer) {
+              continue;  // A wallet or 3-D Secure: paid there and then, or not at all.
+            }
+            Result<std::optional<domain::Order>> order = transaction.FindOrder(payment.order_id);
+            if (!order) {
+              return order.error();
+            }
+            if (!*order) {
+              continue;
+            }
+            Result<std::optional<domain::Line>> line = transaction.FindLine((*order)->line_id);
+            if (!line) {
+              return line.error();
+            }
+            if (!*line) {
+              continue;
+            }
+            NotificationEvent event;
+            event.topic = domain::NotificationTopic::kPaymentDeadline;
+            event.period = payment.id.value;
+            event.args["deadline_at"] = FormatRfc3339Jst(*payment.action.expires_at);
+            event.args["amount_jpy"] = std::to_string(payment.amount_jpy);
+            event.args["method"] = domain::PaymentMethodName(payment.method);
+            event.args["payment_number"] = payment.action.payment_number;
+            if (Result<void> done = QueueNotification(transaction, context_, **line, event);
+                !done) {
+              return done;
+            }
+            ++queued;
+          }
+          return Ok();
+        });
+        if (!written) {
+          return written.error();
+        }
+        report.reminders += queued;
+        after.at = *payments.back().action.expires_at;
+        after.id = payments.back().id.value;
+        return static_cast<int>(payments.size());
+      });
 }
 
 }  // namespace simkeep::app

@@ -2,6 +2,8 @@
 #define SIMKEEP_APP_SCHEDULER_H_
 
 #include <chrono>
+#include <functional>
+#include <string>
 
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
@@ -30,14 +32,19 @@ struct SchedulerReport {
   int gave_up = 0;    // Jobs failed for good after kAutoRenewalAttemptsMax attempts.
   int skipped = 0;    // Jobs not attempted: the monthly cap, the setting off, renewed otherwise.
   int lifecycle = 0;  // Lines moved on by their validity end (grace, suspended, terminated).
-  int total() const { return started + renewed + waiting + failed + skipped + lifecycle; }
+  int reminders = 0;  // Reminders queued (expiry, automatic renewal ahead, suspension ahead,
+                      // a deferred payment's deadline).
+  int total() const {
+    return started + renewed + waiting + failed + skipped + lifecycle + reminders;
+  }
 };
 
-// Runs the work that falls due with time: automatic renewals and their retries, then the
-// lifecycle of lines whose validity ended (active → grace → suspended → terminated by the
-// carrier's keep rule; automatic renewals run first, so a line renewed in time never lapses).
-// Every job has a natural key (kind, line, period) stored in scheduler_jobs in the same
-// transaction as the order it places, so a pass run twice, by two instances, or again after a
+// Runs the work that falls due with time: automatic renewals and their retries, the lifecycle
+// of lines whose validity ended, then the reminders (each work's notifications go through the
+// context's outbox). The lifecycle covers lines whose validity ended (active → grace → suspended →
+// terminated by the carrier's keep rule; automatic renewals run first, so a line renewed in time
+// never lapses). Every job has a natural key (kind, line, period) stored in scheduler_jobs in the
+// same transaction as the order it places, so a pass run twice, by two instances, or again after a
 // crash does each job once; a job found `running` with no order (a crash between its two
 // commands) is attempted again, one whose order has settled takes the order's outcome.
 //
@@ -75,8 +82,19 @@ class Scheduler {
   // Brings a running job whose order settled up to date.
   Result<void> Sync(const domain::SchedulerJob& key, SchedulerReport& report);
   // Moves lines whose validity ended on through their carrier's keep rule (domain/lifecycle.h),
-  // each step a state change and a line event, all of a line's due steps in one command.
+  // each step a state change and a line event, all of a line's due steps in one command, and
+  // tells the holder where the line now stands.
   Result<void> AdvanceLifecycles(Timestamp now, SchedulerReport& report);
+  // Queues the reminders that fell due since the last pass: kExpiryReminderDays before a
+  // validity end (or, with automatic renewal on, what it will charge), kSuspensionReminderDays
+  // before a line in grace is suspended, and a deferred payment's deadline the day before.
+  Result<void> QueueReminders(Timestamp now, SchedulerReport& report);
+  // One reminder scan: the window from the cursor `name` to `now`, read by `page` (given the
+  // window and the last item of the previous page; it returns how many items it saw, 0 when the
+  // window is done), then the cursor moved to `now`.
+  Result<void> ScanWindow(
+      const std::string& name, Timestamp now,
+      const std::function<Result<int>(Timestamp from, Timestamp to, RangeCursor& after)>& page);
 
   Committer& committer_;
   ReadPool& reads_;

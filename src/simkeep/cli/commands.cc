@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -129,26 +130,29 @@ app::LeaderCallbacks LoggingLeaderCallbacks(const std::string& lease) {
   return callbacks;
 }
 
+// How often the leader looks for notifications due.
+constexpr int kDeliveryIntervalMs = 5'000;
+
 // Logs what a scheduler pass did, if anything.
 void LogSchedulerReport(const app::SchedulerReport& report) {
   if (report.total() > 0) {
     spdlog::info(
         "scheduler: {} automatic renewals started, {} renewed, {} waiting for their payment, {} "
-        "attempts failed ({} given up), {} skipped; {} lines moved on after their validity ended",
+        "attempts failed ({} given up), {} skipped; {} lines moved on after their validity "
+        "ended; {} reminders queued",
         report.started, report.renewed, report.waiting, report.failed, report.gave_up,
-        report.skipped, report.lifecycle);
+        report.skipped, report.lifecycle, report.reminders);
   }
 }
 
-// The leader's upkeep, every kPaymentSweepIntervalMs while this instance leads: the payment
-// sweep (deadlines passed, outcomes not known), then the scheduler's due work (automatic
-// renewals and their retries). Stops (joining its thread) when destroyed.
-class Upkeep {
+// Work the leader repeats every `interval` while this instance leads, on a thread of its own.
+// Stops (joining its thread) when destroyed.
+class LeaderWork {
  public:
-  Upkeep(app::PaymentCoordinator& payments, app::Scheduler& scheduler,
-         const app::LeaderLoop& leader)
-      : payments_(payments), scheduler_(scheduler), leader_(leader), thread_([this] { Run(); }) {}
-  ~Upkeep() {
+  LeaderWork(const app::LeaderLoop& leader, std::chrono::milliseconds interval,
+             std::function<void()> work)
+      : leader_(leader), interval_(interval), work_(std::move(work)), thread_([this] { Run(); }) {}
+  ~LeaderWork() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
@@ -160,43 +164,66 @@ class Upkeep {
  private:
   void Run() {
     std::unique_lock<std::mutex> lock(mutex_);
-    while (!wake_.wait_for(lock, std::chrono::milliseconds(app::kPaymentSweepIntervalMs),
-                           [this] { return stopping_; })) {
+    while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
       if (!leader_.IsLeader()) {
         continue;
       }
       lock.unlock();
-      Result<app::PaymentSweepReport> swept = payments_.Sweep();
-      if (!swept) {
-        spdlog::warn("payments: sweep failed: {}: {}", swept.error().reason, swept.error().message);
-      } else if (swept->asked + swept->expired + swept->settled + swept->unknown + swept->refunds +
-                     swept->saved_methods >
-                 0) {
-        spdlog::info(
-            "payments: swept: {} asked about, {} expired, {} found paid, {} unanswered, {} "
-            "refunds settled, {} saved cards settled",
-            swept->asked, swept->expired, swept->settled, swept->unknown, swept->refunds,
-            swept->saved_methods);
-      }
-      Result<app::SchedulerReport> scheduled = scheduler_.RunDue();
-      if (!scheduled) {
-        spdlog::warn("scheduler: pass failed: {}: {}", scheduled.error().reason,
-                     scheduled.error().message);
-      } else {
-        LogSchedulerReport(*scheduled);
-      }
+      work_();
       lock.lock();
     }
   }
 
-  app::PaymentCoordinator& payments_;
-  app::Scheduler& scheduler_;
   const app::LeaderLoop& leader_;
+  const std::chrono::milliseconds interval_;
+  const std::function<void()> work_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
   std::thread thread_;
 };
+
+// The leader's upkeep: the payment sweep (deadlines passed, outcomes not known), then the
+// scheduler's due work (automatic renewals and their retries, the lifecycle, reminders).
+void RunUpkeep(app::PaymentCoordinator& payments, app::Scheduler& scheduler) {
+  Result<app::PaymentSweepReport> swept = payments.Sweep();
+  if (!swept) {
+    spdlog::warn("payments: sweep failed: {}: {}", swept.error().reason, swept.error().message);
+  } else if (swept->asked + swept->expired + swept->settled + swept->unknown + swept->refunds +
+                 swept->saved_methods >
+             0) {
+    spdlog::info(
+        "payments: swept: {} asked about, {} expired, {} found paid, {} unanswered, {} "
+        "refunds settled, {} saved cards settled",
+        swept->asked, swept->expired, swept->settled, swept->unknown, swept->refunds,
+        swept->saved_methods);
+  }
+  Result<app::SchedulerReport> scheduled = scheduler.RunDue();
+  if (!scheduled) {
+    spdlog::warn("scheduler: pass failed: {}: {}", scheduled.error().reason,
+                 scheduled.error().message);
+  } else {
+    LogSchedulerReport(*scheduled);
+  }
+}
+
+// The outbox's delivery, on a thread of its own so that a slow mail server never holds up
+// renewals: passes until nothing more is due.
+void RunDelivery(app::NotificationDispatcher& dispatcher) {
+  while (true) {
+    Result<app::DispatchReport> delivered = dispatcher.RunDue();
+    if (!delivered) {
+      spdlog::warn("notifications: delivery pass failed: {}: {}", delivered.error().reason,
+                   delivered.error().message);
+      return;
+    }
+    if (delivered->total() == 0) {
+      return;
+    }
+    spdlog::info("notifications: {} delivered, {} to be retried, {} failed for good",
+                 delivered->sent, delivered->retried, delivered->dead);
+  }
+}
 
 struct ServeOptions {
   std::string address = "127.0.0.1";
@@ -234,9 +261,13 @@ int Serve(const Global& global, const ServeOptions& options) {
                                       .orders = rt.orders.get(),
                                       .payments = rt.payments.get(),
                                       .auto_renewals = rt.auto_renewals.get(),
+                                      .notifications = rt.notifications.get(),
                                       .version = "0.1.0",
                                       .leader = &leader});
-  Upkeep upkeep(*rt.payments, *rt.scheduler, leader);
+  LeaderWork upkeep(leader, std::chrono::milliseconds(app::kPaymentSweepIntervalMs),
+                    [&rt] { RunUpkeep(*rt.payments, *rt.scheduler); });
+  LeaderWork delivery(leader, std::chrono::milliseconds(kDeliveryIntervalMs),
+                      [&rt] { RunDelivery(*rt.dispatcher); });
   Result<int> recovered = api.RecoverPendingPayments();
   if (!recovered) {
     return Fail(recovered.error());
@@ -497,7 +528,9 @@ int Main(int argc, char** argv) {
                  "How long before a validity ends its automatic renewal runs (default 24)")
       ->check(CLI::Range(1, 24 * 30));
   CLI::App* tick = cli.add_subcommand(
-      "tick", "Run the scheduled work due up to now (or --now): automatic renewals, retries");
+      "tick",
+      "Run the scheduled work due up to now (or --now): automatic renewals, retries, the "
+      "lifecycle, reminders, then the notifications due");
   CLI::App* payments = cli.add_subcommand("payments", "Payment upkeep");
   CLI::App* payments_sweep = payments->add_subcommand(
       "sweep", "Expire payments past their deadline and ask about unknown outcomes, now");
@@ -589,8 +622,23 @@ int Main(int argc, char** argv) {
       total.gave_up += pass->gave_up;
       total.skipped += pass->skipped;
       total.lifecycle += pass->lifecycle;
+      total.reminders += pass->reminders;
       // A pass that started and moved nothing new has done all that is due now.
       if (pass->started == 0 && pass->lifecycle == 0) {
+        break;
+      }
+    }
+    // Then the outbox: every message due now, once each (a failed one is due again later).
+    app::DispatchReport delivered;
+    while (true) {
+      Result<app::DispatchReport> pass = (*runtime)->dispatcher->RunDue();
+      if (!pass) {
+        return Fail(pass.error());
+      }
+      delivered.sent += pass->sent;
+      delivered.retried += pass->retried;
+      delivered.dead += pass->dead;
+      if (pass->total() == 0) {
         break;
       }
     }
@@ -600,6 +648,10 @@ int Main(int argc, char** argv) {
         "ended\n",
         total.started, total.renewed, total.waiting, total.failed, total.gave_up, total.skipped,
         total.lifecycle);
+    std::printf(
+        "notifications: %d reminders queued; %d delivered, %d to be retried, %d failed for "
+        "good\n",
+        total.reminders, delivered.sent, delivered.retried, delivered.dead);
     return 0;
   }
   if (sandbox_settle->parsed() || payments_sweep->parsed()) {

@@ -13,6 +13,7 @@
 #include "simkeep/cli/sodium_sealer.h"
 #include "simkeep/config/catalog_file.h"
 #include "simkeep/http/api.h"
+#include "simkeep/notify/message_renderer.h"
 #include "simkeep/payments/komoju/komoju_provider.h"
 #include "simkeep/payments/sandbox/sandbox_provider.h"
 #include "simkeep/storage/postgres/leader_lock.h"
@@ -273,6 +274,13 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->context.issuer =
       app::IssuerInfo{options.issuer_name, options.invoice_registration_number};
   runtime->context.sealer = runtime->sealer.get();
+  runtime->renderer = std::make_unique<notify::MessageRenderer>();
+  app::OutboxOptions outbox;
+  outbox.email = runtime->channels.contains(domain::NotificationChannel::kEmail);
+  outbox.sms = runtime->channels.contains(domain::NotificationChannel::kSms);
+  outbox.webhooks = runtime->channels.contains(domain::NotificationChannel::kWebhook);
+  runtime->outbox = std::make_unique<app::Outbox>(*runtime->renderer, outbox);
+  runtime->context.outbox = runtime->outbox.get();
   runtime->lines = std::make_unique<app::LineService>(runtime->context);
   runtime->orders =
       std::make_unique<app::OrderService>(runtime->context, *runtime->payment_provider);
@@ -281,11 +289,18 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
       *runtime->clock);
   runtime->auto_renewals =
       std::make_unique<app::AutoRenewalService>(runtime->context, *runtime->payment_provider);
+  runtime->notifications = std::make_unique<app::NotificationService>(runtime->context);
   app::SchedulerOptions scheduling;
   scheduling.auto_renewal_lead = std::chrono::hours{options.auto_renewal_lead_hours};
   runtime->scheduler =
       std::make_unique<app::Scheduler>(*runtime->committer, *runtime->reads, runtime->context,
                                        *runtime->orders, *runtime->payments, scheduling);
+  std::map<domain::NotificationChannel, app::NotificationChannel*> channels;
+  for (const auto& [channel, adapter] : runtime->channels) {
+    channels[channel] = adapter.get();
+  }
+  runtime->dispatcher = std::make_unique<app::NotificationDispatcher>(
+      *runtime->committer, *runtime->reads, runtime->context, std::move(channels));
   return runtime;
 }
 

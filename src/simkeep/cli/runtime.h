@@ -1,6 +1,7 @@
 #ifndef SIMKEEP_CLI_RUNTIME_H_
 #define SIMKEEP_CLI_RUNTIME_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -10,7 +11,11 @@
 #include "simkeep/app/context.h"
 #include "simkeep/app/leader_lease.h"
 #include "simkeep/app/line_service.h"
+#include "simkeep/app/notification_channel.h"
+#include "simkeep/app/notification_dispatcher.h"
+#include "simkeep/app/notification_service.h"
 #include "simkeep/app/order_service.h"
+#include "simkeep/app/outbox.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
 #include "simkeep/app/scheduler.h"
@@ -43,7 +48,8 @@ struct RuntimeOptions {
 // (the sample catalog is stored on first start), the services. Owned by the command (or test)
 // that opened it; members are declared in dependency order so they are destroyed safely.
 // A runtime from OpenReadOnlyRuntime has no sealer, payment provider, committer, order service,
-// payment coordinator, auto-renewal service or scheduler (those members are null): it can only
+// payment coordinator, auto-renewal service, scheduler, outbox or dispatcher (those members are
+// null): it can only
 // read.
 struct Runtime {
   std::unique_ptr<Clock> clock;
@@ -51,6 +57,8 @@ struct Runtime {
   std::unique_ptr<app::Database> database;
   std::unique_ptr<app::Sealer> sealer;
   std::unique_ptr<app::PaymentProvider> payment_provider;
+  std::unique_ptr<app::NotificationRenderer> renderer;
+  std::unique_ptr<app::Outbox> outbox;
   app::ServiceContext context;
   std::unique_ptr<app::ReadPool> reads;
   std::unique_ptr<app::Committer> committer;
@@ -58,7 +66,12 @@ struct Runtime {
   std::unique_ptr<app::OrderService> orders;
   std::unique_ptr<app::PaymentCoordinator> payments;
   std::unique_ptr<app::AutoRenewalService> auto_renewals;
+  std::unique_ptr<app::NotificationService> notifications;
   std::unique_ptr<app::Scheduler> scheduler;
+  // The delivery adapters configured (email, SMS gateway, webhooks) and the dispatcher that
+  // hands them the outbox.
+  std::map<domain::NotificationChannel, std::unique_ptr<app::NotificationChannel>> channels;
+  std::unique_ptr<app::NotificationDispatcher> dispatcher;
 
   ~Runtime();
 };

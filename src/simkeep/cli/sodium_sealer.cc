@@ -147,6 +147,8 @@ std::string SodiumSealer::Seal(std::string_view plaintext) {
   return "sb1:" + ToHex(box.data(), box.size());
 }
 
+std::string SodiumSealer::NewSecret() { return "whsec_" + RandomHex(32); }
+
 Result<std::string> SodiumSealer::Open(std::string_view sealed) {
   std::vector<unsigned char> box;
   if (sealed.substr(0, 4) != "sb1:" || !FromHex(sealed.substr(4), box) ||

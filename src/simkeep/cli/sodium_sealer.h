@@ -30,6 +30,7 @@ class SodiumSealer final : public app::Sealer {
 
   std::string Seal(std::string_view plaintext) override;
   Result<std::string> Open(std::string_view sealed) override;
+  std::string NewSecret() override;
 
  private:
   explicit SodiumSealer(const std::array<unsigned char, 32>& key) : key_(key) {}

@@ -331,6 +331,18 @@ struct Api::Impl {
   void HandleAutoRenewal(const Request& request, const Principal& principal, const LineId& line_id,
                          Responder respond);
   // Saved cards of a line: GET and POST /v1/lines/{id}/payment-methods, DELETE …/{pm_id}.
+  // GET and PUT /v1/lines/{id}/notification-settings.
+  void HandleNotificationSettings(const Request& request, const Principal& principal,
+                                  const LineId& line_id, Responder respond);
+  // GET /v1/lines/{id}/inbox, POST /v1/lines/{id}/inbox/{notification_id}/read.
+  void HandleInbox(const Request& request, const Principal& principal, const LineId& line_id,
+                   const std::vector<std::string>& parts, Responder respond);
+  // GET /v1/notifications (by status), POST /v1/notifications/{id}/retry.
+  void HandleNotifications(const Request& request, const Principal& principal,
+                           const std::vector<std::string>& parts, Responder respond);
+  // GET and POST /v1/webhook-endpoints, DELETE /v1/webhook-endpoints/{id}.
+  void HandleWebhookEndpoints(const Request& request, const Principal& principal,
+                              const std::vector<std::string>& parts, Responder respond);
   void HandleSavedMethods(const Request& request, const Principal& principal, const LineId& line_id,
                           const std::vector<std::string>& parts, Responder respond);
 
@@ -735,6 +747,12 @@ void Api::Impl::Route(const Request& request, const Principal& principal, Respon
   if (resource == "payments") {
     return HandlePayments(request, principal, parts, std::move(respond));
   }
+  if (resource == "notifications") {
+    return HandleNotifications(request, principal, parts, std::move(respond));
+  }
+  if (resource == "webhook-endpoints") {
+    return HandleWebhookEndpoints(request, principal, parts, std::move(respond));
+  }
   if (resource == "reports" && parts.size() == 3 && parts[2] == "reconciliation") {
     if (request.method != "GET") {
       return respond(MethodNotAllowed(request, "GET"));
@@ -1126,6 +1144,12 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   if (action == "auto-renewal" && parts.size() == 4) {
     return HandleAutoRenewal(request, principal, line_id, std::move(respond));
   }
+  if (action == "notification-settings" && parts.size() == 4) {
+    return HandleNotificationSettings(request, principal, line_id, std::move(respond));
+  }
+  if (action == "inbox") {
+    return HandleInbox(request, principal, line_id, parts, std::move(respond));
+  }
   const bool read_route = (parts.size() == 3) ||
                           (parts.size() == 4 && (action == "status" || action == "orders")) ||
                           (parts.size() == 5 && action == "esim" && parts[4] == "qr.svg");
@@ -1286,6 +1310,225 @@ void Api::Impl::HandleAutoRenewal(const Request& request, const Principal& princ
           return stored.error();
         }
         return Placed::Answer(JsonResponse(200, EncodeAutoRenewal(stored->line_id, *stored)));
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleNotificationSettings(const Request& request, const Principal& principal,
+                                           const LineId& line_id, Responder respond) {
+  if (!IsStaff(principal)) {
+    return respond(Problem(Forbidden()));
+  }
+  if (request.method == "GET") {
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<domain::NotificationSettings> settings =
+              deps.notifications->GetSettings(transaction, line_id);
+          if (!settings) {
+            return settings.error();
+          }
+          return JsonResponse(200, EncodeNotificationSettings(*settings));
+        },
+        respond);
+  }
+  if (request.method != "PUT") {
+    return respond(MethodNotAllowed(request, "GET, PUT"));
+  }
+  Result<Json> body = ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  Result<domain::NotificationSettings> decoded = DecodeNotificationSettings(*body);
+  if (!decoded) {
+    return respond(Problem(decoded.error()));
+  }
+  decoded->line_id = line_id;
+  auto settings = std::make_shared<domain::NotificationSettings>(std::move(*decoded));
+  Write(
+      request, principal,
+      [this, settings](app::Transaction& transaction) -> Result<Placed> {
+        Result<domain::NotificationSettings> stored =
+            deps.notifications->SetSettings(transaction, *settings);
+        if (!stored) {
+          return stored.error();
+        }
+        return Placed::Answer(JsonResponse(200, EncodeNotificationSettings(*stored)));
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleInbox(const Request& request, const Principal& principal,
+                            const LineId& line_id, const std::vector<std::string>& parts,
+                            Responder respond) {
+  if (!IsStaff(principal)) {
+    return respond(Problem(Forbidden()));
+  }
+  if (parts.size() == 4) {
+    if (request.method != "GET") {
+      return respond(MethodNotAllowed(request, "GET"));
+    }
+    Result<app::PageRequest> page = PageFrom(request);
+    if (!page) {
+      return respond(Problem(page.error()));
+    }
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::vector<domain::Notification>> messages =
+              deps.notifications->Inbox(transaction, line_id, *page);
+          if (!messages) {
+            return messages.error();
+          }
+          Json data = Json::array();
+          for (const domain::Notification& message : *messages) {
+            data.push_back(EncodeInboxMessage(message));
+          }
+          const bool more = static_cast<int>(messages->size()) == page->limit;
+          return JsonResponse(
+              200, Json{{"data", data},
+                        {"next_cursor", more ? Json(messages->back().id) : Json(nullptr)}});
+        },
+        respond);
+  }
+  if (parts.size() != 6 || parts[5] != "read") {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "POST"));
+  }
+  auto id = std::make_shared<std::string>(parts[4]);
+  Write(
+      request, principal,
+      [this, line_id, id](app::Transaction& transaction) -> Result<Placed> {
+        Result<domain::Notification> read = deps.notifications->MarkRead(transaction, line_id, *id);
+        if (!read) {
+          return read.error();
+        }
+        return Placed::Answer(JsonResponse(200, EncodeInboxMessage(*read)));
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleNotifications(const Request& request, const Principal& principal,
+                                    const std::vector<std::string>& parts, Responder respond) {
+  if (!HasRole(principal, {"admin", "operator"})) {
+    return respond(Problem(Forbidden()));
+  }
+  if (parts.size() == 2) {
+    if (request.method != "GET") {
+      return respond(MethodNotAllowed(request, "GET"));
+    }
+    const std::string status_text =
+        request.Query("status").empty() ? "dead" : request.Query("status");
+    const std::optional<domain::NotificationStatus> status =
+        domain::ParseNotificationStatus(status_text);
+    if (!status) {
+      return respond(Problem(InvalidArgument(
+          "status_invalid", "status must be one of pending, sent and dead (the default).")));
+    }
+    Result<app::PageRequest> page = PageFrom(request);
+    if (!page) {
+      return respond(Problem(page.error()));
+    }
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::vector<domain::Notification>> found =
+              transaction.ListNotificationsByStatus(*status, *page);
+          if (!found) {
+            return found.error();
+          }
+          Json data = Json::array();
+          for (const domain::Notification& notification : *found) {
+            data.push_back(EncodeNotification(notification));
+          }
+          const bool more = static_cast<int>(found->size()) == page->limit;
+          return JsonResponse(
+              200,
+              Json{{"data", data}, {"next_cursor", more ? Json(found->back().id) : Json(nullptr)}});
+        },
+        respond);
+  }
+  if (parts.size() != 4 || parts[3] != "retry") {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "POST"));
+  }
+  auto id = std::make_shared<std::string>(parts[2]);
+  Write(
+      request, principal,
+      [this, id](app::Transaction& transaction) -> Result<Placed> {
+        Result<domain::Notification> requeued = deps.notifications->Requeue(transaction, *id);
+        if (!requeued) {
+          return requeued.error();
+        }
+        return Placed::Answer(JsonResponse(200, EncodeNotification(*requeued)));
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleWebhookEndpoints(const Request& request, const Principal& principal,
+                                       const std::vector<std::string>& parts, Responder respond) {
+  if (!HasRole(principal, {"admin"})) {
+    return respond(Problem(Forbidden()));
+  }
+  if (parts.size() == 3) {
+    if (request.method != "DELETE") {
+      return respond(MethodNotAllowed(request, "DELETE"));
+    }
+    auto id = std::make_shared<std::string>(parts[2]);
+    return Write(
+        request, principal,
+        [this, id](app::Transaction& transaction) -> Result<Placed> {
+          Result<domain::WebhookEndpoint> disabled =
+              deps.notifications->DisableEndpoint(transaction, *id);
+          if (!disabled) {
+            return disabled.error();
+          }
+          return Placed::Answer(JsonResponse(200, EncodeWebhookEndpoint(*disabled)));
+        },
+        std::move(respond));
+  }
+  if (parts.size() != 2) {
+    return respond(RouteNotFound(request));
+  }
+  if (request.method == "GET") {
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<std::vector<domain::WebhookEndpoint>> endpoints =
+              transaction.ListWebhookEndpoints();
+          if (!endpoints) {
+            return endpoints.error();
+          }
+          Json data = Json::array();
+          for (const domain::WebhookEndpoint& endpoint : *endpoints) {
+            data.push_back(EncodeWebhookEndpoint(endpoint));
+          }
+          return JsonResponse(200, Json{{"data", data}});
+        },
+        respond);
+  }
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "GET, POST"));
+  }
+  Result<Json> body = ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  Result<std::pair<std::string, std::string>> decoded = DecodeWebhookEndpoint(*body);
+  if (!decoded) {
+    return respond(Problem(decoded.error()));
+  }
+  auto fields = std::make_shared<std::pair<std::string, std::string>>(std::move(*decoded));
+  Write(
+      request, principal,
+      [this, fields](app::Transaction& transaction) -> Result<Placed> {
+        Result<app::CreatedWebhookEndpoint> created =
+            deps.notifications->CreateEndpoint(transaction, fields->first, fields->second);
+        if (!created) {
+          return created.error();
+        }
+        return Placed::Answer(
+            JsonResponse(201, EncodeWebhookEndpoint(created->endpoint, created->secret)));
       },
       std::move(respond));
 }

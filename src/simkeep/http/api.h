@@ -9,6 +9,7 @@
 #include "simkeep/app/context.h"
 #include "simkeep/app/leader_loop.h"
 #include "simkeep/app/line_service.h"
+#include "simkeep/app/notification_service.h"
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
@@ -25,6 +26,7 @@ struct ApiDependencies {
   const app::OrderService* orders = nullptr;
   app::PaymentCoordinator* payments = nullptr;
   const app::AutoRenewalService* auto_renewals = nullptr;
+  const app::NotificationService* notifications = nullptr;
   std::string version = "0.1.0";
   // The instance's leader election, shown by /healthz and /metrics; null when it runs none
   // (tests), which reads as "not leader".

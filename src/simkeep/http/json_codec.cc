@@ -4,6 +4,7 @@
 
 #include "simkeep/base/time.h"
 #include "simkeep/domain/activation_code.h"
+#include "simkeep/i18n/language.h"
 
 namespace simkeep::http {
 namespace {
@@ -535,6 +536,101 @@ Json EncodeAutoRenewal(const LineId& line_id, const std::optional<domain::AutoRe
               {"payment_method_id", setting->payment_method_id},
               {"monthly_cap_jpy", setting->monthly_cap_jpy},
               {"updated_at", FormatRfc3339Jst(setting->updated_at)}};
+}
+
+Result<domain::NotificationSettings> DecodeNotificationSettings(const Json& body) {
+  Fields fields(body, "");
+  domain::NotificationSettings settings;
+  const std::string language = fields.String("language", true);
+  settings.email = fields.String("email", false);
+  settings.sms_to = fields.String("sms_to", false);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  const std::optional<i18n::Language> parsed = i18n::ParseLanguage(language);
+  if (!parsed) {
+    return InvalidArgument("language_invalid",
+                           "language must be one of zh-Hans, zh-Hant, ja and en.");
+  }
+  settings.language = i18n::LanguageTag(*parsed);
+  return settings;
+}
+
+Json EncodeNotificationSettings(const domain::NotificationSettings& settings) {
+  const bool stored = settings.updated_at != Timestamp{};
+  return Json{{"line_id", settings.line_id.value},
+              {"language", settings.language},
+              {"email", settings.email.empty() ? Json(nullptr) : Json(settings.email)},
+              {"sms_to", settings.sms_to.empty() ? Json(nullptr) : Json(settings.sms_to)},
+              {"updated_at", stored ? Json(FormatRfc3339Jst(settings.updated_at)) : Json(nullptr)}};
+}
+
+Json EncodeInboxMessage(const domain::Notification& notification) {
+  return Json{{"notification_id", notification.id},
+              {"topic", domain::NotificationTopicName(notification.topic)},
+              {"subject", notification.subject},
+              {"body", notification.body},
+              {"language", notification.language},
+              {"created_at", FormatRfc3339Jst(notification.created_at)},
+              {"read_at", OptionalTime(notification.read_at)}};
+}
+
+Json EncodeNotification(const domain::Notification& notification) {
+  return Json{{"notification_id", notification.id},
+              {"line_id", notification.line_id.value},
+              {"topic", domain::NotificationTopicName(notification.topic)},
+              {"channel", domain::NotificationChannelName(notification.channel)},
+              {"recipient", notification.recipient},
+              {"language", notification.language},
+              {"status", domain::NotificationStatusName(notification.status)},
+              {"attempts", notification.attempts},
+              {"next_attempt_at", OptionalTime(notification.next_attempt_at)},
+              {"last_error", notification.last_error},
+              {"dedupe_key", notification.dedupe_key},
+              {"created_at", FormatRfc3339Jst(notification.created_at)},
+              {"sent_at", OptionalTime(notification.sent_at)}};
+}
+
+Result<std::pair<std::string, std::string>> DecodeWebhookEndpoint(const Json& body) {
+  Fields fields(body, "");
+  std::string url = fields.String("url", true);
+  std::string events;
+  const auto found = body.find("events");
+  if (found != body.end() && !found->is_null()) {
+    bool valid = found->is_array();
+    for (size_t i = 0; valid && i < found->size(); ++i) {
+      valid = (*found)[i].is_string();
+      if (valid) {
+        events += (events.empty() ? "" : ",") + (*found)[i].get<std::string>();
+      }
+    }
+    if (!valid) {
+      fields.errors().push_back(
+          FieldError{"events", "field_invalid", "events must be an array of event types."});
+    }
+  }
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return std::make_pair(std::move(url), std::move(events));
+}
+
+Json EncodeWebhookEndpoint(const domain::WebhookEndpoint& endpoint, const std::string& secret) {
+  Json events = Json::array();
+  for (size_t start = 0; !endpoint.events.empty() && start <= endpoint.events.size();) {
+    const size_t comma = std::min(endpoint.events.find(',', start), endpoint.events.size());
+    events.push_back(endpoint.events.substr(start, comma - start));
+    start = comma + 1;
+  }
+  Json json{{"endpoint_id", endpoint.id},
+            {"url", endpoint.url},
+            {"events", events},
+            {"created_at", FormatRfc3339Jst(endpoint.created_at)},
+            {"disabled_at", OptionalTime(endpoint.disabled_at)}};
+  if (!secret.empty()) {
+    json["secret"] = secret;
+  }
+  return json;
 }
 
 Json EncodeReconciliation(const app::ReconciliationReport& report) {

@@ -10,11 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "simkeep/app/line_service.h"
+#include "simkeep/app/notification_service.h"
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/base/result.h"
 #include "simkeep/domain/auto_renewal.h"
 #include "simkeep/domain/catalog.h"
+#include "simkeep/domain/notification.h"
 #include "simkeep/domain/order.h"
 
 namespace simkeep::http {
@@ -52,6 +54,19 @@ Json EncodeRefund(const app::RefundView& view);
 Result<domain::AutoRenewal> DecodeAutoRenewal(const Json& body);
 // A line's automatic renewal; a line that never had one shows it off, with nulls.
 Json EncodeAutoRenewal(const LineId& line_id, const std::optional<domain::AutoRenewal>& setting);
+// PUT /v1/lines/{id}/notification-settings: {language, email, sms_to} (email and sms_to may be
+// null or absent: not on that channel). An unknown language is "language_invalid".
+Result<domain::NotificationSettings> DecodeNotificationSettings(const Json& body);
+Json EncodeNotificationSettings(const domain::NotificationSettings& settings);
+// A message in a line's inbox: {notification_id, topic, subject, body, created_at, read_at}.
+Json EncodeInboxMessage(const domain::Notification& notification);
+// A notification as operators see it (the dead-letter list): delivery state included.
+Json EncodeNotification(const domain::Notification& notification);
+// POST /v1/webhook-endpoints: {url, events: [event types]} (events absent or empty: all).
+// Returns the URL and the comma-joined events.
+Result<std::pair<std::string, std::string>> DecodeWebhookEndpoint(const Json& body);
+// An endpoint; its secret only when given (at creation).
+Json EncodeWebhookEndpoint(const domain::WebhookEndpoint& endpoint, const std::string& secret = "");
 // A saved method as the API shows it: never its token.
 Json EncodeSavedMethod(const domain::SavedPaymentMethod& saved);
 Json EncodeReconciliation(const app::ReconciliationReport& report);

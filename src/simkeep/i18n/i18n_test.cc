@@ -103,9 +103,30 @@ TEST(CatalogFilesTest, PlaceholdersAreTheSameInEveryLanguage) {
 }
 
 TEST(CatalogFilesTest, BracesOnlyAppearAsKnownPlaceholders) {
-  // What PaymentAction carries, and the deadline as the caller formats it.
-  const std::set<std::string> known = {"payment_number", "confirmation_number",
-                                       "institution_number", "deadline"};
+  // What PaymentAction carries, and the deadline as the caller formats it; then what
+  // notify::MessageRenderer fills into the notification texts.
+  const std::set<std::string> known = {"payment_number",
+                                       "confirmation_number",
+                                       "institution_number",
+                                       "deadline",
+                                       "number",
+                                       "reason",
+                                       "next",
+                                       "expires_at",
+                                       "days",
+                                       "plan",
+                                       "amount_jpy",
+                                       "renew_at",
+                                       "next_attempt_at",
+                                       "receipt_number",
+                                       "method",
+                                       "deadline_at",
+                                       "suspend_at",
+                                       "terminate_at"};
+  std::map<std::string, std::string> blanks;
+  for (const std::string& name : known) {
+    blanks[name] = "";
+  }
   for (Language language : AllLanguages()) {
     for (const std::string& key : MessageKeys(language)) {
       const std::string_view text = *Lookup(language, key);
@@ -114,10 +135,7 @@ TEST(CatalogFilesTest, BracesOnlyAppearAsKnownPlaceholders) {
       }
       // A lone brace is a mistyped placeholder ("{payment_number}}"), and "$t(" would be
       // i18next nesting, which Translate does not do.
-      const std::string rest = internal::Interpolate(text, {{"payment_number", ""},
-                                                            {"confirmation_number", ""},
-                                                            {"institution_number", ""},
-                                                            {"deadline", ""}});
+      const std::string rest = internal::Interpolate(text, blanks);
       EXPECT_EQ(rest.find_first_of("{}"), std::string::npos) << LanguageTag(language) << " " << key;
       EXPECT_EQ(text.find("$t("), std::string_view::npos) << LanguageTag(language) << " " << key;
     }

@@ -1469,6 +1469,219 @@ TEST_P(StoreContractTest, ACommitSurvivesClosingAndReopening) {
   });
 }
 
+TEST_P(StoreContractTest, NotificationsAreQueuedOnceByTheirDedupeKey) {
+  InsertLines({1, 2});
+  domain::NotificationSettings settings{SampleLine(1).id, "zh-Hant", "a@example.jp",
+                                        "+819012345678", At(1)};
+  auto make = [](const std::string& id, const std::string& key, int line, int64_t due) {
+    domain::Notification n;
+    n.id = id;
+    n.line_id = SampleLine(line).id;
+    n.topic = domain::NotificationTopic::kExpirySoon;
+    n.channel = domain::NotificationChannel::kEmail;
+    n.dedupe_key = key;
+    n.language = "ja";
+    n.recipient = "a@example.jp";
+    n.subject = "件名";
+    n.body = "本文";
+    n.next_attempt_at = At(due);
+    n.created_at = At(1);
+    return n;
+  };
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.UpsertNotificationSettings(settings)));
+    settings.language = "en";
+    ASSERT_TRUE(IsOk(transaction.UpsertNotificationSettings(settings)));
+    ASSERT_TRUE(IsOk(transaction.InsertNotification(make("nt_1", "k1", 1, 20))));
+    ASSERT_TRUE(IsOk(transaction.InsertNotification(make("nt_2", "k2", 1, 10))));
+    ASSERT_TRUE(IsOk(transaction.InsertNotification(make("nt_3", "k3", 2, 30))));
+    // The same key again writes nothing and succeeds.
+    ASSERT_TRUE(IsOk(transaction.InsertNotification(make("nt_4", "k1", 2, 5))));
+    domain::Notification inbox = make("nt_5", "k5", 1, 0);
+    inbox.channel = domain::NotificationChannel::kInApp;
+    inbox.status = domain::NotificationStatus::kSent;
+    inbox.next_attempt_at.reset();
+    inbox.sent_at = At(1);
+    ASSERT_TRUE(IsOk(transaction.InsertNotification(inbox)));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertNotification(make("nt_1", "k9", 1, 1)),
+                      ErrorCode::kAlreadyExists, "notification_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::NotificationSettings>> found =
+        transaction.FindNotificationSettings(SampleLine(1).id);
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ((*found)->language, "en");
+    EXPECT_EQ((*found)->sms_to, "+819012345678");
+    Result<std::optional<domain::NotificationSettings>> none =
+        transaction.FindNotificationSettings(SampleLine(2).id);
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+    Result<std::vector<domain::Notification>> due = transaction.ListNotificationsDue(At(20), 10);
+    ASSERT_TRUE(IsOk(due));
+    ASSERT_EQ(due->size(), 2u);  // Soonest first; nt_4 was never written, nt_5 is sent.
+    EXPECT_EQ((*due)[0].id, "nt_2");
+    EXPECT_EQ((*due)[1].id, "nt_1");
+    EXPECT_EQ((*due)[1].subject, "件名");
+    Result<std::optional<domain::Notification>> missing = transaction.FindNotification("nt_4");
+    ASSERT_TRUE(IsOk(missing));
+    EXPECT_FALSE(missing->has_value());
+    Result<std::vector<domain::Notification>> inbox = transaction.ListLineNotifications(
+        SampleLine(1).id, domain::NotificationChannel::kInApp, app::PageRequest{10, ""});
+    ASSERT_TRUE(IsOk(inbox));
+    ASSERT_EQ(inbox->size(), 1u);
+    EXPECT_EQ((*inbox)[0].sent_at, At(1));
+    Result<std::vector<domain::Notification>> email = transaction.ListLineNotifications(
+        SampleLine(1).id, domain::NotificationChannel::kEmail, app::PageRequest{1, ""});
+    ASSERT_TRUE(IsOk(email));
+    ASSERT_EQ(email->size(), 1u);  // Newest (largest id) first, one per page.
+    EXPECT_EQ((*email)[0].id, "nt_2");
+    Result<std::vector<domain::Notification>> next = transaction.ListLineNotifications(
+        SampleLine(1).id, domain::NotificationChannel::kEmail, app::PageRequest{1, "nt_2"});
+    ASSERT_TRUE(IsOk(next));
+    ASSERT_EQ(next->size(), 1u);
+    EXPECT_EQ((*next)[0].id, "nt_1");
+  });
+  domain::Notification dead = make("nt_1", "k1", 1, 20);
+  dead.status = domain::NotificationStatus::kDead;
+  dead.attempts = 6;
+  dead.next_attempt_at.reset();
+  dead.last_error = "550 no such user";
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.UpdateNotification(dead)));
+    EXPECT_TRUE(IsError(transaction.UpdateNotification(make("nt_9", "k9", 1, 1)),
+                        ErrorCode::kNotFound, "notification_not_found"));
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<std::vector<domain::Notification>> list = transaction.ListNotificationsByStatus(
+        domain::NotificationStatus::kDead, app::PageRequest{10, ""});
+    ASSERT_TRUE(IsOk(list));
+    ASSERT_EQ(list->size(), 1u);
+    EXPECT_EQ((*list)[0].attempts, 6);
+    EXPECT_EQ((*list)[0].last_error, "550 no such user");
+    EXPECT_FALSE((*list)[0].next_attempt_at.has_value());
+  });
+  // A pending row must have its next attempt, a settled one none.
+  domain::Notification broken = make("nt_2", "k2", 1, 10);
+  broken.next_attempt_at.reset();
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().UpdateNotification(broken),
+                      ErrorCode::kFailedPrecondition, "constraint_violation"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+}
+
+TEST_P(StoreContractTest, WebhookEndpointsAndSchedulerCursorsRoundTrip) {
+  domain::WebhookEndpoint endpoint{
+      "we_1", "https://crm.example.jp/hook", "line.expiring", "sealed", At(1), std::nullopt};
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertWebhookEndpoint(endpoint)));
+    domain::WebhookEndpoint second = endpoint;
+    second.id = "we_2";
+    second.events.clear();
+    ASSERT_TRUE(IsOk(transaction.InsertWebhookEndpoint(second)));
+    ASSERT_TRUE(IsOk(transaction.DisableWebhookEndpoint("we_2", At(5))));
+    ASSERT_TRUE(IsOk(transaction.DisableWebhookEndpoint("we_2", At(9))));  // Keeps At(5).
+    EXPECT_TRUE(IsError(transaction.DisableWebhookEndpoint("we_9", At(5)), ErrorCode::kNotFound,
+                        "webhook_endpoint_not_found"));
+    ASSERT_TRUE(IsOk(transaction.SetSchedulerCursor("reminder.x", At(10))));
+    ASSERT_TRUE(IsOk(transaction.SetSchedulerCursor("reminder.x", At(20))));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertWebhookEndpoint(endpoint),
+                      ErrorCode::kAlreadyExists, "webhook_endpoint_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([&](app::Transaction& transaction) {
+    Result<std::vector<domain::WebhookEndpoint>> all = transaction.ListWebhookEndpoints();
+    ASSERT_TRUE(IsOk(all));
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0].events, "line.expiring");
+    EXPECT_EQ((*all)[0].secret_sealed, "sealed");
+    EXPECT_FALSE((*all)[0].disabled_at.has_value());
+    EXPECT_EQ((*all)[1].disabled_at, At(5));
+    Result<std::optional<domain::WebhookEndpoint>> found = transaction.FindWebhookEndpoint("we_1");
+    ASSERT_TRUE(IsOk(found) && found->has_value());
+    EXPECT_EQ((*found)->url, "https://crm.example.jp/hook");
+    Result<std::optional<Timestamp>> cursor = transaction.FindSchedulerCursor("reminder.x");
+    ASSERT_TRUE(IsOk(cursor) && cursor->has_value());
+    EXPECT_EQ(**cursor, At(20));
+    Result<std::optional<Timestamp>> none = transaction.FindSchedulerCursor("reminder.y");
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+}
+
+TEST_P(StoreContractTest, RangeReadsPageByTimeThenId) {
+  InsertLines({1, 2, 3, 4});
+  // Lines 1-3 end at the same instant, line 4 later; line 3 is in grace.
+  for (auto [n, end] : {std::pair<int, int>{1, 100}, {2, 100}, {3, 100}, {4, 200}}) {
+    domain::Line line = SampleLine(n);
+    line.expires_at = At(end);
+    if (n == 3) {
+      line.state = domain::LineState::kGrace;
+    }
+    Write([&](app::Transaction& transaction) { ASSERT_TRUE(IsOk(transaction.UpdateLine(line))); });
+  }
+  Read([&](app::Transaction& transaction) {
+    const auto active = domain::LineState::kActive;
+    const auto docomo = domain::CarrierCode::kDocomo;
+    Result<std::vector<domain::Line>> first = transaction.ListLinesExpiringBetween(
+        active, docomo, app::RangeCursor{At(50), ""}, At(200), 1);
+    ASSERT_TRUE(IsOk(first));
+    ASSERT_EQ(first->size(), 1u);
+    EXPECT_EQ((*first)[0].id, SampleLine(1).id);
+    Result<std::vector<domain::Line>> rest = transaction.ListLinesExpiringBetween(
+        active, docomo, app::RangeCursor{At(100), SampleLine(1).id.value}, At(200), 10);
+    ASSERT_TRUE(IsOk(rest));
+    ASSERT_EQ(rest->size(), 2u);  // Line 2 at the same instant, then line 4; not line 3.
+    EXPECT_EQ((*rest)[0].id, SampleLine(2).id);
+    EXPECT_EQ((*rest)[1].id, SampleLine(4).id);
+    // The lower end is exclusive, the upper inclusive.
+    Result<std::vector<domain::Line>> window = transaction.ListLinesExpiringBetween(
+        active, docomo, app::RangeCursor{At(100), "~"}, At(199), 10);
+    ASSERT_TRUE(IsOk(window));
+    EXPECT_TRUE(window->empty());
+    Result<std::vector<domain::Line>> grace = transaction.ListLinesExpiringBetween(
+        domain::LineState::kGrace, docomo, app::RangeCursor{At(0), ""}, At(100), 10);
+    ASSERT_TRUE(IsOk(grace));
+    ASSERT_EQ(grace->size(), 1u);
+  });
+  // Three konbini payments: two due at the same instant, one later; one paid already.
+  Write([&](app::Transaction& transaction) {
+    for (auto [n, due] : {std::pair<int, int>{1, 300}, {2, 300}, {3, 500}, {4, 300}}) {
+      const std::string order = "or_" + std::to_string(n);
+      ASSERT_TRUE(IsOk(transaction.InsertOrder(SampleOrder(order, At(n)))));
+      domain::Payment payment = SamplePayment("pa_" + std::to_string(n), order, At(n));
+      payment.method = domain::PaymentMethod::kKonbini;
+      payment.saved_method_id = {};
+      payment.card_brand.clear();
+      payment.card_last4.clear();
+      payment.status =
+          n == 4 ? domain::PaymentStatus::kSucceeded : domain::PaymentStatus::kRequiresAction;
+      payment.action.kind = domain::PaymentActionKind::kKonbini;
+      payment.action.expires_at = At(due);
+      ASSERT_TRUE(IsOk(transaction.InsertPayment(payment)));
+    }
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<std::vector<domain::Payment>> first =
+        transaction.ListPaymentsDueBetween(app::RangeCursor{At(0), ""}, At(1000), 1);
+    ASSERT_TRUE(IsOk(first));
+    ASSERT_EQ(first->size(), 1u);
+    EXPECT_EQ((*first)[0].id.value, "pa_1");
+    Result<std::vector<domain::Payment>> rest =
+        transaction.ListPaymentsDueBetween(app::RangeCursor{At(300), "pa_1"}, At(1000), 10);
+    ASSERT_TRUE(IsOk(rest));
+    ASSERT_EQ(rest->size(), 2u);  // Not the paid one.
+    EXPECT_EQ((*rest)[0].id.value, "pa_2");
+    EXPECT_EQ((*rest)[1].id.value, "pa_3");
+    Result<std::vector<domain::Payment>> window =
+        transaction.ListPaymentsDueBetween(app::RangeCursor{At(300), "~"}, At(499), 10);
+    ASSERT_TRUE(IsOk(window));
+    EXPECT_TRUE(window->empty());
+  });
+}
+
 TEST_P(StoreContractTest, ForeignKeysAreEnforced) {
   domain::Line orphan = SampleLine(1);
   orphan.wallet_account_id.value = "ac_nobody";

@@ -149,6 +149,33 @@ class StoreTransaction final : public app::Transaction {
                                                               Timestamp due_by, int limit) override;
   Result<int64_t> SumAutoRenewalCharges(const LineId& line_id, Timestamp from,
                                         Timestamp to) override;
+
+  // Notifications, webhook endpoints and the scheduler's cursors.
+  Result<void> UpsertNotificationSettings(const domain::NotificationSettings& settings) override;
+  Result<std::optional<domain::NotificationSettings>> FindNotificationSettings(
+      const LineId& line_id) override;
+  Result<void> InsertNotification(const domain::Notification& notification) override;
+  Result<void> UpdateNotification(const domain::Notification& notification) override;
+  Result<std::optional<domain::Notification>> FindNotification(std::string_view id) override;
+  Result<std::vector<domain::Notification>> ListNotificationsDue(Timestamp due_by,
+                                                                 int limit) override;
+  Result<std::vector<domain::Notification>> ListNotificationsByStatus(
+      domain::NotificationStatus status, const app::PageRequest& page) override;
+  Result<std::vector<domain::Notification>> ListLineNotifications(
+      const LineId& line_id, domain::NotificationChannel channel,
+      const app::PageRequest& page) override;
+  Result<void> InsertWebhookEndpoint(const domain::WebhookEndpoint& endpoint) override;
+  Result<void> DisableWebhookEndpoint(std::string_view id, Timestamp at) override;
+  Result<std::optional<domain::WebhookEndpoint>> FindWebhookEndpoint(std::string_view id) override;
+  Result<std::vector<domain::WebhookEndpoint>> ListWebhookEndpoints() override;
+  Result<std::optional<Timestamp>> FindSchedulerCursor(std::string_view name) override;
+  Result<void> SetSchedulerCursor(std::string_view name, Timestamp position) override;
+  Result<std::vector<domain::Line>> ListLinesExpiringBetween(domain::LineState state,
+                                                             domain::CarrierCode carrier,
+                                                             const app::RangeCursor& after,
+                                                             Timestamp until, int limit) override;
+  Result<std::vector<domain::Payment>> ListPaymentsDueBetween(const app::RangeCursor& after,
+                                                              Timestamp until, int limit) override;
   Result<int64_t> NextSequenceValue(std::string_view name) override;
   Result<void> InsertReceipt(const domain::Receipt& receipt) override;
   Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;

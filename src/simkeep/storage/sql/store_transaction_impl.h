@@ -10,6 +10,7 @@
 #include "simkeep/storage/sql/catalog_store.h"
 #include "simkeep/storage/sql/ledger_store.h"
 #include "simkeep/storage/sql/line_store.h"
+#include "simkeep/storage/sql/notification_store.h"
 #include "simkeep/storage/sql/order_store.h"
 #include "simkeep/storage/sql/payment_store.h"
 #include "simkeep/storage/sql/receipt_store.h"
@@ -344,6 +345,106 @@ Result<int64_t> StoreTransaction<Connection, Dialect>::SumAutoRenewalCharges(con
                                                                              Timestamp from,
                                                                              Timestamp to) {
   return sql::SumAutoRenewalCharges(connection_, line_id, from, to);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpsertNotificationSettings(
+    const domain::NotificationSettings& settings) {
+  return sql::UpsertNotificationSettings(connection_, settings);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::NotificationSettings>>
+StoreTransaction<Connection, Dialect>::FindNotificationSettings(const LineId& line_id) {
+  return sql::FindNotificationSettings(connection_, line_id);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertNotification(
+    const domain::Notification& notification) {
+  return sql::InsertNotification(connection_, notification);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateNotification(
+    const domain::Notification& notification) {
+  return sql::UpdateNotification(connection_, notification);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Notification>> StoreTransaction<Connection, Dialect>::FindNotification(
+    std::string_view id) {
+  return sql::FindNotification(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Notification>>
+StoreTransaction<Connection, Dialect>::ListNotificationsDue(Timestamp due_by, int limit) {
+  return sql::ListNotificationsDue(connection_, due_by, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Notification>>
+StoreTransaction<Connection, Dialect>::ListNotificationsByStatus(domain::NotificationStatus status,
+                                                                 const app::PageRequest& page) {
+  return sql::ListNotificationsByStatus(connection_, status, page);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Notification>>
+StoreTransaction<Connection, Dialect>::ListLineNotifications(const LineId& line_id,
+                                                             domain::NotificationChannel channel,
+                                                             const app::PageRequest& page) {
+  return sql::ListLineNotifications(connection_, line_id, channel, page);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertWebhookEndpoint(
+    const domain::WebhookEndpoint& endpoint) {
+  return sql::InsertWebhookEndpoint(connection_, endpoint);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::DisableWebhookEndpoint(std::string_view id,
+                                                                           Timestamp at) {
+  return sql::DisableWebhookEndpoint(connection_, id, at);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::WebhookEndpoint>>
+StoreTransaction<Connection, Dialect>::FindWebhookEndpoint(std::string_view id) {
+  return sql::FindWebhookEndpoint(connection_, id);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::WebhookEndpoint>>
+StoreTransaction<Connection, Dialect>::ListWebhookEndpoints() {
+  return sql::ListWebhookEndpoints(connection_);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<Timestamp>> StoreTransaction<Connection, Dialect>::FindSchedulerCursor(
+    std::string_view name) {
+  return sql::FindSchedulerCursor(connection_, name);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::SetSchedulerCursor(std::string_view name,
+                                                                       Timestamp position) {
+  return sql::SetSchedulerCursor(connection_, name, position);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Line>> StoreTransaction<Connection, Dialect>::ListLinesExpiringBetween(
+    domain::LineState state, domain::CarrierCode carrier, const app::RangeCursor& after,
+    Timestamp until, int limit) {
+  return sql::ListLinesExpiringBetween(connection_, state, carrier, after, until, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Payment>> StoreTransaction<Connection, Dialect>::ListPaymentsDueBetween(
+    const app::RangeCursor& after, Timestamp until, int limit) {
+  return sql::ListPaymentsDueBetween(connection_, after, until, limit);
 }
 
 template <typename Connection, typename Dialect>

@@ -27,7 +27,12 @@ struct UniqueKeyReason {
 // documents for it; the same reasons the SQLite adapter gives. The remaining keys
 // (schema_migrations, sequences, the position keys of catalog children, the seq identities)
 // cannot clash through the port and report "duplicate_key".
-constexpr std::array<UniqueKeyReason, 31> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 36> kUniqueKeyReasons{{
+    {"notifications_pkey", "notification_exists"},
+    {"notifications_dedupe_key_key", "notification_exists"},
+    {"webhook_endpoints_pkey", "webhook_endpoint_exists"},
+    {"notification_settings_pkey", "notification_settings_exists"},
+    {"scheduler_cursors_pkey", "scheduler_cursor_exists"},
     {"lines_pkey", "line_exists"},
     {"lines_iccid_key", "iccid_taken"},
     {"lines_msisdn_key", "msisdn_taken"},

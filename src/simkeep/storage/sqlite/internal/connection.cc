@@ -18,7 +18,12 @@ struct UniqueKeyReason {
 };
 
 // Every unique key of the schema and the reason app/ports.h documents for a clash on it.
-constexpr std::array<UniqueKeyReason, 31> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 36> kUniqueKeyReasons{{
+    {"notifications.notification_id", "notification_exists"},
+    {"notifications.dedupe_key", "notification_exists"},
+    {"webhook_endpoints.endpoint_id", "webhook_endpoint_exists"},
+    {"notification_settings.line_id", "notification_settings_exists"},
+    {"scheduler_cursors.name", "scheduler_cursor_exists"},
     {"lines.line_id", "line_exists"},
     {"lines.iccid", "iccid_taken"},
     {"lines.msisdn", "msisdn_taken"},

@@ -1,0 +1,327 @@
+// Notifications end to end: reminders and lifecycle messages queued by the scheduler in the
+// holder's language (read back through the inbox API), each once however often the scheduler
+// passes; and the outbox's delivery: retries with backoff, the dead-letter list, a requeue.
+// SQLite, and PostgreSQL as notifications_test_postgres.
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "simkeep/app/notification_dispatcher.h"
+#include "simkeep/app/outbox.h"
+#include "simkeep/app/scheduler.h"
+#include "simkeep/base/time.h"
+#include "simkeep/notify/message_renderer.h"
+#include "test_server.h"
+
+namespace simkeep::testing {
+namespace {
+
+constexpr const char* kPlan = "sample-docomo-mvno-2gb";  // ¥850, 30 calendar days.
+constexpr const char* kExpiry = "2026-11-30T23:59:59+09:00";
+
+// A delivery channel for the dispatcher's own rules: records what it was handed and answers
+// as scripted (success once the script runs out).
+class ScriptedChannel final : public app::NotificationChannel {
+ public:
+  Result<void> Deliver(const app::OutboundMessage& message) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    seen.push_back(message);
+    if (script.empty()) {
+      return Ok();
+    }
+    Error next = script.front();
+    script.erase(script.begin());
+    return next;
+  }
+
+  std::vector<Error> script;
+  std::vector<app::OutboundMessage> seen;
+
+ private:
+  std::mutex mutex_;
+};
+
+class NotificationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override { admin_ = server_.Token("admin"); }
+
+  std::string NewLine(const std::string& carrier, const std::string& plan,
+                      const std::string& expires_at) {
+    return server_.ProvisionLine(admin_, {{"iccid", TestServer::NextIccid()},
+                                          {"carrier", carrier},
+                                          {"state", "active"},
+                                          {"plan_id", plan},
+                                          {"expires_at", expires_at}});
+  }
+  void Speak(const std::string& line, const std::string& language) {
+    HttpResult set = server_.Call(admin_, "PUT", "/v1/lines/" + line + "/notification-settings",
+                                  {{"language", language}});
+    ASSERT_EQ(set.status, 200) << set.body;
+  }
+  // The line's inbox, oldest first.
+  std::vector<Json> Inbox(const std::string& line) {
+    HttpResult inbox = server_.Call(admin_, "GET", "/v1/lines/" + line + "/inbox?limit=200");
+    EXPECT_EQ(inbox.status, 200) << inbox.body;
+    std::vector<Json> messages(inbox.json["data"].rbegin(), inbox.json["data"].rend());
+    return messages;
+  }
+  std::vector<std::string> Topics(const std::string& line) {
+    std::vector<std::string> topics;
+    for (const Json& message : Inbox(line)) {
+      topics.push_back(message["topic"]);
+    }
+    return topics;
+  }
+  void At(const char* rfc3339) { server_.clock().Set(*ParseRfc3339(rfc3339)); }
+  app::SchedulerReport Tick() {
+    Result<app::SchedulerReport> report = server_.runtime().scheduler->RunDue();
+    EXPECT_TRUE(report) << report.error().reason << ": " << report.error().message;
+    return report ? *report : app::SchedulerReport{};
+  }
+
+  TestServer server_;
+  std::string admin_;
+};
+
+TEST_F(NotificationsTest, ExpiryRemindersGoOutOnceEachInTheHoldersLanguage) {
+  const std::string line = NewLine("docomo", kPlan, kExpiry);
+  Speak(line, "zh-Hant");
+  const std::string other = NewLine("docomo", kPlan, "2026-12-30T23:59:59+09:00");
+  At("2026-11-23T23:00:00+09:00");  // Eight days before: nothing yet.
+  EXPECT_EQ(Tick().reminders, 0);
+  EXPECT_TRUE(Inbox(line).empty());
+  At("2026-11-24T00:30:00+09:00");  // Seven days before, passed.
+  EXPECT_EQ(Tick().reminders, 1);
+  EXPECT_EQ(Tick().reminders, 0);
+  std::vector<Json> inbox = Inbox(line);
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0]["topic"], "expiry_soon");
+  EXPECT_EQ(inbox[0]["language"], "zh-Hant");
+  const std::string subject = inbox[0]["subject"];
+  const std::string body = inbox[0]["body"];
+  EXPECT_NE(subject.find("門號"), std::string::npos) << subject;
+  EXPECT_NE(subject.find("7"), std::string::npos) << subject;
+  EXPECT_NE(body.find("2026年11月30日 23:59"), std::string::npos) << body;
+  EXPECT_TRUE(inbox[0]["read_at"].is_null());
+  // One day before; the other line (a month later) has had nothing, in Japanese by default.
+  At("2026-11-30T00:00:00+09:00");
+  EXPECT_EQ(Tick().reminders, 1);
+  EXPECT_EQ(Topics(line), (std::vector<std::string>{"expiry_soon", "expiry_soon"}));
+  EXPECT_NE(std::string(Inbox(line)[1]["subject"]).find("1"), std::string::npos);
+  EXPECT_TRUE(Inbox(other).empty());
+  At("2026-12-23T23:59:58+09:00");
+  Tick();
+  EXPECT_TRUE(Inbox(other).empty());
+  At("2026-12-23T23:59:59+09:00");  // Seven days before 23:59:59 JST, to the second.
+  Tick();
+  ASSERT_EQ(Inbox(other).size(), 1u);
+  EXPECT_EQ(Inbox(other)[0]["language"], "ja");
+  // Marked read once; the first time stays.
+  const std::string id = inbox[0]["notification_id"];
+  const std::string read_path = "/v1/lines/" + line + "/inbox/" + id + "/read";
+  HttpResult read = server_.Call(admin_, "POST", read_path);
+  ASSERT_EQ(read.status, 200) << read.body;
+  server_.clock().Advance(std::chrono::hours{1});
+  EXPECT_EQ(server_.Call(admin_, "POST", read_path).json["read_at"], read.json["read_at"]);
+  EXPECT_EQ(
+      server_.Call(admin_, "POST", "/v1/lines/" + other + "/inbox/" + id + "/read").json["code"],
+      "notification_not_found");
+}
+
+TEST_F(NotificationsTest, AutomaticRenewalIsAnnouncedWithItsPriceAndItsFailureIsTold) {
+  const std::string line = NewLine("docomo", kPlan, kExpiry);
+  Speak(line, "ja");
+  HttpResult set = server_.Call(admin_, "PUT", "/v1/lines/" + line + "/auto-renewal",
+                                {{"enabled", true},
+                                 {"plan_id", kPlan},
+                                 {"payment_method_id", "balance"},
+                                 {"monthly_cap_jpy", 5000}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  At("2026-11-24T00:30:00+09:00");
+  Tick();
+  std::vector<Json> inbox = Inbox(line);
+  ASSERT_EQ(inbox.size(), 1u);
+  EXPECT_EQ(inbox[0]["topic"], "auto_renewal_upcoming");
+  const std::string upcoming = inbox[0]["body"];
+  EXPECT_NE(upcoming.find("850円"), std::string::npos) << upcoming;
+  EXPECT_NE(upcoming.find("2026年11月29日 23:59"), std::string::npos) << upcoming;
+  // Due 24 hours before the end; the wallet is empty, so it fails and is tried again later.
+  At("2026-11-30T00:00:00+09:00");
+  app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.failed, 1);
+  inbox = Inbox(line);
+  ASSERT_EQ(inbox.size(), 3u);  // The failure and the 1-day reminder, made at the same instant.
+  const size_t at = inbox[1]["topic"] == "auto_renewal_failed" ? 1 : 2;
+  EXPECT_EQ(inbox[at]["topic"], "auto_renewal_failed");
+  EXPECT_EQ(inbox[3 - at]["topic"], "auto_renewal_upcoming");
+  const std::string failed = inbox[at]["body"];
+  EXPECT_NE(failed.find("残高が不足"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("2026年11月30日 01:00"), std::string::npos) << failed;  // The retry.
+  EXPECT_EQ(Tick().reminders, 0);
+  EXPECT_EQ(Inbox(line).size(), 3u);
+}
+
+TEST_F(NotificationsTest, TheLifecycleIsToldStepByStep) {
+  const std::string line = NewLine("docomo", kPlan, kExpiry);  // Grace 2 days, then 30.
+  Speak(line, "en");
+  At("2026-12-01T00:00:30+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  std::vector<Json> inbox = Inbox(line);
+  ASSERT_EQ(inbox.back()["topic"], "grace_started");
+  const std::string grace = inbox.back()["body"];
+  EXPECT_NE(grace.find("2026-12-02 23:59 JST"), std::string::npos) << grace;
+  At("2026-12-03T00:00:30+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  ASSERT_EQ(Inbox(line).back()["topic"], "suspended");
+  const std::string suspended = Inbox(line).back()["body"];
+  EXPECT_NE(suspended.find("2027-01-01 23:59 JST"), std::string::npos) << suspended;
+  At("2027-01-02T00:00:30+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  Tick();
+  // The first pass came after the validity ended: no expiry reminders.
+  EXPECT_EQ(Topics(line), (std::vector<std::string>{"grace_started", "suspended", "terminated"}));
+}
+
+TEST_F(NotificationsTest, ALongGraceRemindsOfTheSuspension30And7DaysAhead) {
+  // softbank's sample rule: 360 days of grace after the validity ends.
+  const std::string line =
+      NewLine("softbank", "sample-softbank-linemo-10gb", "2026-11-30T23:59:59+09:00");
+  Speak(line, "zh-Hans");
+  At("2026-12-01T00:00:30+09:00");
+  Tick();
+  ASSERT_EQ(Inbox(line).back()["topic"], "grace_started") << Inbox(line).back();
+  At("2027-10-26T23:59:58+09:00");
+  Tick();
+  ASSERT_EQ(Inbox(line).back()["topic"], "grace_started");
+  At("2027-10-27T00:30:00+09:00");  // 30 days before 2027-11-25 23:59:59 have passed.
+  Tick();
+  ASSERT_EQ(Inbox(line).back()["topic"], "suspension_soon");
+  const std::string soon = Inbox(line).back()["body"];
+  EXPECT_NE(soon.find("2027年11月25日 23:59"), std::string::npos) << soon;
+  At("2027-11-19T12:00:00+09:00");
+  Tick();
+  Tick();
+  std::vector<std::string> topics = Topics(line);
+  EXPECT_EQ(std::count(topics.begin(), topics.end(), "suspension_soon"), 2);
+}
+
+TEST_F(NotificationsTest, FailedDeliveriesBackOffThenWaitForAnOperator) {
+  const std::string line = NewLine("docomo", kPlan, kExpiry);
+  HttpResult set = server_.Call(admin_, "PUT", "/v1/lines/" + line + "/notification-settings",
+                                {{"language", "en"}, {"email", "holder@example.jp"}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  // An outbox that queues email, and a dispatcher delivering it through the scripted channel.
+  cli::Runtime& rt = server_.runtime();
+  notify::MessageRenderer renderer;
+  app::OutboxOptions options;
+  options.email = true;
+  app::Outbox outbox(renderer, options);
+  app::ServiceContext context = rt.context;
+  context.outbox = &outbox;
+  ScriptedChannel email;
+  app::NotificationDispatcher dispatcher(*rt.committer, *rt.reads, context,
+                                         {{domain::NotificationChannel::kEmail, &email}});
+  app::NotificationEvent event;
+  event.topic = domain::NotificationTopic::kTerminated;
+  event.period = "test";
+  for (int twice = 0; twice < 2; ++twice) {  // Queued once by its dedupe key.
+    ASSERT_TRUE(rt.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
+      Result<std::optional<domain::Line>> found = transaction.FindLine(LineId{line});
+      EXPECT_TRUE(found && found->has_value());
+      return app::QueueNotification(transaction, context, **found, event);
+    }));
+  }
+  for (int i = 0; i < domain::kNotificationAttemptsMax; ++i) {
+    email.script.push_back(Unavailable("notification_delivery_failed", "connection refused"));
+  }
+  const std::vector<int> waits_minutes = {1, 5, 30, 120, 720};
+  for (size_t attempt = 0; attempt < 6; ++attempt) {
+    Result<app::DispatchReport> pass = dispatcher.RunDue();
+    ASSERT_TRUE(pass);
+    EXPECT_EQ(pass->total(), 1) << attempt;
+    EXPECT_EQ(dispatcher.RunDue()->total(), 0);  // Not due again at once.
+    if (attempt < waits_minutes.size()) {
+      EXPECT_EQ(pass->retried, 1);
+      server_.clock().Advance(std::chrono::minutes{waits_minutes[attempt]} -
+                              std::chrono::seconds{1});
+      EXPECT_EQ(dispatcher.RunDue()->total(), 0);
+      server_.clock().Advance(std::chrono::seconds{1});
+    } else {
+      EXPECT_EQ(pass->dead, 1);
+    }
+  }
+  ASSERT_EQ(email.seen.size(), 6u);
+  for (size_t i = 0; i < email.seen.size(); ++i) {
+    EXPECT_EQ(email.seen[i].notification_id, email.seen[0].notification_id);
+    EXPECT_EQ(email.seen[i].attempt, static_cast<int>(i) + 1);
+    EXPECT_EQ(email.seen[i].recipient, "holder@example.jp");
+  }
+  EXPECT_NE(email.seen[0].subject.find("terminated"), std::string::npos);
+  // The dead-letter list shows it, with what went wrong; a retry queues it again.
+  const std::string operator_token = server_.Token("operator");
+  HttpResult dead = server_.Call(operator_token, "GET", "/v1/notifications?status=dead");
+  ASSERT_EQ(dead.status, 200) << dead.body;
+  ASSERT_EQ(dead.json["data"].size(), 1u);
+  EXPECT_EQ(dead.json["data"][0]["attempts"], 6);
+  EXPECT_EQ(dead.json["data"][0]["last_error"], "connection refused");
+  EXPECT_EQ(dead.json["data"][0]["channel"], "email");
+  const std::string id = dead.json["data"][0]["notification_id"];
+  HttpResult retried = server_.Call(operator_token, "POST", "/v1/notifications/" + id + "/retry");
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(retried.json["status"], "pending");
+  EXPECT_EQ(server_.Call(operator_token, "POST", "/v1/notifications/" + id + "/retry").json["code"],
+            "notification_not_dead");
+  Result<app::DispatchReport> delivered = dispatcher.RunDue();
+  ASSERT_TRUE(delivered);
+  EXPECT_EQ(delivered->sent, 1);
+  EXPECT_EQ(email.seen.back().notification_id, id);
+  EXPECT_TRUE(
+      server_.Call(operator_token, "GET", "/v1/notifications?status=dead").json["data"].empty());
+  // A refusal for good is dead at once.
+  event.period = "refused";
+  ASSERT_TRUE(rt.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<domain::Line>> found = transaction.FindLine(LineId{line});
+    return app::QueueNotification(transaction, context, **found, event);
+  }));
+  email.script.push_back(FailedPrecondition("notification_rejected", "550 no such user"));
+  Result<app::DispatchReport> refused = dispatcher.RunDue();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->dead, 1);
+}
+
+TEST_F(NotificationsTest, AChannelThisInstanceDoesNotDeliverOnFailsForGood) {
+  const std::string line = NewLine("docomo", kPlan, kExpiry);
+  HttpResult set = server_.Call(admin_, "PUT", "/v1/lines/" + line + "/notification-settings",
+                                {{"language", "en"}, {"sms_to", "+819012345678"}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  cli::Runtime& rt = server_.runtime();
+  notify::MessageRenderer renderer;
+  app::OutboxOptions options;
+  options.sms = true;
+  app::Outbox outbox(renderer, options);
+  app::ServiceContext context = rt.context;
+  context.outbox = &outbox;
+  app::NotificationDispatcher dispatcher(*rt.committer, *rt.reads, context, {});
+  app::NotificationEvent event;
+  event.topic = domain::NotificationTopic::kSuspended;
+  event.period = "p";
+  ASSERT_TRUE(rt.committer->RunAndWait([&](app::Transaction& transaction) -> Result<void> {
+    Result<std::optional<domain::Line>> found = transaction.FindLine(LineId{line});
+    return app::QueueNotification(transaction, context, **found, event);
+  }));
+  Result<app::DispatchReport> pass = dispatcher.RunDue();
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->dead, 1);
+  HttpResult dead = server_.Call(admin_, "GET", "/v1/notifications");
+  ASSERT_EQ(dead.json["data"].size(), 1u);
+  EXPECT_EQ(dead.json["data"][0]["recipient"], "+819012345678");
+  EXPECT_NE(std::string(dead.json["data"][0]["last_error"]).find("no sms delivery"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace simkeep::testing
