@@ -12,10 +12,11 @@ declare -A allowed=(
   [storage]="base ledger domain app storage"
   [net]="base net"
   [payments]="base ledger domain app net payments"
+  [notify]="base app net notify"
   [i18n]="base i18n"
   [http]="base ledger domain app i18n http"
   [config]="base ledger domain app config"
-  [cli]="base ledger domain app storage net payments http config i18n cli"
+  [cli]="base ledger domain app storage net payments notify http config i18n cli"
 )
 # What a module's unit tests may include beyond the module's own entry: the i18n test checks
 # that every name domain defines (failure reasons, advice, methods, stores) has its texts.
