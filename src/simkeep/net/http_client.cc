@@ -85,6 +85,11 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) const {
     return NoAnswer("the answer is longer than " +
                     std::to_string(options_.response_body_bytes_max) + " bytes");
   }
+  if (code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL) {
+    // Nothing was sent, and the same URL can never be.
+    return InvalidArgument("http_request_invalid",
+                           "The URL cannot be used: " + transfer.ErrorText(code));
+  }
   if (code != CURLE_OK) {
     return NoAnswer(transfer.ErrorText(code));
   }

@@ -68,11 +68,12 @@ class HttpClient {
   // Sends `request` and reads the answer.
   // Errors:
   //  - kUnavailable "http_no_answer" when no whole answer came: no connection, a TLS failure,
-  //    a timeout, a scheme outside the options' protocols, a body longer than allowed. The
-  //    message is libcurl's account (host and port, never credentials) or "the answer is longer
-  //    than N bytes". The request may have reached the far end all the same.
-  //  - kInvalidArgument "http_request_invalid" when a header line holds a CR, LF or NUL; nothing
-  //    is sent.
+  //    a timeout, a body longer than allowed. The message is libcurl's account (host and port,
+  //    never credentials) or "the answer is longer than N bytes". The request may have reached
+  //    the far end all the same.
+  //  - kInvalidArgument "http_request_invalid" when the request can never be sent as it is: a
+  //    header line holds a CR, LF or NUL, the URL is malformed, or its scheme is outside the
+  //    options' protocols. Nothing is sent.
   Result<HttpResponse> Perform(const HttpRequest& request) const;
 
   const HttpClientOptions& options() const { return options_; }

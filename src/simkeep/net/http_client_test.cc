@@ -211,19 +211,26 @@ TEST(HttpClientTest, NoListenerIsNoAnswer) {
   EXPECT_EQ(response.error().reason, "http_no_answer");
 }
 
-TEST(HttpClientTest, RefusesASchemeOutsideItsProtocols) {
+TEST(HttpClientTest, RefusesASchemeOutsideItsProtocolsAndAMalformedUrl) {
   LoopbackSocket server;
+  server.Listen(Answer(200, ""));  // Never reached.
   HttpClientOptions options = LoopbackOptions();
   options.protocols = "https";
   HttpRequest request;
   request.url = server.Url("http");
-  Result<HttpResponse> response = HttpClient(options).Perform(request);
-  ASSERT_FALSE(response);
-  EXPECT_EQ(response.error().reason, "http_no_answer");
-  request.url = "file:///etc/passwd";
-  response = HttpClient(LoopbackOptions()).Perform(request);
-  ASSERT_FALSE(response);
-  EXPECT_EQ(response.error().reason, "http_no_answer");
+  for (const std::string& url :
+       {server.Url("http"), std::string("file:///etc/passwd"), std::string("gopher://127.0.0.1/"),
+        std::string("http://[127.0.0.1/"), std::string("")}) {
+    SCOPED_TRACE(url);
+    request.url = url;
+    Result<HttpResponse> response = HttpClient(options).Perform(request);
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(response.error().reason, "http_request_invalid");
+  }
+  // Let the listener finish: one request that it answers.
+  request.url = server.Url("http");
+  EXPECT_TRUE(HttpClient(LoopbackOptions()).Perform(request));
 }
 
 TEST(HttpClientTest, RefusesAHeaderWithALineBreak) {

@@ -1,5 +1,6 @@
 #include "simkeep/notify/sms_gateway_channel.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,7 +45,7 @@ class SmsGatewayChannelTest : public ::testing::Test {
     options.url = receiver_->Url(path);
     options.token = std::string(kToken);
     options.allow_plain_http = true;
-    options.connect_timeout_ms = 1'000;
+    options.connect_timeout_ms = std::min(10'000, total_timeout_ms);
     options.total_timeout_ms = total_timeout_ms;
     Result<std::unique_ptr<SmsGatewayChannel>> channel = SmsGatewayChannel::Create(options);
     EXPECT_TRUE(channel) << channel.error().message;

@@ -99,7 +99,7 @@ Result<void> SmtpChannel::Deliver(const app::OutboundMessage& message) {
   const std::string mail_from = "<" + options_.from.address + ">";
   curl_easy_setopt(handle, CURLOPT_MAIL_FROM, mail_from.c_str());
   if (options_.require_tls) {
-    curl_easy_setopt(handle, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));  // NOLINT
+    curl_easy_setopt(handle, CURLOPT_USE_SSL, net::CurlLong(CURLUSESSL_ALL));
   }
   if (!options_.username.empty()) {
     curl_easy_setopt(handle, CURLOPT_USERNAME, options_.username.c_str());

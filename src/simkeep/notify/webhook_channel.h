@@ -31,9 +31,9 @@ struct WebhookOptions {
 // Redirects are not followed; the answer's body is read up to kResponseBodyBytesMax and ignored.
 //
 // Deliver's errors (see app::NotificationChannel):
-//  - "notification_rejected" (kFailedPrecondition): the recipient is not an http(s) URL, the
-//    endpoint has no secret, the body is empty or passes kBodyBytesMax, the event type is empty,
-//    not printable ASCII or passes kHeaderValueBytesMax, the notification id is not an
+//  - "notification_rejected" (kFailedPrecondition): the recipient is not a well-formed http(s)
+//    URL, the endpoint has no secret, the body is empty or passes kBodyBytesMax, the event type
+//    is empty, not printable ASCII or passes kHeaderValueBytesMax, the notification id is not an
 //    identifier; or the receiver answered 1xx, 3xx or a 4xx other than 408 and 429;
 //  - "notification_delivery_failed" (kUnavailable): no connection, a timeout, a TLS failure, or
 //    HTTP 408, 429 or 5xx.

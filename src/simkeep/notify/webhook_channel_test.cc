@@ -19,7 +19,7 @@ using testing::ReceivedRequest;
 constexpr int64_t kNow = 1'796'199'600;
 constexpr std::string_view kSecret = "whsec_partner_7f3a";
 constexpr std::string_view kBody =
-    R"({"type":"line.expiring","line_id":"ln_1","expires_at":"2026-12-05T23:59:59+09:00","note":"残り3日"})";
+    R"({"type":"line.expiring","line_id":"ln_1","expires_at":"2026-12-05","note":"残り3日"})";
 
 app::OutboundMessage Message(std::string url) {
   app::OutboundMessage message;
@@ -137,8 +137,9 @@ TEST_F(WebhookChannelTest, AReceiverThatIsDownIsAPassingFailure) {
 }
 
 TEST_F(WebhookChannelTest, RefusesWhatNoRetryCanMendBeforeSending) {
-  for (const char* url : {"ftp://127.0.0.1/hooks", "file:///etc/passwd", "mailto:a@example.jp",
-                          "127.0.0.1/hooks", "", "gopher://127.0.0.1/"}) {
+  for (const char* url :
+       {"ftp://127.0.0.1/hooks", "file:///etc/passwd", "mailto:a@example.jp", "127.0.0.1/hooks", "",
+        "gopher://127.0.0.1/", "http://[127.0.0.1/hooks", "http://exa mple.jp/hooks"}) {
     SCOPED_TRACE(url);
     ExpectError(channel_->Deliver(Message(url)), ErrorCode::kFailedPrecondition,
                 "notification_rejected");
