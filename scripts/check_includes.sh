@@ -10,12 +10,13 @@ declare -A allowed=(
   [domain]="base ledger domain"
   [app]="base ledger domain app"
   [storage]="base ledger domain app storage"
-  [payments]="base ledger domain app payments"
+  [net]="base net"
+  [payments]="base ledger domain app net payments"
   [i18n]="base i18n"
   [http]="base ledger domain app i18n http"
   [config]="base ledger domain app config"
-  [notify]="base ledger domain app i18n notify"
-  [cli]="base ledger domain app storage payments http config i18n notify cli"
+  [notify]="base ledger domain app i18n net notify"
+  [cli]="base ledger domain app storage net payments notify http config i18n cli"
 )
 # What a module's unit tests may include beyond the module's own entry: the i18n test checks
 # that every name domain defines (failure reasons, advice, methods, stores) has its texts.

@@ -10,7 +10,7 @@ packages=(build-essential cmake ninja-build pkg-config git
           libcurl4-openssl-dev curl jq)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(libgtest-dev libgmock-dev libbenchmark-dev python3 python3-yaml python3-jsonschema
-            clang-format-14 postgresql-15 openssl)
+            python3-aiosmtpd clang-format-14 postgresql-15 openssl)
 fi
 
 missing=()

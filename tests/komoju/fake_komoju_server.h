@@ -10,8 +10,8 @@
 #include <string_view>
 
 #include <nlohmann/json.hpp>
-#include <sys/types.h>
 
+#include "child_script.h"
 #include "simkeep/payments/komoju/internal/https_client.h"
 #include "simkeep/payments/komoju/komoju_provider.h"
 
@@ -42,11 +42,11 @@ class FakeKomojuServer {
   nlohmann::json Post(std::string_view path, std::string_view body = "{}",
                       int* status = nullptr) const;
 
-  FakeKomojuServer(Token, pid_t pid, int stdin_fd, std::string base_url, std::string ca_file);
+  FakeKomojuServer(Token, std::unique_ptr<ChildScript> child, std::string base_url,
+                   std::string ca_file);
 
  private:
-  pid_t pid_;
-  int stdin_fd_;  // Closing it stops the server.
+  std::unique_ptr<ChildScript> child_;  // Going stops the server.
   std::string base_url_;
   std::string ca_file_;
   payments::komoju::internal::HttpsClient client_;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "simkeep/base/result.h"
+#include "simkeep/net/http_client.h"
 
 namespace simkeep::payments::komoju::internal {
 
@@ -24,8 +25,10 @@ struct HttpsResponse {
   std::string body;
 };
 
-// A blocking HTTPS client on libcurl, one easy handle per call, so any number of threads may
-// call it at once. It only moves bytes: what an answer means is the caller's business.
+// KOMOJU's view of net::HttpClient: HTTPS only, Basic auth with the secret key, JSON headers,
+// KOMOJU's idempotency header, answers up to kResponseBodyBytesMax. Blocking, one libcurl easy
+// handle per call, so any number of threads may call it at once. It only moves bytes: what an
+// answer means is the caller's business.
 //
 // Thread-safe; the options are fixed at construction.
 class HttpsClient {
@@ -50,12 +53,11 @@ class HttpsClient {
   static std::string Escape(std::string_view text);
 
  private:
-  enum class Verb { kGet, kPost, kDelete };
-
-  Result<HttpsResponse> Perform(Verb verb, std::string_view path, std::string_view json_body,
-                                std::string_view idempotency_key) const;
+  Result<HttpsResponse> Perform(net::HttpMethod method, std::string_view path,
+                                std::string_view json_body, std::string_view idempotency_key) const;
 
   HttpsClientOptions options_;
+  net::HttpClient client_;
 };
 
 }  // namespace simkeep::payments::komoju::internal
