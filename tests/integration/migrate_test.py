@@ -298,6 +298,16 @@ class Source:
                                                  "payment_method_id": "balance",
                                                  "monthly_cap_jpy": 1000})
         assert status == 200, answer
+        # Notification settings and a webhook endpoint: the renewal's receipt is queued for it,
+        # and the tick's reminder scans leave their cursors.
+        status, _, answer = request(port, "PUT",
+                                    "/v1/lines/%s/notification-settings" % self.lines["data"],
+                                    self.admin, {"language": "zh-Hant",
+                                                 "email": "holder@example.jp"})
+        assert status == 200, answer
+        status, _, answer = request(port, "POST", "/v1/webhook-endpoints", self.admin,
+                                    {"url": "http://127.0.0.1:9/hooks"})
+        assert status == 201, answer
         ticked = simkeep("--now", "2026-03-30T00:00:00+09:00", "--issuer-name", ISSUER, "tick",
                          database=self.path)
         assert ticked.returncode == 0 and "1 renewed" in ticked.stdout, (ticked.stdout,

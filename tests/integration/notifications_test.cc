@@ -10,11 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include "notify_servers.h"
 #include "simkeep/app/notification_dispatcher.h"
 #include "simkeep/app/outbox.h"
 #include "simkeep/app/scheduler.h"
 #include "simkeep/base/time.h"
 #include "simkeep/notify/message_renderer.h"
+#include "simkeep/notify/webhook_signature.h"
 #include "test_server.h"
 
 namespace simkeep::testing {
@@ -321,6 +323,124 @@ TEST_F(NotificationsTest, AChannelThisInstanceDoesNotDeliverOnFailsForGood) {
   EXPECT_EQ(dead.json["data"][0]["recipient"], "+819012345678");
   EXPECT_NE(std::string(dead.json["data"][0]["last_error"]).find("no sms delivery"),
             std::string::npos);
+}
+
+// The real channels against real far ends on loopback: a mail server (aiosmtpd), and an HTTP
+// receiver standing for a webhook endpoint and an SMS gateway.
+TEST(NotificationDeliveryTest, AReceiptGoesOutOnceByEmailSmsAndASignedWebhook) {
+  std::unique_ptr<SmtpSink> mail = SmtpSink::Start();
+  ASSERT_NE(mail, nullptr);
+  std::unique_ptr<HttpReceiver> receiver = HttpReceiver::Start();
+  ASSERT_NE(receiver, nullptr);
+  TestServer server([&](cli::RuntimeOptions& options) {
+    options.smtp_url = mail->url();
+    options.smtp_require_tls = false;  // A relay on loopback.
+    options.smtp_from = "noreply@simkeep.example.jp";
+    options.sms_gateway_url = receiver->Url("/sms");
+    options.sms_gateway_token = "gateway-token";
+    options.sms_gateway_allow_http = true;
+  });
+  const std::string admin = server.Token("admin");
+  HttpResult endpoint =
+      server.Call(admin, "POST", "/v1/webhook-endpoints",
+                  {{"url", receiver->Url("/hooks")}, {"events", {"payment.receipt"}}});
+  ASSERT_EQ(endpoint.status, 201) << endpoint.body;
+  const std::string secret = endpoint.json["secret"];
+  const std::string line = server.ProvisionLine(admin, {{"iccid", TestServer::NextIccid()},
+                                                        {"carrier", "docomo"},
+                                                        {"state", "active"},
+                                                        {"plan_id", kPlan},
+                                                        {"expires_at", kExpiry}});
+  HttpResult set = server.Call(
+      admin, "PUT", "/v1/lines/" + line + "/notification-settings",
+      {{"language", "ja"}, {"email", "holder@example.jp"}, {"sms_to", "+819012345678"}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  const std::string clerk = server.Token("clerk");
+  for (int twice = 0; twice < 2; ++twice) {  // A retried request is one payment, one receipt.
+    HttpResult topup =
+        server.Call(clerk, "POST", "/v1/lines/" + line + "/topups",
+                    {{"amount_jpy", 1000}, {"payment", {{"method", "cash"}}}}, "receipt-once");
+    ASSERT_EQ(topup.status, 201) << topup.body;
+  }
+  app::NotificationDispatcher& dispatcher = *server.runtime().dispatcher;
+  Result<app::DispatchReport> pass = dispatcher.RunDue();
+  ASSERT_TRUE(pass) << pass.error().message;
+  EXPECT_EQ(pass->sent, 3);
+  EXPECT_EQ(pass->total(), 3);
+  EXPECT_EQ(dispatcher.RunDue()->total(), 0);
+
+  std::vector<ReceivedMail> mails = mail->Received();
+  ASSERT_EQ(mails.size(), 1u);
+  EXPECT_EQ(mails[0].mail_from, "noreply@simkeep.example.jp");
+  EXPECT_EQ(mails[0].rcpt_tos, std::vector<std::string>{"holder@example.jp"});
+  EXPECT_NE(mails[0].data.find("Content-Language: ja"), std::string::npos) << mails[0].data;
+  EXPECT_NE(mails[0].data.find("Message-ID: <nt_"), std::string::npos) << mails[0].data;
+  EXPECT_NE(mails[0].data.find("Subject: =?UTF-8?B?"), std::string::npos) << mails[0].data;
+
+  std::vector<ReceivedRequest> requests = receiver->Received();
+  ASSERT_EQ(requests.size(), 2u);
+  const ReceivedRequest& hook = requests[0].path == "/hooks" ? requests[0] : requests[1];
+  const ReceivedRequest& sms = requests[0].path == "/sms" ? requests[0] : requests[1];
+  EXPECT_EQ(hook.path, "/hooks");
+  EXPECT_EQ(hook.headers.at("simkeep-event"), "payment.receipt");
+  EXPECT_TRUE(notify::VerifyWebhookSignature(secret, hook.headers.at("simkeep-signature"),
+                                             hook.body, server.clock().Now(),
+                                             std::chrono::minutes{5}));
+  EXPECT_FALSE(notify::VerifyWebhookSignature("whsec_other", hook.headers.at("simkeep-signature"),
+                                              hook.body, server.clock().Now(),
+                                              std::chrono::minutes{5}));
+  const Json event = Json::parse(hook.body);
+  EXPECT_EQ(event["type"], "payment.receipt");
+  EXPECT_EQ(event["data"]["line_id"], line);
+  EXPECT_EQ(event["data"]["amount_jpy"], 1000);
+  EXPECT_EQ(event["id"], hook.headers.at("simkeep-delivery"));
+  EXPECT_EQ(sms.path, "/sms");
+  EXPECT_EQ(sms.headers.at("authorization"), "Bearer gateway-token");
+  const Json text = Json::parse(sms.body);
+  EXPECT_EQ(text["to"], "+819012345678");
+  const std::string words = text["text"];
+  EXPECT_NE(words.find("1,000円"), std::string::npos) << words;
+  // Receipts are not kept in-app: the line's orders show them.
+  EXPECT_TRUE(server.Call(admin, "GET", "/v1/lines/" + line + "/inbox").json["data"].empty());
+}
+
+TEST(NotificationDeliveryTest,
+     AnEndpointThatRefusesForGoodIsDeadLetteredAndAnUnreachableOneRetried) {
+  std::unique_ptr<HttpReceiver> receiver = HttpReceiver::Start();
+  ASSERT_NE(receiver, nullptr);
+  TestServer server;
+  const std::string admin = server.Token("admin");
+  ASSERT_EQ(server
+                .Call(admin, "POST", "/v1/webhook-endpoints",
+                      {{"url", receiver->Url("/status/410")}, {"events", {"line.terminated"}}})
+                .status,
+            201);
+  ASSERT_EQ(server
+                .Call(admin, "POST", "/v1/webhook-endpoints",
+                      {{"url", "http://127.0.0.1:9/nobody"}, {"events", {"line.terminated"}}})
+                .status,
+            201);
+  const std::string line = server.ProvisionLine(admin, {{"iccid", TestServer::NextIccid()},
+                                                        {"carrier", "docomo"},
+                                                        {"state", "active"},
+                                                        {"plan_id", kPlan},
+                                                        {"expires_at", kExpiry}});
+  // Long past every step of docomo's rule: straight to terminated.
+  server.clock().Set(*ParseRfc3339("2027-02-01T00:00:00+09:00"));
+  ASSERT_TRUE(server.runtime().scheduler->RunDue());
+  Result<app::DispatchReport> pass = server.runtime().dispatcher->RunDue();
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->dead, 1);     // 410 Gone.
+  EXPECT_EQ(pass->retried, 1);  // Nothing listening.
+  HttpResult dead = server.Call(admin, "GET", "/v1/notifications?status=dead");
+  ASSERT_EQ(dead.json["data"].size(), 1u);
+  EXPECT_EQ(dead.json["data"][0]["channel"], "webhook");
+  HttpResult pending = server.Call(admin, "GET", "/v1/notifications?status=pending");
+  ASSERT_EQ(pending.json["data"].size(), 1u);
+  EXPECT_EQ(pending.json["data"][0]["attempts"], 1);
+  // The inbox has the termination too.
+  EXPECT_EQ(server.Call(admin, "GET", "/v1/lines/" + line + "/inbox").json["data"][0]["topic"],
+            "terminated");
 }
 
 }  // namespace

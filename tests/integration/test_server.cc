@@ -127,11 +127,16 @@ HttpResult Send(uint16_t port, const std::string& method, const std::string& tar
   return result;
 }
 
-TestServer::TestServer() : TestServer(std::make_shared<TestDatabase>()) {}
+TestServer::TestServer() : TestServer(std::make_shared<TestDatabase>(), nullptr) {}
 
-TestServer::TestServer(const TestServer& other) : TestServer(other.database_) {}
+TestServer::TestServer(const std::function<void(cli::RuntimeOptions&)>& configure)
+    : TestServer(std::make_shared<TestDatabase>(), configure) {}
 
-TestServer::TestServer(std::shared_ptr<TestDatabase> database) : database_(std::move(database)) {
+TestServer::TestServer(const TestServer& other) : TestServer(other.database_, nullptr) {}
+
+TestServer::TestServer(std::shared_ptr<TestDatabase> database,
+                       const std::function<void(cli::RuntimeOptions&)>& configure)
+    : database_(std::move(database)) {
   auto clock = std::make_unique<FakeClock>(*ParseRfc3339("2026-11-22T12:00:00+09:00"));
   clock_ = clock.get();
   cli::RuntimeOptions options;
@@ -139,6 +144,9 @@ TestServer::TestServer(std::shared_ptr<TestDatabase> database) : database_(std::
   options.secret_key_file = database_->key_file();
   // As `simkeep migrate` before the first `serve`: creates the schema and, for a new database,
   // the key file (a second instance finds both).
+  if (configure) {
+    configure(options);
+  }
   if (Result<cli::MigrateReport> migrated = cli::Migrate(options); !migrated) {
     ADD_FAILURE() << migrated.error().reason << ": " << migrated.error().message;
     std::abort();

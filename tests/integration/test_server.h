@@ -10,6 +10,7 @@
 // on both (tests/integration/CMakeLists.txt registers them twice).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -62,6 +63,8 @@ class TestServer {
  public:
   // Starts at 2026-11-22T12:00:00+09:00 on the fake clock, on a database of its own.
   TestServer();
+  // The same, with the runtime's options changed by `configure` first (delivery channels, ...).
+  explicit TestServer(const std::function<void(cli::RuntimeOptions&)>& configure);
   // Another instance on the same database as `other` (several servers sharing one database).
   explicit TestServer(const TestServer& other);
   ~TestServer();
@@ -85,7 +88,8 @@ class TestServer {
   static std::string NextIccid();
 
  private:
-  explicit TestServer(std::shared_ptr<TestDatabase> database);
+  TestServer(std::shared_ptr<TestDatabase> database,
+             const std::function<void(cli::RuntimeOptions&)>& configure);
 
   std::shared_ptr<TestDatabase> database_;  // Removed when the last server using it goes.
   FakeClock* clock_ = nullptr;

@@ -1,5 +1,7 @@
 #include "simkeep/app/scheduler.h"
 
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -146,6 +148,29 @@ void Count(const domain::SchedulerJob& job, bool attempt_failed, SchedulerReport
   }
 }
 
+// Runs `count` commands through the committer at once, so that group commit writes them in as
+// few transactions as it can, and waits for every outcome (outcomes[i] is command i's).
+std::vector<Result<void>> RunAll(Committer& committer, size_t count,
+                                 const std::function<Result<void>(size_t, Transaction&)>& apply) {
+  std::vector<Result<void>> outcomes(count);
+  std::mutex mutex;
+  std::condition_variable all_done;
+  size_t pending = count;
+  for (size_t i = 0; i < count; ++i) {
+    committer.Submit([&apply, i](Transaction& transaction) { return apply(i, transaction); },
+                     [&, i](Result<void> outcome) {
+                       std::lock_guard<std::mutex> lock(mutex);
+                       outcomes[i] = std::move(outcome);
+                       if (--pending == 0) {
+                         all_done.notify_all();
+                       }
+                     });
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  all_done.wait(lock, [&] { return pending == 0; });
+  return outcomes;
+}
+
 }  // namespace
 
 Result<SchedulerReport> Scheduler::RunDue() {
@@ -178,22 +203,21 @@ Result<SchedulerReport> Scheduler::RunDue() {
   if (!read) {
     return read.error();
   }
+  std::vector<domain::SchedulerJob> to_attempt;
   for (const domain::SchedulerJob& job : running) {
-    // No order: the process stopped between creating the job and placing its order.
-    Result<void> done = job.order_id.empty() ? Attempt(job, report) : Sync(job, report);
-    if (!done) {
+    if (job.order_id.empty()) {
+      // No order: the process stopped between creating the job and placing its order.
+      to_attempt.push_back(job);
+    } else if (Result<void> done = Sync(job, report); !done) {
       return done.error();
     }
   }
-  for (const domain::SchedulerJob& job : retrying) {
-    if (Result<void> done = Attempt(job, report); !done) {
-      return done.error();
-    }
+  to_attempt.insert(to_attempt.end(), retrying.begin(), retrying.end());
+  if (Result<void> started = Start(due, to_attempt, report); !started) {
+    return started.error();
   }
-  for (const DueAutoRenewal& renewal : due) {
-    if (Result<void> done = Start(renewal, report); !done) {
-      return done.error();
-    }
+  if (Result<void> attempted = Attempt(to_attempt, report); !attempted) {
+    return attempted.error();
   }
   if (Result<void> advanced = AdvanceLifecycles(now, report); !advanced) {
     return advanced.error();
@@ -280,167 +304,189 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
   return Ok();
 }
 
-Result<void> Scheduler::Start(const DueAutoRenewal& due, SchedulerReport& report) {
-  const Timestamp now = context_.clock->Now();
-  std::optional<domain::SchedulerJob> created;
-  Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-    created.reset();
-    Result<std::optional<domain::AutoRenewal>> setting =
-        transaction.FindAutoRenewal(due.setting.line_id);
-    if (!setting) {
-      return setting.error();
-    }
-    Result<domain::Line> line = LoadLine(transaction, due.setting.line_id);
-    if (!line) {
-      return line.error();
-    }
-    if (!setting->has_value() || !(*setting)->enabled || line->expires_at != due.expires_at) {
-      return Ok();  // Changed since it was found due.
-    }
-    Result<std::optional<domain::SchedulerJob>> existing =
-        transaction.FindSchedulerJob(kAutoRenewalKind, line->id, due.expires_at);
-    if (!existing) {
-      return existing.error();
-    }
-    if (existing->has_value()) {
-      return Ok();  // Started already (another instance, an earlier pass).
-    }
-    domain::SchedulerJob job;
-    job.kind = std::string(kAutoRenewalKind);
-    job.line_id = line->id;
-    job.period_end = due.expires_at;
-    job.status = domain::JobStatus::kRunning;
-    job.created_at = now;
-    job.updated_at = now;
-    const domain::Plan* plan = context_.catalog->FindPlan((*setting)->plan_id);
-    Result<Money> price = plan != nullptr
-                              ? domain::PriceAt(*plan, now)
-                              : Result<Money>(NotFound("plan_not_found", "The plan is gone."));
-    Result<void> allowed = Ok();
-    if (price) {
-      job.amount_jpy = price->minor;
-      Result<int64_t> charged = transaction.SumAutoRenewalCharges(
-          line->id, domain::JstMonthStart(now), domain::JstNextMonthStart(now));
-      if (!charged) {
-        return charged.error();
-      }
-      allowed = domain::CheckMonthlyCap(*charged, price->minor, (*setting)->monthly_cap_jpy);
-    } else {
-      allowed = price.error();
-    }
-    if (!allowed) {
-      job.status = domain::JobStatus::kSkipped;
-      job.amount_jpy = 0;
-      job.reason = allowed.error().reason;
-    }
-    if (Result<void> inserted = transaction.InsertSchedulerJob(job); !inserted) {
-      return inserted;
-    }
-    if (job.status == domain::JobStatus::kSkipped) {
-      if (Result<void> event =
-              RecordJobEvent(transaction, context_, job, "auto_renewal_skipped", now);
-          !event) {
-        return event;
-      }
-    }
-    created = job;
-    return Ok();
-  });
-  if (!written) {
-    return written.error();
+Result<void> Scheduler::StartJob(Transaction& transaction, const DueAutoRenewal& due,
+                                 std::optional<domain::SchedulerJob>& created, Timestamp now) {
+  created.reset();
+  Result<std::optional<domain::AutoRenewal>> setting =
+      transaction.FindAutoRenewal(due.setting.line_id);
+  if (!setting) {
+    return setting.error();
   }
-  if (!created) {
-    return Ok();
+  Result<domain::Line> line = LoadLine(transaction, due.setting.line_id);
+  if (!line) {
+    return line.error();
   }
-  ++report.started;
-  if (created->status == domain::JobStatus::kSkipped) {
-    ++report.skipped;
-    return Ok();
+  if (!setting->has_value() || !(*setting)->enabled || line->expires_at != due.expires_at) {
+    return Ok();  // Changed since it was found due.
   }
-  return Attempt(*created, report);
+  Result<std::optional<domain::SchedulerJob>> existing =
+      transaction.FindSchedulerJob(kAutoRenewalKind, line->id, due.expires_at);
+  if (!existing) {
+    return existing.error();
+  }
+  if (existing->has_value()) {
+    return Ok();  // Started already (another instance, an earlier pass).
+  }
+  domain::SchedulerJob job;
+  job.kind = std::string(kAutoRenewalKind);
+  job.line_id = line->id;
+  job.period_end = due.expires_at;
+  job.status = domain::JobStatus::kRunning;
+  job.created_at = now;
+  job.updated_at = now;
+  const domain::Plan* plan = context_.catalog->FindPlan((*setting)->plan_id);
+  Result<Money> price = plan != nullptr
+                            ? domain::PriceAt(*plan, now)
+                            : Result<Money>(NotFound("plan_not_found", "The plan is gone."));
+  Result<void> allowed = Ok();
+  if (price) {
+    job.amount_jpy = price->minor;
+    Result<int64_t> charged = transaction.SumAutoRenewalCharges(
+        line->id, domain::JstMonthStart(now), domain::JstNextMonthStart(now));
+    if (!charged) {
+      return charged.error();
+    }
+    allowed = domain::CheckMonthlyCap(*charged, price->minor, (*setting)->monthly_cap_jpy);
+  } else {
+    allowed = price.error();
+  }
+  if (!allowed) {
+    job.status = domain::JobStatus::kSkipped;
+    job.amount_jpy = 0;
+    job.reason = allowed.error().reason;
+  }
+  if (Result<void> inserted = transaction.InsertSchedulerJob(job); !inserted) {
+    return inserted;
+  }
+  if (job.status == domain::JobStatus::kSkipped) {
+    if (Result<void> event =
+            RecordJobEvent(transaction, context_, job, "auto_renewal_skipped", now);
+        !event) {
+      return event;
+    }
+  }
+  created = job;
+  return Ok();
 }
 
-Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport& report) {
+Result<void> Scheduler::Start(const std::vector<DueAutoRenewal>& due,
+                              std::vector<domain::SchedulerJob>& to_attempt,
+                              SchedulerReport& report) {
   const Timestamp now = context_.clock->Now();
-  std::optional<domain::SchedulerJob> job;
-  std::optional<domain::Payment> to_charge;
-  std::optional<Error> refused;
-  PaymentInput input;
-  bool attempt_failed = false;
-  Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-    job.reset();
-    to_charge.reset();
-    refused.reset();
-    attempt_failed = false;
-    Result<std::optional<domain::SchedulerJob>> found =
-        transaction.FindSchedulerJob(key.kind, key.line_id, key.period_end);
-    if (!found) {
-      return found.error();
+  std::vector<std::optional<domain::SchedulerJob>> created(due.size());
+  const std::vector<Result<void>> outcomes =
+      RunAll(committer_, due.size(), [&](size_t i, Transaction& transaction) {
+        return StartJob(transaction, due[i], created[i], now);
+      });
+  for (size_t i = 0; i < due.size(); ++i) {
+    if (!outcomes[i]) {
+      return outcomes[i];
     }
-    if (!found->has_value() || ((*found)->status != domain::JobStatus::kRunning &&
-                                (*found)->status != domain::JobStatus::kRetrying)) {
-      return Ok();
+    if (!created[i]) {
+      continue;
     }
-    domain::SchedulerJob current = std::move(**found);
-    Result<domain::Line> line = LoadLine(transaction, current.line_id);
-    if (!line) {
-      return line.error();
+    ++report.started;
+    if (created[i]->status == domain::JobStatus::kSkipped) {
+      ++report.skipped;
+    } else {
+      to_attempt.push_back(*created[i]);
     }
-    Result<std::optional<domain::AutoRenewal>> setting =
-        transaction.FindAutoRenewal(current.line_id);
-    if (!setting) {
-      return setting.error();
+  }
+  return Ok();
+}
+
+Result<void> Scheduler::AttemptJob(Transaction& transaction, const domain::SchedulerJob& key,
+                                   AttemptState& state, Timestamp now) {
+  state = AttemptState{};
+  Result<std::optional<domain::SchedulerJob>> found =
+      transaction.FindSchedulerJob(key.kind, key.line_id, key.period_end);
+  if (!found) {
+    return found.error();
+  }
+  if (!found->has_value() || ((*found)->status != domain::JobStatus::kRunning &&
+                              (*found)->status != domain::JobStatus::kRetrying)) {
+    return Ok();
+  }
+  domain::SchedulerJob current = std::move(**found);
+  Result<domain::Line> line = LoadLine(transaction, current.line_id);
+  if (!line) {
+    return line.error();
+  }
+  Result<std::optional<domain::AutoRenewal>> setting = transaction.FindAutoRenewal(current.line_id);
+  if (!setting) {
+    return setting.error();
+  }
+  if (line->expires_at != current.period_end || !setting->has_value() || !(*setting)->enabled) {
+    current.status = domain::JobStatus::kSkipped;
+    current.next_attempt_at.reset();
+    current.reason =
+        line->expires_at != current.period_end ? "renewed_otherwise" : "auto_renewal_off";
+    current.updated_at = now;
+    state.job = current;
+    return SaveJob(transaction, context_, current, false, now);
+  }
+  state.input = PayWith(std::string(domain::kPayFromBalance));
+  if ((*setting)->payment_method_id != domain::kPayFromBalance) {
+    state.input = PayWith("card");
+    state.input.saved_method_id = SavedMethodId{(*setting)->payment_method_id};
+  }
+  const Requester requester{"scheduler", domain::Channel::kApi,
+                            "scheduler:" + domain::AutoRenewalKey(line->id, current.period_end) +
+                                "#" + std::to_string(current.attempts + 1)};
+  std::optional<domain::Order> order;
+  if (!current.order_id.empty()) {
+    Result<std::optional<domain::Order>> placed = transaction.FindOrder(current.order_id);
+    if (!placed) {
+      return placed.error();
     }
-    if (line->expires_at != current.period_end || !setting->has_value() || !(*setting)->enabled) {
-      current.status = domain::JobStatus::kSkipped;
-      current.next_attempt_at.reset();
-      current.reason =
-          line->expires_at != current.period_end ? "renewed_otherwise" : "auto_renewal_off";
-      current.updated_at = now;
-      job = current;
-      return SaveJob(transaction, context_, current, false, now);
+    order = std::move(*placed);
+  }
+  Result<OrderView> view =
+      order && order->status == domain::OrderStatus::kFailed
+          ? orders_.PayAgain(transaction, PayAgainInput{order->id, state.input, requester})
+          : orders_.PlaceRenewal(
+                transaction, RenewalInput{line->id, (*setting)->plan_id, state.input, requester});
+  if (!view) {
+    state.refused = view.error();
+    return view.error();  // Undoes this command; the failure is recorded below.
+  }
+  state.attempt_failed = FollowOrder(current, *view, now);
+  if (view->order.status == domain::OrderStatus::kPending && view->payment) {
+    state.to_charge = view->payment;
+  }
+  state.job = current;
+  return SaveJob(transaction, context_, current, state.attempt_failed, now);
+}
+
+Result<void> Scheduler::Attempt(const std::vector<domain::SchedulerJob>& keys,
+                                SchedulerReport& report) {
+  const Timestamp now = context_.clock->Now();
+  std::vector<AttemptState> states(keys.size());
+  const std::vector<Result<void>> outcomes =
+      RunAll(committer_, keys.size(), [&](size_t i, Transaction& transaction) {
+        return AttemptJob(transaction, keys[i], states[i], now);
+      });
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (Result<void> finished = FinishAttempt(keys[i], states[i], outcomes[i], report); !finished) {
+      return finished;
     }
-    input = PayWith(std::string(domain::kPayFromBalance));
-    if ((*setting)->payment_method_id != domain::kPayFromBalance) {
-      input = PayWith("card");
-      input.saved_method_id = SavedMethodId{(*setting)->payment_method_id};
-    }
-    const Requester requester{"scheduler", domain::Channel::kApi,
-                              "scheduler:" + domain::AutoRenewalKey(line->id, current.period_end) +
-                                  "#" + std::to_string(current.attempts + 1)};
-    std::optional<domain::Order> order;
-    if (!current.order_id.empty()) {
-      Result<std::optional<domain::Order>> placed = transaction.FindOrder(current.order_id);
-      if (!placed) {
-        return placed.error();
-      }
-      order = std::move(*placed);
-    }
-    Result<OrderView> view =
-        order && order->status == domain::OrderStatus::kFailed
-            ? orders_.PayAgain(transaction, PayAgainInput{order->id, input, requester})
-            : orders_.PlaceRenewal(transaction,
-                                   RenewalInput{line->id, (*setting)->plan_id, input, requester});
-    if (!view) {
-      refused = view.error();
-      return view.error();  // Undoes this command; the failure is recorded below.
-    }
-    attempt_failed = FollowOrder(current, *view, now);
-    if (view->order.status == domain::OrderStatus::kPending && view->payment) {
-      to_charge = view->payment;
-    }
-    job = current;
-    return SaveJob(transaction, context_, current, attempt_failed, now);
-  });
+  }
+  return Ok();
+}
+
+Result<void> Scheduler::FinishAttempt(const domain::SchedulerJob& key, AttemptState& state,
+                                      const Result<void>& written, SchedulerReport& report) {
+  const Timestamp now = context_.clock->Now();
   if (!written) {
-    if (!refused || refused->reason != written.error().reason ||
-        refused->code == ErrorCode::kUnavailable || refused->code == ErrorCode::kInternal) {
+    if (!state.refused || state.refused->reason != written.error().reason ||
+        state.refused->code == ErrorCode::kUnavailable ||
+        state.refused->code == ErrorCode::kInternal) {
       return written.error();
     }
     // Refused before any money moved (short balance, a card no longer usable, a plan off
     // sale): an attempt that failed.
     Result<void> recorded = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-      job.reset();
+      state.job.reset();
       Result<std::optional<domain::SchedulerJob>> found =
           transaction.FindSchedulerJob(key.kind, key.line_id, key.period_end);
       if (!found) {
@@ -450,30 +496,31 @@ Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport
         return Ok();
       }
       domain::SchedulerJob current = std::move(**found);
-      FailAttempt(current, refused->reason, now);
-      job = current;
+      FailAttempt(current, state.refused->reason, now);
+      state.job = current;
       return SaveJob(transaction, context_, current, true, now);
     });
     if (!recorded) {
       return recorded.error();
     }
-    if (job) {
-      Count(*job, true, report);
+    if (state.job) {
+      Count(*state.job, true, report);
     }
     return Ok();
   }
-  if (!job) {
+  if (!state.job) {
     return Ok();
   }
-  if (!to_charge) {
-    Count(*job, attempt_failed, report);
+  if (!state.to_charge) {
+    Count(*state.job, state.attempt_failed, report);
     return Ok();
   }
   // A saved card: charged outside any transaction; the outcome and the job move together.
   std::optional<domain::SchedulerJob> after;
   bool charge_failed = false;
   Result<OrderView> collected = payments_.Collect(
-      *to_charge, input, [&](Transaction& transaction, const OrderView& view) -> Result<void> {
+      *state.to_charge, state.input,
+      [&](Transaction& transaction, const OrderView& view) -> Result<void> {
         after.reset();
         Result<std::optional<domain::SchedulerJob>> found =
             transaction.FindSchedulerJob(key.kind, key.line_id, key.period_end);
@@ -491,7 +538,7 @@ Result<void> Scheduler::Attempt(const domain::SchedulerJob& key, SchedulerReport
   if (!collected) {
     return collected.error();
   }
-  Count(after ? *after : *job, after && charge_failed, report);
+  Count(after ? *after : *state.job, after && charge_failed, report);
   return Ok();
 }
 
@@ -546,7 +593,8 @@ constexpr std::chrono::hours kPaymentDeadlineReminderLead{39};
 
 Result<void> Scheduler::ScanWindow(
     const std::string& name, Timestamp now,
-    const std::function<Result<int>(Timestamp from, Timestamp to, RangeCursor& after)>& page) {
+    const std::function<Result<int>(Timestamp from, Timestamp to, RangeCursor& after)>& page,
+    std::vector<std::string>& scanned) {
   std::optional<Timestamp> cursor;
   Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
     Result<std::optional<Timestamp>> found = transaction.FindSchedulerCursor(name);
@@ -573,12 +621,32 @@ Result<void> Scheduler::ScanWindow(
       break;
     }
   }
-  return committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-    return transaction.SetSchedulerCursor(name, now);
-  });
+  scanned.push_back(name);
+  return Ok();
 }
 
 Result<void> Scheduler::QueueReminders(Timestamp now, SchedulerReport& report) {
+  // The scans whose window was queued; their cursors move to `now` together at the end, in one
+  // command (a crash before it scans those windows again, which the dedupe keys absorb).
+  std::vector<std::string> scanned;
+  if (Result<void> queued = QueueReminderScans(now, report, scanned); !queued) {
+    return queued;
+  }
+  if (scanned.empty()) {
+    return Ok();
+  }
+  return committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+    for (const std::string& name : scanned) {
+      if (Result<void> set = transaction.SetSchedulerCursor(name, now); !set) {
+        return set;
+      }
+    }
+    return Ok();
+  });
+}
+
+Result<void> Scheduler::QueueReminderScans(Timestamp now, SchedulerReport& report,
+                                           std::vector<std::string>& scanned) {
   using std::chrono::days;
   using Notice =
       std::function<Result<std::optional<NotificationEvent>>(Transaction&, const domain::Line&)>;
@@ -596,7 +664,7 @@ Result<void> Scheduler::QueueReminders(Timestamp now, SchedulerReport& report) {
       if (!before) {
         continue;
       }
-      Result<void> scanned = ScanWindow(
+      Result<void> window = ScanWindow(
           name + "." + domain::CarrierCodeName(carrier.code), now,
           [&](Timestamp from, Timestamp to, RangeCursor& after) -> Result<int> {
             if (after.id.empty()) {
@@ -653,9 +721,10 @@ Result<void> Scheduler::QueueReminders(Timestamp now, SchedulerReport& report) {
             after.at = *lines.back().expires_at;
             after.id = lines.back().id.value;
             return static_cast<int>(lines.size());
-          });
-      if (!scanned) {
-        return scanned;
+          },
+          scanned);
+      if (!window) {
+        return window;
       }
     }
     return Ok();
@@ -799,7 +868,8 @@ Result<void> Scheduler::QueueReminders(Timestamp now, SchedulerReport& report) {
         after.at = *payments.back().action.expires_at;
         after.id = payments.back().id.value;
         return static_cast<int>(payments.size());
-      });
+      },
+      scanned);
 }
 
 }  // namespace simkeep::app

@@ -3,7 +3,9 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "simkeep/app/committer.h"
 #include "simkeep/app/context.h"
@@ -74,11 +76,32 @@ class Scheduler {
   Result<SchedulerReport> RunDue();
 
  private:
-  // Creates the job of a renewal found due (or records it skipped), then attempts it.
-  Result<void> Start(const DueAutoRenewal& due, SchedulerReport& report);
+  // What one attempt's command left for after its commit.
+  struct AttemptState {
+    std::optional<domain::SchedulerJob> job;   // The job as written; none when it was not due.
+    std::optional<domain::Payment> to_charge;  // A saved card's payment still to collect.
+    std::optional<Error> refused;              // Why the renewal was refused (nothing written).
+    PaymentInput input;
+    bool attempt_failed = false;
+  };
+
+  // Creates the job of a renewal found due (or records it skipped): one command.
+  Result<void> StartJob(Transaction& transaction, const DueAutoRenewal& due,
+                        std::optional<domain::SchedulerJob>& created, Timestamp now);
+  // Starts every renewal in `due`, their commands submitted together (group commit), and adds
+  // the jobs created and not skipped to `to_attempt`.
+  Result<void> Start(const std::vector<DueAutoRenewal>& due,
+                     std::vector<domain::SchedulerJob>& to_attempt, SchedulerReport& report);
   // One attempt of a running or retrying job: places the renewal (or pays its failed order
-  // again), then collects a provider payment.
-  Result<void> Attempt(const domain::SchedulerJob& key, SchedulerReport& report);
+  // again). One command.
+  Result<void> AttemptJob(Transaction& transaction, const domain::SchedulerJob& key,
+                          AttemptState& state, Timestamp now);
+  // Attempts every job in `keys`, their commands submitted together, then finishes each.
+  Result<void> Attempt(const std::vector<domain::SchedulerJob>& keys, SchedulerReport& report);
+  // After an attempt's command: records a refusal as a failed attempt, or collects a saved
+  // card's payment (outside any transaction), and counts the outcome.
+  Result<void> FinishAttempt(const domain::SchedulerJob& key, AttemptState& state,
+                             const Result<void>& written, SchedulerReport& report);
   // Brings a running job whose order settled up to date.
   Result<void> Sync(const domain::SchedulerJob& key, SchedulerReport& report);
   // Moves lines whose validity ended on through their carrier's keep rule (domain/lifecycle.h),
@@ -89,12 +112,17 @@ class Scheduler {
   // validity end (or, with automatic renewal on, what it will charge), kSuspensionReminderDays
   // before a line in grace is suspended, and a deferred payment's deadline the day before.
   Result<void> QueueReminders(Timestamp now, SchedulerReport& report);
+  // The scans of QueueReminders, each named in `scanned` once its window is queued.
+  Result<void> QueueReminderScans(Timestamp now, SchedulerReport& report,
+                                  std::vector<std::string>& scanned);
   // One reminder scan: the window from the cursor `name` to `now`, read by `page` (given the
   // window and the last item of the previous page; it returns how many items it saw, 0 when the
-  // window is done), then the cursor moved to `now`.
+  // window is done); `name` is added to `scanned` when the window is done (nothing is added
+  // when the window is empty: the cursor is at `now` already).
   Result<void> ScanWindow(
       const std::string& name, Timestamp now,
-      const std::function<Result<int>(Timestamp from, Timestamp to, RangeCursor& after)>& page);
+      const std::function<Result<int>(Timestamp from, Timestamp to, RangeCursor& after)>& page,
+      std::vector<std::string>& scanned);
 
   Committer& committer_;
   ReadPool& reads_;

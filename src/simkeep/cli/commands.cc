@@ -449,6 +449,25 @@ int Main(int argc, char** argv) {
   if (const char* env = std::getenv("SIMKEEP_KOMOJU_WEBHOOK_SECRET"); env != nullptr) {
     global.runtime.komoju_webhook_secret = env;
   }
+  cli.add_option("--smtp-url", global.runtime.smtp_url,
+                 "Send email through this SMTP server: smtp://host:587 (STARTTLS) or "
+                 "smtps://host:465 (password from $SIMKEEP_SMTP_PASSWORD); default: no email");
+  cli.add_option("--smtp-from", global.runtime.smtp_from, "The sender's address");
+  cli.add_option("--smtp-from-name", global.runtime.smtp_from_name, "The sender's name");
+  cli.add_option("--smtp-user", global.runtime.smtp_user, "The SMTP AUTH user name");
+  cli.add_flag("!--smtp-no-tls", global.runtime.smtp_require_tls,
+               "Talk to an smtp:// server without STARTTLS (a relay on loopback only)");
+  cli.add_option("--sms-gateway-url", global.runtime.sms_gateway_url,
+                 "Send SMS through this HTTP gateway (bearer token from "
+                 "$SIMKEEP_SMS_GATEWAY_TOKEN); default: no SMS");
+  cli.add_flag("--sms-gateway-allow-http", global.runtime.sms_gateway_allow_http,
+               "Allow an http:// gateway URL (a gateway on loopback only)");
+  if (const char* env = std::getenv("SIMKEEP_SMTP_PASSWORD"); env != nullptr) {
+    global.runtime.smtp_password = env;
+  }
+  if (const char* env = std::getenv("SIMKEEP_SMS_GATEWAY_TOKEN"); env != nullptr) {
+    global.runtime.sms_gateway_token = env;
+  }
   if (const char* env = std::getenv("SIMKEEP_SANDBOX_WEBHOOK_SECRET");
       env != nullptr && *env != '\0') {
     global.runtime.sandbox_webhook_secret = env;

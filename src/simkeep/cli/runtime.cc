@@ -14,6 +14,9 @@
 #include "simkeep/config/catalog_file.h"
 #include "simkeep/http/api.h"
 #include "simkeep/notify/message_renderer.h"
+#include "simkeep/notify/sms_gateway_channel.h"
+#include "simkeep/notify/smtp_channel.h"
+#include "simkeep/notify/webhook_channel.h"
 #include "simkeep/payments/komoju/komoju_provider.h"
 #include "simkeep/payments/sandbox/sandbox_provider.h"
 #include "simkeep/storage/postgres/leader_lock.h"
@@ -220,6 +223,48 @@ Result<std::unique_ptr<app::PaymentProvider>> MakePaymentProvider(const RuntimeO
 
 }  // namespace
 
+namespace {
+
+// The notification delivery adapters `options` configure: email with an SMTP server, SMS with a
+// gateway, webhooks always. kInvalidArgument "notification_config_invalid" for a malformed one.
+Result<void> OpenChannels(const RuntimeOptions& options, Runtime& runtime) {
+  if (!options.smtp_url.empty()) {
+    notify::SmtpOptions smtp;
+    smtp.url = options.smtp_url;
+    smtp.from = notify::EmailSender{options.smtp_from, options.smtp_from_name};
+    smtp.username = options.smtp_user;
+    smtp.password = options.smtp_password;
+    smtp.require_tls = options.smtp_require_tls;
+    Result<std::unique_ptr<notify::SmtpChannel>> email =
+        notify::SmtpChannel::Create(std::move(smtp), *runtime.clock);
+    if (!email) {
+      return email.error();
+    }
+    runtime.channels[domain::NotificationChannel::kEmail] = std::move(*email);
+  }
+  if (!options.sms_gateway_url.empty()) {
+    notify::SmsGatewayOptions sms;
+    sms.url = options.sms_gateway_url;
+    sms.token = options.sms_gateway_token;
+    sms.allow_plain_http = options.sms_gateway_allow_http;
+    Result<std::unique_ptr<notify::SmsGatewayChannel>> gateway =
+        notify::SmsGatewayChannel::Create(std::move(sms));
+    if (!gateway) {
+      return gateway.error();
+    }
+    runtime.channels[domain::NotificationChannel::kSms] = std::move(*gateway);
+  }
+  Result<std::unique_ptr<notify::WebhookChannel>> webhooks =
+      notify::WebhookChannel::Create(notify::WebhookOptions{}, *runtime.clock);
+  if (!webhooks) {
+    return webhooks.error();
+  }
+  runtime.channels[domain::NotificationChannel::kWebhook] = std::move(*webhooks);
+  return Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
                                              std::unique_ptr<Clock> clock,
                                              std::unique_ptr<IdGenerator> ids) {
@@ -274,6 +319,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->context.issuer =
       app::IssuerInfo{options.issuer_name, options.invoice_registration_number};
   runtime->context.sealer = runtime->sealer.get();
+  if (Result<void> channels = OpenChannels(options, *runtime); !channels) {
+    return channels.error();
+  }
   runtime->renderer = std::make_unique<notify::MessageRenderer>();
   app::OutboxOptions outbox;
   outbox.email = runtime->channels.contains(domain::NotificationChannel::kEmail);

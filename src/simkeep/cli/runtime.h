@@ -42,6 +42,17 @@ struct RuntimeOptions {
   std::string komoju_webhook_secret;  // Required for "komoju"; from the environment only.
   // How long before a validity ends its automatic renewal runs.
   int auto_renewal_lead_hours = 24;
+  // Notification delivery. Email goes out only with an SMTP server, SMS only with a gateway;
+  // webhooks always (to the endpoints registered through the API).
+  std::string smtp_url;  // "smtp://host:587" (STARTTLS) or "smtps://host:465"; empty: no email.
+  std::string smtp_from = "noreply@localhost";
+  std::string smtp_from_name = "simkeep";
+  std::string smtp_user;
+  std::string smtp_password;            // From the environment only.
+  bool smtp_require_tls = true;         // For smtp:// URLs; off only for a relay on loopback.
+  std::string sms_gateway_url;          // Empty: no SMS.
+  std::string sms_gateway_token;        // From the environment only.
+  bool sms_gateway_allow_http = false;  // Only for a gateway on loopback.
 };
 
 // Everything a command needs, wired together: the migrated database, the committer, the catalog
