@@ -337,5 +337,32 @@ TEST_F(AutomationTest, AJobLeftWithoutItsOrderByACrashIsAttemptedAgain) {
   ExpectAuditPasses();
 }
 
+TEST_F(AutomationTest, ALineWhoseRenewalIsStillQueuedIsNotMovedToGrace) {
+  // Two lines due after a stop that outlasted their validity; passes of one renewal each.
+  const std::string first = NewLine(2000);
+  const std::string second = NewLine(2000);
+  ASSERT_EQ(Set(first, "balance", 5000).status, 200);
+  ASSERT_EQ(Set(second, "balance", 5000).status, 200);
+  cli::Runtime& rt = server_.runtime();
+  app::SchedulerOptions one_at_a_time;
+  one_at_a_time.batch = 1;
+  app::Scheduler scheduler(*rt.committer, *rt.reads, rt.context, *rt.orders, *rt.payments,
+                           one_at_a_time);
+  At("2026-12-01T06:00:00+09:00");  // Both validities ended at 2026-11-30T23:59:59+09:00.
+  Result<app::SchedulerReport> pass = scheduler.RunDue();
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->renewed, 1);
+  EXPECT_EQ(pass->lifecycle, 0);  // The other line waits for its renewal, still active.
+  EXPECT_EQ(Status(first)["state"], "active");
+  EXPECT_EQ(Status(second)["state"], "active");
+  pass = scheduler.RunDue();
+  ASSERT_TRUE(pass);
+  EXPECT_EQ(pass->renewed, 1);
+  EXPECT_EQ(CountEvents(first, "state_changed") + CountEvents(second, "state_changed"), 0);
+  EXPECT_NE(ExpiresAt(first), kExpiry);
+  EXPECT_NE(ExpiresAt(second), kExpiry);
+  ExpectAuditPasses();
+}
+
 }  // namespace
 }  // namespace simkeep::testing

@@ -257,8 +257,10 @@ class Transaction {
   // Automatic renewal settings (one per line; Upsert replaces it) and the scheduler's jobs.
   virtual Result<void> UpsertAutoRenewal(const domain::AutoRenewal& setting) = 0;
   virtual Result<std::optional<domain::AutoRenewal>> FindAutoRenewal(const LineId& line_id) = 0;
-  // Enabled settings of active or grace lines whose validity ends at or before `expiring_by`
-  // and whose renewal of that validity end has no job yet; earliest expiry first.
+  // Enabled settings of active lines whose validity ends at or before `expiring_by` and whose
+  // renewal of that validity end has no job yet; earliest expiry first. (A line in grace is
+  // renewed automatically only through the job its validity end already has: a setting switched
+  // on after the renewal fell due takes effect from the next validity end.)
   virtual Result<std::vector<DueAutoRenewal>> ListDueAutoRenewals(Timestamp expiring_by,
                                                                   int limit) = 0;
   // InsertSchedulerJob of a key stored already is kAlreadyExists "scheduler_job_exists";

@@ -255,58 +255,85 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
   if (!read) {
     return read.error();
   }
-  for (const domain::Line& found : lines) {
-    const domain::Carrier* carrier = context_.catalog->FindCarrier(found.carrier);
-    if (carrier == nullptr) {
-      continue;
-    }
-    int steps = 0;
-    Result<void> written = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
-      steps = 0;
-      Result<domain::Line> line = LoadLine(transaction, found.id);
-      if (!line) {
-        return line.error();
-      }
-      while (std::optional<domain::LifecycleStep> step =
-                 domain::NextLifecycleStep(line->state, line->expires_at, carrier->keep, now)) {
-        if (Result<void> allowed = domain::CheckTransition(line->state, step->to); !allowed) {
-          return allowed;
+  // Every line's steps in a command of its own, the commands submitted together (group commit).
+  std::vector<int> steps(lines.size(), 0);
+  const std::vector<Result<void>> outcomes =
+      RunAll(committer_, lines.size(), [&](size_t i, Transaction& transaction) -> Result<void> {
+        steps[i] = 0;
+        const domain::Carrier* carrier = context_.catalog->FindCarrier(lines[i].carrier);
+        if (carrier == nullptr) {
+          return Ok();
         }
-        const domain::LineState from = line->state;
-        line->state = step->to;
-        line->updated_at = now;
-        domain::LineEvent event{EventId{context_.ids->Next("ev")},
-                                line->id,
-                                "state_changed",
-                                from,
-                                line->state,
-                                step->reason,
-                                OrderId{},
-                                now};
-        if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
-          return inserted;
+        Result<domain::Line> line = LoadLine(transaction, lines[i].id);
+        if (!line) {
+          return line.error();
         }
-        ++steps;
-      }
-      if (steps == 0) {
-        return Ok();
-      }
-      if (Result<void> updated = transaction.UpdateLine(*line); !updated) {
-        return updated;
-      }
-      return QueueNotification(transaction, context_, *line, LifecycleNotice(*line, carrier->keep));
-    });
-    if (!written) {
-      return written.error();
+        if (line->state == domain::LineState::kActive && line->expires_at) {
+          // An automatic renewal of this validity end not started yet (a backlog beyond one
+          // batch, a pass after downtime) comes first: the line stays active until its job has
+          // run, and leaves only if that job did not renew it.
+          Result<std::optional<domain::AutoRenewal>> setting =
+              transaction.FindAutoRenewal(line->id);
+          if (!setting) {
+            return setting.error();
+          }
+          if (*setting && (*setting)->enabled) {
+            Result<std::optional<domain::SchedulerJob>> job =
+                transaction.FindSchedulerJob(kAutoRenewalKind, line->id, *line->expires_at);
+            if (!job) {
+              return job.error();
+            }
+            if (!*job) {
+              return Ok();
+            }
+          }
+        }
+        while (std::optional<domain::LifecycleStep> step =
+                   domain::NextLifecycleStep(line->state, line->expires_at, carrier->keep, now)) {
+          if (Result<void> allowed = domain::CheckTransition(line->state, step->to); !allowed) {
+            return allowed;
+          }
+          const domain::LineState from = line->state;
+          line->state = step->to;
+          line->updated_at = now;
+          domain::LineEvent event{EventId{context_.ids->Next("ev")},
+                                  line->id,
+                                  "state_changed",
+                                  from,
+                                  line->state,
+                                  step->reason,
+                                  OrderId{},
+                                  now};
+          if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
+            return inserted;
+          }
+          ++steps[i];
+        }
+        if (steps[i] == 0) {
+          return Ok();
+        }
+        if (Result<void> updated = transaction.UpdateLine(*line); !updated) {
+          return updated;
+        }
+        return QueueNotification(transaction, context_, *line,
+                                 LifecycleNotice(*line, carrier->keep));
+      });
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!outcomes[i]) {
+      return outcomes[i];
     }
-    report.lifecycle += steps > 0 ? 1 : 0;
+    report.lifecycle += steps[i] > 0 ? 1 : 0;
   }
   return Ok();
 }
 
 Result<void> Scheduler::StartJob(Transaction& transaction, const DueAutoRenewal& due,
-                                 std::optional<domain::SchedulerJob>& created, Timestamp now) {
+                                 std::optional<domain::SchedulerJob>& created, Timestamp now,
+                                 AttemptState* attempt) {
   created.reset();
+  if (attempt != nullptr) {
+    *attempt = AttemptState{};
+  }
   Result<std::optional<domain::AutoRenewal>> setting =
       transaction.FindAutoRenewal(due.setting.line_id);
   if (!setting) {
@@ -366,6 +393,11 @@ Result<void> Scheduler::StartJob(Transaction& transaction, const DueAutoRenewal&
     }
   }
   created = job;
+  if (attempt != nullptr && job.status == domain::JobStatus::kRunning &&
+      (*setting)->payment_method_id == domain::kPayFromBalance) {
+    // Paid from the balance: no provider to call, so the attempt joins the job's command.
+    return AttemptJob(transaction, job, *attempt, now);
+  }
   return Ok();
 }
 
@@ -374,13 +406,24 @@ Result<void> Scheduler::Start(const std::vector<DueAutoRenewal>& due,
                               SchedulerReport& report) {
   const Timestamp now = context_.clock->Now();
   std::vector<std::optional<domain::SchedulerJob>> created(due.size());
+  std::vector<AttemptState> attempts(due.size());
   const std::vector<Result<void>> outcomes =
       RunAll(committer_, due.size(), [&](size_t i, Transaction& transaction) {
-        return StartJob(transaction, due[i], created[i], now);
+        return StartJob(transaction, due[i], created[i], now, &attempts[i]);
       });
   for (size_t i = 0; i < due.size(); ++i) {
     if (!outcomes[i]) {
-      return outcomes[i];
+      if (!attempts[i].refused) {
+        return outcomes[i];
+      }
+      // The renewal was refused (a short balance, ...), which undid the job with it: the job
+      // alone first, then the attempt on its own, which records the refusal.
+      Result<void> alone = committer_.RunAndWait([&](Transaction& transaction) {
+        return StartJob(transaction, due[i], created[i], now, nullptr);
+      });
+      if (!alone) {
+        return alone;
+      }
     }
     if (!created[i]) {
       continue;
@@ -388,6 +431,11 @@ Result<void> Scheduler::Start(const std::vector<DueAutoRenewal>& due,
     ++report.started;
     if (created[i]->status == domain::JobStatus::kSkipped) {
       ++report.skipped;
+    } else if (outcomes[i] && attempts[i].job) {
+      if (Result<void> finished = FinishAttempt(*created[i], attempts[i], outcomes[i], report);
+          !finished) {
+        return finished;
+      }
     } else {
       to_attempt.push_back(*created[i]);
     }
@@ -750,13 +798,18 @@ Result<void> Scheduler::QueueReminderScans(Timestamp now, SchedulerReport& repor
                                          : nullptr;
           Result<Money> price =
               plan != nullptr ? domain::PriceAt(*plan, now) : Result<Money>(Money{});
+          const Timestamp renew_at =
+              domain::AutoRenewalDueAt(*line.expires_at, options_.auto_renewal_lead);
+          if (plan != nullptr && renew_at <= now) {
+            // Renewing in this very pass (or its next batch): its receipt or its failure speaks.
+            return std::optional<NotificationEvent>();
+          }
           if (plan != nullptr && price) {
             // "Will renew on D for ¥X" instead of "expires on D".
             event.topic = domain::NotificationTopic::kAutoRenewalUpcoming;
             event.args["plan"] = plan->name;
             event.args["amount_jpy"] = std::to_string(price->minor);
-            event.args["renew_at"] = FormatRfc3339Jst(
-                domain::AutoRenewalDueAt(*line.expires_at, options_.auto_renewal_lead));
+            event.args["renew_at"] = FormatRfc3339Jst(renew_at);
           } else {
             event.topic = domain::NotificationTopic::kExpirySoon;
           }

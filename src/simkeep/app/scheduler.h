@@ -21,7 +21,7 @@ struct SchedulerOptions {
   // How long before a validity ends its automatic renewal runs.
   std::chrono::minutes auto_renewal_lead{24 * 60};
   // Jobs started per kind in one pass.
-  int batch = 200;
+  int batch = 1000;
 };
 
 // What one pass did.
@@ -85,9 +85,12 @@ class Scheduler {
     bool attempt_failed = false;
   };
 
-  // Creates the job of a renewal found due (or records it skipped): one command.
+  // Creates the job of a renewal found due (or records it skipped): one command. With
+  // `attempt`, a renewal paid from the balance is also attempted in the same command
+  // (AttemptJob); a refusal then undoes the job too, and `attempt->refused` says so.
   Result<void> StartJob(Transaction& transaction, const DueAutoRenewal& due,
-                        std::optional<domain::SchedulerJob>& created, Timestamp now);
+                        std::optional<domain::SchedulerJob>& created, Timestamp now,
+                        AttemptState* attempt);
   // Starts every renewal in `due`, their commands submitted together (group commit), and adds
   // the jobs created and not skipped to `to_attempt`.
   Result<void> Start(const std::vector<DueAutoRenewal>& due,

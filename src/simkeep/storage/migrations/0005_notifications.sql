@@ -1,5 +1,5 @@
 -- simkeep schema, version 5: notifications (the outbox, how each line's holder wants to be told,
--- webhook subscriptions) and the scheduler's scan positions. The same statements on SQLite and
+-- webhook subscriptions), the scheduler's scan positions, and an index for renewals due. The same statements on SQLite and
 -- PostgreSQL.
 
 -- How a line's holder wants to be told: the language of every message, and the addresses email
@@ -59,3 +59,6 @@ CREATE TABLE scheduler_cursors (
   name TEXT PRIMARY KEY,
   position BIGINT NOT NULL
 );
+
+-- Serves the scheduler's search for automatic renewals due: active lines by validity end.
+CREATE INDEX lines_state_expires ON lines (state, expires_at);

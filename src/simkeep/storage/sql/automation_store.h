@@ -101,10 +101,12 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<std::vector<app::DueAutoRenewal>> ListDueAutoRenewals(Connection& connection,
                                                              Timestamp expiring_by, int limit) {
   static const std::string sql =
+      // From the active lines due (index lines (state, expires_at)) to their settings, never
+      // the other way round: the cost follows the lines due, not the settings switched on.
       "SELECT a.line_id, a.enabled, a.plan_id, a.payment_method_id, a.monthly_cap_jpy, "
-      "a.updated_at, l.expires_at FROM lines l JOIN auto_renewals a ON a.line_id = l.line_id "
-      "WHERE l.expires_at IS NOT NULL AND l.expires_at <= ? AND a.enabled = 1 "
-      "AND l.state IN ('active', 'grace') AND NOT EXISTS (SELECT 1 FROM scheduler_jobs j "
+      "a.updated_at, l.expires_at FROM lines l CROSS JOIN auto_renewals a "
+      "WHERE a.line_id = l.line_id AND l.state = 'active' AND l.expires_at <= ? "
+      "AND a.enabled = 1 AND NOT EXISTS (SELECT 1 FROM scheduler_jobs j "
       "WHERE j.kind = 'auto_renewal' AND j.line_id = l.line_id AND j.period_end = l.expires_at) "
       "ORDER BY l.expires_at, l.line_id LIMIT ?";
   Result<Statement> statement = connection.Prepare(sql.c_str());
