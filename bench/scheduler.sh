@@ -198,7 +198,7 @@ met() { awk -v a="$1" -v b="$2" -v op="$3" 'BEGIN { ok = (op == "<") ? a < b : a
   done
   echo
   echo "- Renewals: $due in ${tick_ms[renewals]} ms = $renewals_per_s renewals/s (each: a job, an order,"
-  echo "  three ledger transfers, a receipt, a line event, the job done; two committer commands),"
+  echo "  three ledger transfers, a receipt, a line event, the job done: one committer command),"
   echo "  $(calc "%.2f" "$renewals_per_s / $pg_tps")× the peer's $pg_tps top-up transactions/s (pgbench, PostgreSQL 15,"
   echo "  fsync on, 64 clients, bench/pgbench/topup.sql)."
   echo "- Target: $due due renewed in one sweep ≤ 10 s: ${tick_ms[renewals]} ms — $(met "${tick_ms[renewals]}" 10000 "<=")."

@@ -60,5 +60,10 @@ CREATE TABLE scheduler_cursors (
   position BIGINT NOT NULL
 );
 
--- Serves the scheduler's search for automatic renewals due: active lines by validity end.
-CREATE INDEX lines_state_expires ON lines (state, expires_at);
+-- Serve the scheduler's searches in the order they read, so that a page stops at its limit
+-- however many lines share one validity end: automatic renewals due (active lines by validity
+-- end), and the reminders' and the lifecycle's range reads per carrier (replacing version 4's
+-- index without the line id).
+CREATE INDEX lines_state_expires ON lines (state, expires_at, line_id);
+DROP INDEX lines_state_carrier_expires;
+CREATE INDEX lines_state_carrier_expires ON lines (state, carrier_id, expires_at, line_id);

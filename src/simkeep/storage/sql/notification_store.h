@@ -337,15 +337,14 @@ Result<std::vector<domain::Line>> ListLinesExpiringBetween(Connection& connectio
                                                            Timestamp until, int limit) {
   static const std::string sql =
       std::string(internal::kSelectLine) +
-      " WHERE state = ? AND carrier_id = ? AND (expires_at > ? OR (expires_at = ? AND "
-      "line_id > ?)) AND expires_at <= ? ORDER BY expires_at, line_id LIMIT ?";
+      " WHERE state = ? AND carrier_id = ? AND (expires_at, line_id) > (?, ?) "
+      "AND expires_at <= ? ORDER BY expires_at, line_id LIMIT ?";
   Result<Statement> statement = connection.Prepare(sql.c_str());
   if (!statement) {
     return statement.error();
   }
   statement->BindText(domain::LineStateName(state))
       .BindText(domain::CarrierCodeName(carrier))
-      .BindTime(after.at)
       .BindTime(after.at)
       .BindText(after.id)
       .BindTime(until)
