@@ -5,12 +5,14 @@
 
 #include <chrono>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "notify_servers.h"
+#include "simkeep/app/audit_service.h"
 #include "simkeep/app/notification_dispatcher.h"
 #include "simkeep/app/outbox.h"
 #include "simkeep/app/scheduler.h"
@@ -210,6 +212,69 @@ TEST_F(NotificationsTest, ALongGraceRemindsOfTheSuspension30And7DaysAhead) {
   Tick();
   std::vector<std::string> topics = Topics(line);
   EXPECT_EQ(std::count(topics.begin(), topics.end(), "suspension_soon"), 2);
+}
+
+TEST_F(NotificationsTest, AYearOfDailyPassesRenewsWarnsAndEndsLinesEachMessageOnce) {
+  // A: renews itself every month from its balance. B: never renewed (docomo: 2 days of grace,
+  // then 30 suspended). C: never renewed, softbank's 360 days of grace.
+  const std::string a = NewLine("docomo", kPlan, "2026-11-25T23:59:59+09:00");
+  const std::string b = NewLine("docomo", kPlan, "2026-11-25T23:59:59+09:00");
+  const std::string c =
+      NewLine("softbank", "sample-softbank-linemo-10gb", "2026-11-25T23:59:59+09:00");
+  Speak(a, "ja");
+  Speak(b, "en");
+  Speak(c, "zh-Hans");
+  const std::string clerk = server_.Token("clerk");
+  ASSERT_EQ(server_
+                .Call(clerk, "POST", "/v1/lines/" + a + "/topups",
+                      {{"amount_jpy", 20000}, {"payment", {{"method", "cash"}}}}, "year-fund")
+                .status,
+            201);
+  ASSERT_EQ(server_
+                .Call(admin_, "PUT", "/v1/lines/" + a + "/auto-renewal",
+                      {{"enabled", true},
+                       {"plan_id", kPlan},
+                       {"payment_method_id", "balance"},
+                       {"monthly_cap_jpy", 5000}})
+                .status,
+            200);
+  int renewed = 0;
+  for (int day = 0; day < 366; ++day) {
+    server_.clock().Set(*ParseRfc3339("2026-11-22T12:00:00+09:00") + std::chrono::days(day));
+    renewed += Tick().renewed;
+    ASSERT_TRUE(server_.runtime().dispatcher->RunDue());
+  }
+  // A: a renewal every 30 days (on days 3, 33, ... 363), paid from the balance; its holder told
+  // 7 days ahead of each but the first (due before the first pass), once.
+  EXPECT_EQ(renewed, 13);
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + a + "/status").json["balance_jpy"],
+            20000 - 13 * 850);
+  const std::vector<std::string> a_topics = Topics(a);
+  EXPECT_EQ(std::count(a_topics.begin(), a_topics.end(), "auto_renewal_upcoming"), 12);
+  EXPECT_EQ(std::count(a_topics.begin(), a_topics.end(), "auto_renewal_failed"), 0);
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + a).json["state"], "active");
+  // B: warned, then each step once, in order.
+  EXPECT_EQ(Topics(b),
+            (std::vector<std::string>{"expiry_soon", "grace_started", "suspended", "terminated"}));
+  // C: a year of grace, reminded of the suspension 30 and 7 days ahead, then terminated at once
+  // (softbank's sample rule keeps no suspended time).
+  EXPECT_EQ(Topics(c), (std::vector<std::string>{"expiry_soon", "grace_started", "suspension_soon",
+                                                 "suspension_soon", "terminated"}));
+  // Every message once: no two with the same subject and body.
+  for (const std::string& line : {a, b, c}) {
+    std::set<std::string> seen;
+    for (const Json& message : Inbox(line)) {
+      EXPECT_TRUE(seen.insert(message["subject"].get<std::string>() + "|" +
+                              message["body"].get<std::string>())
+                      .second)
+          << message;
+    }
+  }
+  ASSERT_TRUE(server_.runtime().reads->Read([](app::Transaction& transaction) -> Result<void> {
+    Result<app::DatabaseAudit> audit = app::AuditDatabase(transaction, nullptr);
+    EXPECT_TRUE(audit && audit->ok());
+    return Ok();
+  }));
 }
 
 TEST_F(NotificationsTest, FailedDeliveriesBackOffThenWaitForAnOperator) {
