@@ -9,30 +9,10 @@
 #include <utility>
 
 #include <nlohmann/json.hpp>
+#include <openssl/evp.h>
 
 namespace simkeep::testing {
 namespace {
-
-std::string DecodeBase64(std::string_view text) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    const size_t value = kAlphabet.find(c);
-    if (value == std::string_view::npos) {
-      continue;
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xFF);
-    }
-  }
-  return out;
-}
 
 // The records a server wrote to `directory` (NNNNNN.json, whole files only), oldest first.
 std::vector<nlohmann::json> ReadRecords(const std::string& directory) {
@@ -58,6 +38,30 @@ nlohmann::json ParseGreeting(const ChildScript& child) {
 }
 
 }  // namespace
+
+std::string DecodeBase64(std::string_view text) {
+  std::string clean;
+  clean.reserve(text.size());
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/' || c == '=') {
+      clean += c;
+    }
+  }
+  if (clean.empty() || clean.size() % 4 != 0) {
+    return {};
+  }
+  std::string out(clean.size() / 4 * 3, '\0');
+  const int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(clean.data()),
+                                      static_cast<int>(clean.size()));
+  if (written < 0) {
+    return {};
+  }
+  // EVP_DecodeBlock counts the padding as zero bytes.
+  const size_t padding = clean.ends_with("==") ? 2 : clean.ends_with('=') ? 1 : 0;
+  out.resize(static_cast<size_t>(written) - padding);
+  return out;
+}
 
 std::unique_ptr<SmtpSink> SmtpSink::Start(const SmtpSinkOptions& options) {
   std::vector<std::string> argv = {SIMKEEP_PYTHON3, SIMKEEP_SMTP_SINK_SCRIPT};

@@ -16,6 +16,11 @@
 
 namespace simkeep::testing {
 
+// The bytes of base64 `text` (RFC 4648, with padding), ignoring line breaks and anything else
+// outside the alphabet; empty when it is not base64. For reading what the adapters and the
+// servers wrote (OpenSSL's EVP_DecodeBlock).
+std::string DecodeBase64(std::string_view text);
+
 // One message the mail server accepted.
 struct ReceivedMail {
   std::string mail_from;              // The envelope's sender, without angle brackets.

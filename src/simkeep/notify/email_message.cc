@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <tuple>
 
+#include <openssl/evp.h>
+
 #include "simkeep/base/time.h"
 #include "simkeep/net/curl_transfer.h"
 #include "simkeep/notify/internal/outcome.h"
@@ -21,31 +23,11 @@ using internal::Rejected;
 constexpr size_t kEncodedWordBytesMax = 36;
 
 std::string Base64(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t at = 0;
-  for (; at + 3 <= data.size(); at += 3) {
-    const uint32_t bits = (uint32_t{static_cast<unsigned char>(data[at])} << 16) |
-                          (uint32_t{static_cast<unsigned char>(data[at + 1])} << 8) |
-                          uint32_t{static_cast<unsigned char>(data[at + 2])};
-    out += kAlphabet[(bits >> 18) & 63];
-    out += kAlphabet[(bits >> 12) & 63];
-    out += kAlphabet[(bits >> 6) & 63];
-    out += kAlphabet[bits & 63];
-  }
-  const size_t left = data.size() - at;
-  if (left > 0) {
-    uint32_t bits = uint32_t{static_cast<unsigned char>(data[at])} << 16;
-    if (left == 2) {
-      bits |= uint32_t{static_cast<unsigned char>(data[at + 1])} << 8;
-    }
-    out += kAlphabet[(bits >> 18) & 63];
-    out += kAlphabet[(bits >> 12) & 63];
-    out += left == 2 ? kAlphabet[(bits >> 6) & 63] : '=';
-    out += '=';
-  }
+  std::string out((data.size() + 2) / 3 * 4 + 1, '\0');  // EVP_EncodeBlock adds a NUL.
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(data.data()),
+                                      static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(written));
   return out;
 }
 

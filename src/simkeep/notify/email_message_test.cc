@@ -6,32 +6,14 @@
 
 #include <gtest/gtest.h>
 
+#include "notify_servers.h"
 #include "simkeep/notify/internal/text.h"
 #include "simkeep/notify/limits.h"
 
 namespace simkeep::notify {
 namespace {
 
-std::string DecodeBase64(std::string_view text) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    const size_t value = kAlphabet.find(c);
-    if (value == std::string_view::npos) {
-      continue;  // Line breaks and padding.
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xFF);
-    }
-  }
-  return out;
-}
+using testing::DecodeBase64;
 
 std::vector<std::string> Lines(std::string_view text) {
   std::vector<std::string> lines;

@@ -13,32 +13,12 @@
 namespace simkeep::notify {
 namespace {
 
+using testing::DecodeBase64;
 using testing::ReceivedMail;
 using testing::SmtpSink;
 using testing::SmtpSinkOptions;
 
 constexpr int64_t kCreated = 1'796'199'600;  // 2026-12-02 17:20 JST.
-
-std::string DecodeBase64(std::string_view text) {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : text) {
-    const size_t value = kAlphabet.find(c);
-    if (value == std::string_view::npos) {
-      continue;
-    }
-    bits = (bits << 6) | static_cast<uint32_t>(value);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      out += static_cast<char>((bits >> count) & 0xFF);
-    }
-  }
-  return out;
-}
 
 // The text of the header `name` in `data` (unfolded, encoded words decoded), "" when absent.
 std::string HeaderText(const std::string& data, const std::string& name) {
