@@ -119,6 +119,7 @@ NOT_API_REASONS |= {
     "plan_exists", "price_version_exists", "saved_method_exists", "sandbox_saved_card_exists",
     "scheduler_job_exists", "auto_renewal_exists", "notification_exists",
     "notification_settings_exists", "scheduler_cursor_exists", "webhook_endpoint_exists",
+    "number_quarantine_exists",
     # Every writable runtime has the key that seals webhook secrets.
     "secret_key_required",
     # Reasons the scheduler records on a job and a line event (GET /v1/lines/{id}/status shows

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "simkeep/app/limits.h"
+#include "simkeep/base/time.h"
 #include "test_server.h"
 
 namespace simkeep::testing {
@@ -330,7 +331,9 @@ TEST_F(ApiTest, RenewalFromBalanceExtendsValidityWithAQualifiedInvoice) {
   EXPECT_EQ(receipt.json["totals"]["by_rate"][0]["tax_jpy"], price * 10 / 110);
 }
 
-TEST_F(ApiTest, RenewingAnOpenEndedBasePlanActivatesWithoutExpiry) {
+// A base plan grants no validity of its own: with nothing paid before, the line's paid validity
+// ends as it is attached, and the carrier's keep window (180 days on au) counts from then.
+TEST_F(ApiTest, RenewingAnOpenEndedBasePlanActivatesAndStartsTheKeepWindow) {
   const std::string line = NewLine("au");
   HttpResult renewed =
       server_.Call(clerk_, "POST", "/v1/lines/" + line + "/renewals",
@@ -340,7 +343,7 @@ TEST_F(ApiTest, RenewingAnOpenEndedBasePlanActivatesWithoutExpiry) {
   HttpResult status = server_.Call(admin_, "GET", "/v1/lines/" + line + "/status");
   EXPECT_EQ(status.json["state"], "active");
   EXPECT_EQ(status.json["plan_id"], "sample-au-base");
-  EXPECT_TRUE(status.json["expires_at"].is_null());
+  EXPECT_EQ(status.json["expires_at"], FormatRfc3339Jst(server_.clock().Now()));
   EXPECT_EQ(status.json["speed_kbps"], 128);
 }
 

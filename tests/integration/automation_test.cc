@@ -289,6 +289,57 @@ TEST_F(AutomationTest, AnUnrenewedLineWalksItsCarriersKeepRuleAndARenewalInGrace
   ExpectAuditPasses();
 }
 
+// au's povo-style rule: a line whose last paid topping ran out stays in grace (on its base plan,
+// at the lowest speed) for the 180-day keep window, is suspended, and terminated 30 days later.
+// Its number is then lost to it and held 180 days before another line may have it.
+TEST_F(AutomationTest, AnAuLineIsKeptForTheKeepWindowThenItsNumberIsQuarantined) {
+  const Json body = {{"iccid", TestServer::NextIccid()},
+                     {"carrier", "au"},
+                     {"service", "voice"},
+                     {"msisdn", "090-4444-0001"},
+                     {"state", "active"},
+                     {"plan_id", "sample-au-base"},
+                     {"expires_at", kExpiry}};
+  const std::string line = server_.ProvisionLine(admin_, body);
+  At(kExpiry);
+  EXPECT_EQ(Tick().lifecycle, 1);
+  EXPECT_EQ(Status(line)["state"], "grace");
+  // 180 days after 30 November 2026, across February: 29 May 2027 at 23:59:59 JST.
+  At("2027-05-29T23:59:58+09:00");
+  EXPECT_EQ(Tick().lifecycle, 0);
+  At("2027-05-29T23:59:59+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  EXPECT_EQ(Status(line)["state"], "suspended");
+  At("2027-06-28T23:59:59+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  const Json status = Status(line);
+  EXPECT_EQ(status["state"], "terminated");
+  EXPECT_TRUE(status["msisdn"].is_null()) << status.dump();
+  std::vector<std::string> reasons;
+  for (const Json& event : status["events"]) {
+    if (event["kind"] == "state_changed") {
+      reasons.push_back(event["reason"]);
+    }
+  }
+  EXPECT_EQ(reasons,
+            (std::vector<std::string>{"suspension_ended", "keep_window_ended", "validity_ended"}));
+  // The terminated line is still found by its ICCID, no longer by the number it lost.
+  EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines?msisdn=09044440001").json["data"].size(), 0U);
+  // The number is held until 180 days after the termination.
+  Json again = body;
+  again["iccid"] = TestServer::NextIccid();
+  At("2027-12-25T23:59:58+09:00");
+  HttpResult held = server_.Call(admin_, "POST", "/v1/lines", again);
+  EXPECT_EQ(held.status, 409) << held.body;
+  EXPECT_EQ(held.json["code"], "msisdn_quarantined");
+  EXPECT_NE(held.json["detail"].get<std::string>().find("2027-12-25"), std::string::npos);
+  At("2027-12-25T23:59:59+09:00");
+  HttpResult reassigned = server_.Call(admin_, "POST", "/v1/lines", again);
+  ASSERT_EQ(reassigned.status, 201) << reassigned.body;
+  EXPECT_EQ(reassigned.json["msisdn"], "+819044440001");
+  ExpectAuditPasses();
+}
+
 TEST_F(AutomationTest, TwoSchedulersRacingRenewOnce) {
   std::vector<std::string> lines;
   for (int i = 0; i < 6; ++i) {

@@ -234,6 +234,8 @@ class Source:
             "esim": iccid("898110", 1),
             "voice": iccid("898130", 2),
             "data": iccid("898110", 3),
+            # Lapsed long before the tick below, which terminates it and quarantines its number.
+            "lapsed": iccid("898130", 7),
         }
         self.cli("import", "lines", self.write_csv("lines.csv", [
             "iccid,carrier,msisdn,form_factor,service,activation_code,confirmation_code,state,"
@@ -242,6 +244,8 @@ class Source:
             "active,2026-12-31T23:59:59+09:00",
             self.iccids["voice"] + ",au,090-1234-5678,sim,voice,,,,",
             self.iccids["data"] + ",docomo,,sim,data,,,,",
+            self.iccids["lapsed"] + ",docomo,080-2222-3333,sim,voice,,,active,"
+            "2025-12-31T23:59:59+09:00",
         ]))
         self.cli("import", "lines", self.write_csv("bulk.csv", ["iccid,carrier,service"] + [
             iccid("898140", 5_000_000 + serial) + ",rakuten,data"
@@ -451,7 +455,7 @@ class MigrateTest(unittest.TestCase):
         # Progress for the large tables: stderr is not a terminal, so one line per report.
         progress = re.findall(r"copy +lines +\[#* *\] +(\d+)% (\d+)/(\d+) rows", copied.stderr)
         self.assertGreaterEqual(len(progress), 2, copied.stderr)
-        total = str(BULK_LINES + 4)
+        total = str(BULK_LINES + len(SOURCE.lines))
         self.assertEqual(progress[-1], ("100", total, total))
 
         self.assert_same_rows(url)

@@ -186,6 +186,19 @@ Result<domain::Line> LineService::Insert(Transaction& transaction, ValidProvisio
       !wallet) {
     return wallet.error();
   }
+  if (!line.msisdn.empty()) {
+    Result<std::optional<domain::NumberQuarantine>> hold =
+        transaction.FindNumberQuarantine(line.msisdn);
+    if (!hold) {
+      return hold.error();
+    }
+    if (*hold && (*hold)->released_at > now) {
+      return AlreadyExists("msisdn_quarantined",
+                           "Number " + line.msisdn +
+                               " belonged to a terminated line and is held until " +
+                               FormatRfc3339Jst((*hold)->released_at) + ".");
+    }
+  }
   if (Result<void> inserted = transaction.InsertLine(line); !inserted) {
     return inserted.error();
   }

@@ -62,7 +62,8 @@ class LineService {
   Result<ValidProvision> Validate(const ProvisionRequest& request) const;
 
   // Inserts a validated line with its wallet and a "provisioned" event. kAlreadyExists
-  // "iccid_taken" / "msisdn_taken" when the number is already provisioned.
+  // "iccid_taken" / "msisdn_taken" when the number is already provisioned, "msisdn_quarantined"
+  // when a terminated line gave the number up and its quarantine has not ended.
   Result<domain::Line> Insert(Transaction& transaction, ValidProvision provision) const;
 
   // Reads a line; kNotFound "line_not_found".

@@ -621,6 +621,9 @@ Result<domain::ReceiptLine> OrderService::ApplyRenewal(Transaction& transaction,
   }
   if (!domain::IsOpenEnded(plan->validity)) {
     line.expires_at = outcome.line_expires_at;
+  } else if (!line.expires_at) {
+    // Attached to a base plan with nothing paid before: the keep window counts from now.
+    line.expires_at = now;
   }
   line.state = domain::LineState::kActive;
   if (plan->kind == domain::PlanKind::kRenewal) {

@@ -154,6 +154,12 @@ class Transaction {
   virtual Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id,
                                                                 int limit) = 0;
   virtual Result<void> InsertBucket(const domain::Bucket& bucket) = 0;
+  // The number a terminated line gave up. kAlreadyExists "number_quarantine_exists" when the line
+  // already gave one up.
+  virtual Result<void> InsertNumberQuarantine(const domain::NumberQuarantine& hold) = 0;
+  // The hold on `e164` that is released last, if the number was ever held.
+  virtual Result<std::optional<domain::NumberQuarantine>> FindNumberQuarantine(
+      std::string_view e164) = 0;
   // Every bucket of the line, ordered by expiry (earliest first), expired ones included.
   virtual Result<std::vector<domain::Bucket>> ListBuckets(const LineId& line_id) = 0;
 

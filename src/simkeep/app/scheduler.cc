@@ -312,11 +312,22 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
         if (steps[i] == 0) {
           return Ok();
         }
-        if (Result<void> updated = transaction.UpdateLine(*line); !updated) {
-          return updated;
+        // Told before the number goes: the message names the line by it.
+        if (Result<void> queued = QueueNotification(transaction, context_, *line,
+                                                    LifecycleNotice(*line, carrier->keep));
+            !queued) {
+          return queued;
         }
-        return QueueNotification(transaction, context_, *line,
-                                 LifecycleNotice(*line, carrier->keep));
+        if (line->state == domain::LineState::kTerminated && !line->msisdn.empty()) {
+          // The number is lost to the line and held from every other until its quarantine ends.
+          const domain::NumberQuarantine hold{line->msisdn, line->id, line->carrier, now,
+                                              domain::NumberReleasedAt(now, carrier->keep)};
+          if (Result<void> held = transaction.InsertNumberQuarantine(hold); !held) {
+            return held;
+          }
+          line->msisdn.clear();
+        }
+        return transaction.UpdateLine(*line);
       });
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!outcomes[i]) {

@@ -44,8 +44,8 @@ std::optional<CarrierCode> ParseCarrierCode(std::string_view name);
 // When a line stops being kept, per carrier. All day counts are whole days; 0 disables the rule
 // where noted. Value type.
 struct KeepRule {
-  // A line with no qualifying paid activity for this many days becomes eligible for suspension
-  // (povo, Rakuten: 180). The operator decides the exact timing. 0 = no inactivity rule.
+  // A line with no paid activity for this many days after its last validity end is suspended
+  // (povo, Rakuten: 180); it stays in grace until then. 0 = no inactivity rule.
   int keep_window_days = 0;
   // Days after the validity end during which the line is in grace (receive only, still
   // renewable) before it becomes eligible for suspension. 0 = no grace period.

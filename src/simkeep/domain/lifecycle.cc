@@ -1,15 +1,20 @@
 #include "simkeep/domain/lifecycle.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace simkeep::domain {
 
 Timestamp SuspensionDueAt(Timestamp expires_at, const KeepRule& rule) {
-  return expires_at + std::chrono::days{rule.grace_days};
+  return expires_at + std::chrono::days{std::max(rule.grace_days, rule.keep_window_days)};
 }
 
 Timestamp TerminationDueAt(Timestamp expires_at, const KeepRule& rule) {
   return SuspensionDueAt(expires_at, rule) + std::chrono::days{rule.suspension_to_termination_days};
+}
+
+Timestamp NumberReleasedAt(Timestamp terminated_at, const KeepRule& rule) {
+  return terminated_at + std::chrono::days{rule.number_quarantine_days};
 }
 
 std::optional<LifecycleStep> NextLifecycleStep(LineState state, std::optional<Timestamp> expires_at,
@@ -22,7 +27,9 @@ std::optional<LifecycleStep> NextLifecycleStep(LineState state, std::optional<Ti
       return LifecycleStep{LineState::kGrace, "validity_ended"};
     case LineState::kGrace:
       if (now >= SuspensionDueAt(*expires_at, rule)) {
-        return LifecycleStep{LineState::kSuspended, "grace_ended"};
+        return LifecycleStep{LineState::kSuspended, rule.keep_window_days > rule.grace_days
+                                                        ? "keep_window_ended"
+                                                        : "grace_ended"};
       }
       return std::nullopt;
     case LineState::kSuspended:

@@ -2,10 +2,18 @@
 #define SIMKEEP_DOMAIN_LIFECYCLE_H_
 
 // When a line whose validity ended moves on through its carrier's keep rule: active → grace at
-// the validity end, grace → suspended `grace_days` later, suspended → terminated
-// `suspension_to_termination_days` after that. Each date follows from the validity end and the
-// rule, not from when a step was taken, so a scheduler that runs late or twice takes the same
-// steps. A renewal (or a paid restore) moves the validity end and so every date.
+// the validity end; grace → suspended when the grace period or the keep window, whichever is
+// longer, has passed since it; suspended → terminated `suspension_to_termination_days` after
+// that; and the terminated line's number is held in quarantine `number_quarantine_days` before
+// it may be given to another line. Each date follows from the validity end and the rule, not
+// from when a step was taken, so a scheduler that runs late or twice takes the same steps. A
+// renewal (or a paid restore) moves the validity end and so every date.
+//
+// The keep window (povo, Rakuten: 180 days with no paid activity) counts from the end of the
+// last paid validity, the day after the last paid topping expired, so for a line on an
+// open-ended base plan the time it was attached to it. Usage charges do not move it: the
+// activity_usage_charge_jpy_min exception is not applied, so such a line is suspended on the
+// date its purchases give.
 
 #include <optional>
 #include <string>
@@ -18,12 +26,19 @@ namespace simkeep::domain {
 
 struct LifecycleStep {
   LineState to = LineState::kGrace;
-  std::string reason;  // "validity_ended", "grace_ended", "suspension_ended".
+  // "validity_ended"; "grace_ended", or "keep_window_ended" when the keep window is the longer;
+  // "suspension_ended".
+  std::string reason;
 };
 
-// The dates of a validity end under `rule`.
+// The dates of a validity end under `rule`: suspension after max(grace_days, keep_window_days),
+// termination suspension_to_termination_days later.
 Timestamp SuspensionDueAt(Timestamp expires_at, const KeepRule& rule);
 Timestamp TerminationDueAt(Timestamp expires_at, const KeepRule& rule);
+
+// When the number of a line terminated at `terminated_at` leaves quarantine and may be given to
+// another line.
+Timestamp NumberReleasedAt(Timestamp terminated_at, const KeepRule& rule);
 
 // The one step a line in `state` with validity end `expires_at` takes at `now`, or nullopt when
 // it stays (not due yet; no validity end; inactive, terminated or barred). Apply steps one at a

@@ -1,5 +1,7 @@
 #include "simkeep/domain/lifecycle.h"
 
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "simkeep/base/time.h"
@@ -13,6 +15,15 @@ KeepRule Docomo() {  // The sample catalog's: 2 days of grace, 30 days suspended
   KeepRule rule;
   rule.grace_days = 2;
   rule.suspension_to_termination_days = 30;
+  return rule;
+}
+
+KeepRule Au() {  // The sample catalog's povo-style rule: 180 days without paid activity.
+  KeepRule rule;
+  rule.keep_window_days = 180;
+  rule.suspension_to_termination_days = 30;
+  rule.number_quarantine_days = 180;
+  rule.activity_usage_charge_jpy_min = 660;
   return rule;
 }
 
@@ -66,6 +77,38 @@ TEST(LifecycleTest, ALineLongExpiredWalksEveryStepInOrder) {
   // No grace and no suspension period: all three steps at the validity end itself.
   KeepRule none;
   EXPECT_EQ(Walk(LineState::kActive, end, none, end), all);
+}
+
+TEST(LifecycleTest, AKeepWindowHoldsTheLineInGraceForItsLengthFromTheLastPaidValidityEnd) {
+  // The last paid topping ran out at the end of 30 June: grace at once (the line stays on its
+  // base plan at the lowest speed), suspended 180 days later, terminated 30 days after that.
+  const Timestamp end = Jst("2026-06-30T23:59:59+09:00");
+  const KeepRule rule = Au();
+  std::optional<LifecycleStep> grace = NextLifecycleStep(LineState::kActive, end, rule, end);
+  ASSERT_TRUE(grace);
+  EXPECT_EQ(grace->to, LineState::kGrace);
+  EXPECT_EQ(SuspensionDueAt(end, rule), Jst("2026-12-27T23:59:59+09:00"));
+  EXPECT_EQ(NextLifecycleStep(LineState::kGrace, end, rule, Jst("2026-12-27T23:59:58+09:00")),
+            std::nullopt);
+  std::optional<LifecycleStep> suspend =
+      NextLifecycleStep(LineState::kGrace, end, rule, Jst("2026-12-27T23:59:59+09:00"));
+  ASSERT_TRUE(suspend);
+  EXPECT_EQ(suspend->to, LineState::kSuspended);
+  EXPECT_EQ(suspend->reason, "keep_window_ended");
+  EXPECT_EQ(TerminationDueAt(end, rule), Jst("2027-01-26T23:59:59+09:00"));
+  // Grace longer than the keep window: the grace period decides, with its own reason.
+  KeepRule longer_grace = rule;
+  longer_grace.grace_days = 200;
+  EXPECT_EQ(SuspensionDueAt(end, longer_grace), end + std::chrono::days{200});
+  EXPECT_EQ(
+      NextLifecycleStep(LineState::kGrace, end, longer_grace, end + std::chrono::days{200})->reason,
+      "grace_ended");
+}
+
+TEST(LifecycleTest, ATerminatedNumberIsHeldForTheQuarantineDays) {
+  const Timestamp terminated = Jst("2027-01-26T23:59:59+09:00");
+  EXPECT_EQ(NumberReleasedAt(terminated, Au()), Jst("2027-07-25T23:59:59+09:00"));
+  EXPECT_EQ(NumberReleasedAt(terminated, Docomo()), terminated);  // No quarantine days.
 }
 
 TEST(LifecycleTest, LinesWithoutAValidityEndOrOutsideTheCycleStay) {

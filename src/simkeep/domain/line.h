@@ -72,6 +72,16 @@ struct LineEvent {
   Timestamp at;
 };
 
+// The number a terminated line gave up, held back from every other line until released_at
+// (domain::NumberReleasedAt). Value type.
+struct NumberQuarantine {
+  std::string msisdn;  // E.164.
+  LineId line_id;      // The line that held it.
+  CarrierCode carrier = CarrierCode::kDocomo;
+  Timestamp quarantined_at;
+  Timestamp released_at;
+};
+
 }  // namespace simkeep::domain
 
 #endif  // SIMKEEP_DOMAIN_LINE_H_

@@ -677,6 +677,40 @@ TEST_P(StoreContractTest, LineEventsComeBackNewestFirst) {
   });
 }
 
+TEST_P(StoreContractTest, NumberQuarantineFindsTheHoldReleasedLast) {
+  InsertLines({1, 2});
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<domain::NumberQuarantine>> none =
+        transaction.FindNumberQuarantine("+819044440001");
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+  Write([](app::Transaction& transaction) {
+    // The number held twice, years apart: the later hold is the one that counts.
+    ASSERT_TRUE(IsOk(transaction.InsertNumberQuarantine(
+        {"+819044440001", LineId{"ln_1002"}, domain::CarrierCode::kAu, At(500), At(680)})));
+    ASSERT_TRUE(IsOk(transaction.InsertNumberQuarantine(
+        {"+819044440001", LineId{"ln_1001"}, domain::CarrierCode::kDocomo, At(10), At(190)})));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(
+      session_->transaction().InsertNumberQuarantine(
+          {"+819044440002", LineId{"ln_1001"}, domain::CarrierCode::kDocomo, At(20), At(30)}),
+      ErrorCode::kAlreadyExists, "number_quarantine_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([](app::Transaction& transaction) {
+    Result<std::optional<domain::NumberQuarantine>> hold =
+        transaction.FindNumberQuarantine("+819044440001");
+    ASSERT_TRUE(IsOk(hold));
+    ASSERT_TRUE(hold->has_value());
+    EXPECT_EQ((*hold)->line_id.value, "ln_1002");
+    EXPECT_EQ((*hold)->msisdn, "+819044440001");
+    EXPECT_EQ((*hold)->carrier, domain::CarrierCode::kAu);
+    EXPECT_EQ(ToMicros((*hold)->quarantined_at), ToMicros(At(500)));
+    EXPECT_EQ(ToMicros((*hold)->released_at), ToMicros(At(680)));
+  });
+}
+
 TEST_P(StoreContractTest, BucketsComeBackByExpiry) {
   InsertLines({1});
   Write([](app::Transaction& transaction) {

@@ -1,7 +1,7 @@
 #ifndef SIMKEEP_STORAGE_SQL_LINE_STORE_H_
 #define SIMKEEP_STORAGE_SQL_LINE_STORE_H_
 
-// Tables lines, line_events and buckets.
+// Tables lines, line_events, buckets and number_quarantine.
 //
 // Each function is the body of the app::Transaction method of the same name (contracts in
 // app/ports.h), written once for every SQL adapter as a template over its connection (see
@@ -328,6 +328,47 @@ Result<std::vector<domain::Bucket>> ListBuckets(Connection& connection, const Li
   // Not capped: the port promises every bucket, and a cap would drop the latest-expiring ones.
   statement->BindText(line_id.value);
   return ReadAll<domain::Bucket>(*statement, internal::ReadBucket<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<void> InsertNumberQuarantine(Connection& connection, const domain::NumberQuarantine& hold) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "INSERT INTO number_quarantine (line_id, msisdn, carrier_id, quarantined_at, released_at) "
+      "VALUES (?, ?, ?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(hold.line_id.value)
+      .BindText(hold.msisdn)
+      .BindText(domain::CarrierCodeName(hold.carrier))
+      .BindTime(hold.quarantined_at)
+      .BindTime(hold.released_at);
+  return statement->Run();
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::optional<domain::NumberQuarantine>> FindNumberQuarantine(Connection& connection,
+                                                                     std::string_view e164) {
+  Result<Statement> statement = connection.Prepare(
+      "SELECT line_id, msisdn, carrier_id, quarantined_at, released_at FROM number_quarantine "
+      "WHERE msisdn = ? ORDER BY released_at DESC, line_id DESC LIMIT 1");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(e164);
+  return ReadOptional<domain::NumberQuarantine>(
+      *statement, [](Statement& row) -> Result<domain::NumberQuarantine> {
+        domain::NumberQuarantine hold;
+        hold.line_id.value = row.ReadText();
+        hold.msisdn = row.ReadText();
+        hold.carrier = row.ReadEnum(domain::ParseCarrierCode);
+        hold.quarantined_at = row.ReadTime();
+        hold.released_at = row.ReadTime();
+        if (row.RowError()) {
+          return *row.RowError();
+        }
+        return hold;
+      });
 }
 
 }  // namespace simkeep::storage::sql

@@ -66,6 +66,9 @@ class StoreTransaction final : public app::Transaction {
   Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id, int limit) override;
   Result<void> InsertBucket(const domain::Bucket& bucket) override;
   Result<std::vector<domain::Bucket>> ListBuckets(const LineId& line_id) override;
+  Result<void> InsertNumberQuarantine(const domain::NumberQuarantine& hold) override;
+  Result<std::optional<domain::NumberQuarantine>> FindNumberQuarantine(
+      std::string_view e164) override;
 
   // Ledger. UpdateAccount writes the four balances only (kind and flags are fixed at insert); a
   // balance that breaks the account's flag, or any negative balance, is refused by the schema:

@@ -106,6 +106,18 @@ Result<std::vector<domain::Bucket>> StoreTransaction<Connection, Dialect>::ListB
   return sql::ListBuckets(connection_, line_id);
 }
 
+template <SqlConnection Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertNumberQuarantine(
+    const domain::NumberQuarantine& hold) {
+  return sql::InsertNumberQuarantine(connection_, hold);
+}
+
+template <SqlConnection Connection, typename Dialect>
+Result<std::optional<domain::NumberQuarantine>>
+StoreTransaction<Connection, Dialect>::FindNumberQuarantine(std::string_view e164) {
+  return sql::FindNumberQuarantine(connection_, e164);
+}
+
 template <typename Connection, typename Dialect>
 Result<std::optional<ledger::Account>> StoreTransaction<Connection, Dialect>::FindAccount(
     const AccountId& id) {

@@ -27,7 +27,7 @@ struct UniqueKeyReason {
 // documents for it; the same reasons the SQLite adapter gives. The remaining keys
 // (schema_migrations, sequences, the position keys of catalog children, the seq identities)
 // cannot clash through the port and report "duplicate_key".
-constexpr std::array<UniqueKeyReason, 36> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 37> kUniqueKeyReasons{{
     {"notifications_pkey", "notification_exists"},
     {"notifications_dedupe_key_key", "notification_exists"},
     {"webhook_endpoints_pkey", "webhook_endpoint_exists"},
@@ -36,6 +36,7 @@ constexpr std::array<UniqueKeyReason, 36> kUniqueKeyReasons{{
     {"lines_pkey", "line_exists"},
     {"lines_iccid_key", "iccid_taken"},
     {"lines_msisdn_key", "msisdn_taken"},
+    {"number_quarantine_pkey", "number_quarantine_exists"},
     {"ledger_accounts_pkey", "account_exists"},
     {"ledger_transfers_transfer_id_key", "transfer_exists"},
     {"ledger_transfers_pending_id_key", "pending_transfer_settled"},
