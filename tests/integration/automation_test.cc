@@ -11,6 +11,8 @@
 #include "simkeep/app/audit_service.h"
 #include "simkeep/app/scheduler.h"
 #include "simkeep/base/time.h"
+#include "simkeep/storage/postgres/postgres_session.h"
+#include "simkeep/storage/sqlite/sqlite_session.h"
 #include "test_server.h"
 
 namespace simkeep::testing {
@@ -92,6 +94,17 @@ class AutomationTest : public ::testing::Test {
       }
       return Ok();
     }));
+  }
+
+  // Runs `sql` on a connection of its own to the server's database (to inject a fault).
+  void ExecuteSql(const std::string& sql) {
+    Result<std::unique_ptr<app::Session>> session = server_.runtime().database->Connect();
+    ASSERT_TRUE(session);
+    Result<void> done =
+        server_.database().postgresql()
+            ? static_cast<storage::postgres::PostgresSession&>(**session).ExecuteForTest(sql)
+            : static_cast<storage::sqlite::SqliteSession&>(**session).ExecuteForTest(sql);
+    ASSERT_TRUE(done) << done.error().message;
   }
 
   TestServer server_;
@@ -337,6 +350,39 @@ TEST_F(AutomationTest, AnAuLineIsKeptForTheKeepWindowThenItsNumberIsQuarantined)
   HttpResult reassigned = server_.Call(admin_, "POST", "/v1/lines", again);
   ASSERT_EQ(reassigned.status, 201) << reassigned.body;
   EXPECT_EQ(reassigned.json["msisdn"], "+819044440001");
+  ExpectAuditPasses();
+}
+
+// One line whose update the database refuses (a fault injected by a trigger) fails only its own
+// work: the pass goes on, reports it, and the next pass does it once the fault is gone.
+TEST_F(AutomationTest, OneLinesFailingWorkDoesNotHoldUpTheRestOfThePass) {
+  const std::string broken = NewLine(0);
+  const std::string fine = NewLine(0);
+  if (server_.database().postgresql()) {
+    ExecuteSql(
+        "CREATE FUNCTION refuse_update() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION "
+        "'injected fault'; END $$ LANGUAGE plpgsql; CREATE TRIGGER refuse_one BEFORE UPDATE ON "
+        "lines FOR EACH ROW WHEN (OLD.line_id = '" +
+        broken + "') EXECUTE FUNCTION refuse_update()");
+  } else {
+    ExecuteSql("CREATE TRIGGER refuse_one BEFORE UPDATE ON lines WHEN OLD.line_id = '" + broken +
+               "' BEGIN SELECT RAISE(ABORT, 'injected fault'); END");
+  }
+  At(kExpiry);
+  const app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.lifecycle, 1);
+  ASSERT_EQ(report.errors.size(), 1U);
+  EXPECT_EQ(report.errors[0].line_id.value, broken);
+  EXPECT_EQ(report.errors[0].work, "lifecycle");
+  EXPECT_EQ(Status(fine)["state"], "grace");
+  EXPECT_EQ(Status(broken)["state"], "active");
+  ExecuteSql("DROP TRIGGER refuse_one" +
+             std::string(server_.database().postgresql() ? " ON lines" : ""));
+  const app::SchedulerReport next = Tick();
+  EXPECT_EQ(next.lifecycle, 1);
+  EXPECT_TRUE(next.errors.empty());
+  EXPECT_EQ(Status(broken)["state"], "grace");
+  EXPECT_EQ(CountEvents(broken, "state_changed"), 1);
   ExpectAuditPasses();
 }
 

@@ -148,6 +148,22 @@ void Count(const domain::SchedulerJob& job, bool attempt_failed, SchedulerReport
   }
 }
 
+// An error of one line's work ends the pass only when the database itself failed (every other
+// line's work would fail alike); otherwise it is noted in the report and the pass goes on, the
+// work left for the next pass.
+Result<void> Isolate(Result<void> outcome, const LineId& line_id, const char* work,
+                     SchedulerReport& report) {
+  if (outcome || outcome.error().code == ErrorCode::kUnavailable ||
+      outcome.error().code == ErrorCode::kDeadlineExceeded) {
+    return outcome;
+  }
+  report.errors.push_back({line_id, work, outcome.error()});
+  return Ok();
+}
+
+constexpr const char* kRenewalWork = "auto_renewal";
+constexpr const char* kLifecycleWork = "lifecycle";
+
 // Runs `count` commands through the committer at once, so that group commit writes them in as
 // few transactions as it can, and waits for every outcome (outcomes[i] is command i's).
 std::vector<Result<void>> RunAll(Committer& committer, size_t count,
@@ -208,7 +224,8 @@ Result<SchedulerReport> Scheduler::RunDue() {
     if (job.order_id.empty()) {
       // No order: the process stopped between creating the job and placing its order.
       to_attempt.push_back(job);
-    } else if (Result<void> done = Sync(job, report); !done) {
+    } else if (Result<void> done = Isolate(Sync(job, report), job.line_id, kRenewalWork, report);
+               !done) {
       return done.error();
     }
   }
@@ -331,7 +348,11 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
       });
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!outcomes[i]) {
-      return outcomes[i];
+      if (Result<void> isolated = Isolate(outcomes[i], lines[i].id, kLifecycleWork, report);
+          !isolated) {
+        return isolated;
+      }
+      continue;
     }
     report.lifecycle += steps[i] > 0 ? 1 : 0;
   }
@@ -423,17 +444,21 @@ Result<void> Scheduler::Start(const std::vector<DueAutoRenewal>& due,
         return StartJob(transaction, due[i], created[i], now, &attempts[i]);
       });
   for (size_t i = 0; i < due.size(); ++i) {
+    const LineId& line_id = due[i].setting.line_id;
     if (!outcomes[i]) {
-      if (!attempts[i].refused) {
-        return outcomes[i];
+      Result<void> alone = outcomes[i];
+      if (attempts[i].refused) {
+        // The renewal was refused (a short balance, ...), which undid the job with it: the job
+        // alone first, then the attempt on its own, which records the refusal.
+        alone = committer_.RunAndWait([&](Transaction& transaction) {
+          return StartJob(transaction, due[i], created[i], now, nullptr);
+        });
       }
-      // The renewal was refused (a short balance, ...), which undid the job with it: the job
-      // alone first, then the attempt on its own, which records the refusal.
-      Result<void> alone = committer_.RunAndWait([&](Transaction& transaction) {
-        return StartJob(transaction, due[i], created[i], now, nullptr);
-      });
       if (!alone) {
-        return alone;
+        if (Result<void> isolated = Isolate(alone, line_id, kRenewalWork, report); !isolated) {
+          return isolated;
+        }
+        continue;
       }
     }
     if (!created[i]) {
@@ -443,7 +468,9 @@ Result<void> Scheduler::Start(const std::vector<DueAutoRenewal>& due,
     if (created[i]->status == domain::JobStatus::kSkipped) {
       ++report.skipped;
     } else if (outcomes[i] && attempts[i].job) {
-      if (Result<void> finished = FinishAttempt(*created[i], attempts[i], outcomes[i], report);
+      if (Result<void> finished =
+              Isolate(FinishAttempt(*created[i], attempts[i], outcomes[i], report), line_id,
+                      kRenewalWork, report);
           !finished) {
         return finished;
       }
@@ -526,7 +553,9 @@ Result<void> Scheduler::Attempt(const std::vector<domain::SchedulerJob>& keys,
         return AttemptJob(transaction, keys[i], states[i], now);
       });
   for (size_t i = 0; i < keys.size(); ++i) {
-    if (Result<void> finished = FinishAttempt(keys[i], states[i], outcomes[i], report); !finished) {
+    if (Result<void> finished = Isolate(FinishAttempt(keys[i], states[i], outcomes[i], report),
+                                        keys[i].line_id, kRenewalWork, report);
+        !finished) {
       return finished;
     }
   }

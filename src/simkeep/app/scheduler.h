@@ -36,6 +36,15 @@ struct SchedulerReport {
   int lifecycle = 0;  // Lines moved on by their validity end (grace, suspended, terminated).
   int reminders = 0;  // Reminders queued (expiry, automatic renewal ahead, suspension ahead,
                       // a deferred payment's deadline).
+  // Work that failed on an error of its own (a bug, a row the database refused), left undone for
+  // the next pass while the rest of this pass went on. The database being unavailable fails the
+  // whole pass instead.
+  struct WorkError {
+    LineId line_id;
+    std::string work;  // "auto_renewal" or "lifecycle".
+    Error error;
+  };
+  std::vector<WorkError> errors;
   int total() const {
     return started + renewed + waiting + failed + skipped + lifecycle + reminders;
   }
@@ -72,7 +81,9 @@ class Scheduler {
 
   // One pass at the context clock's now: jobs whose payment settled are brought up to date,
   // retries due are attempted, and renewals newly due are started (at most options.batch of
-  // each). Run again while it reports work (total() > 0 and a batch filled).
+  // each). Run again while it reports work (total() > 0 and a batch filled). One line's work
+  // that fails on an error of its own is reported in `errors` and the pass goes on; kUnavailable
+  // or kDeadlineExceeded (the database is gone) ends the pass with that error.
   Result<SchedulerReport> RunDue();
 
  private:

@@ -136,6 +136,10 @@ constexpr int kDeliveryIntervalMs = 5'000;
 
 // Logs what a scheduler pass did, if anything.
 void LogSchedulerReport(const app::SchedulerReport& report) {
+  for (const app::SchedulerReport::WorkError& failed : report.errors) {
+    spdlog::error("scheduler: {} of line {} left for the next pass: {}: {}", failed.work,
+                  failed.line_id.value, failed.error.reason, failed.error.message);
+  }
   if (report.total() > 0) {
     spdlog::info(
         "scheduler: {} automatic renewals started, {} renewed, {} waiting for their payment, {} "
@@ -644,6 +648,8 @@ int Main(int argc, char** argv) {
       total.skipped += pass->skipped;
       total.lifecycle += pass->lifecycle;
       total.reminders += pass->reminders;
+      // Work that failed is tried again by every pass: the last pass's errors are all of it.
+      total.errors = std::move(pass->errors);
       // A pass that started and moved nothing new has done all that is due now.
       if (pass->started == 0 && pass->lifecycle == 0) {
         break;
@@ -681,7 +687,12 @@ int Main(int argc, char** argv) {
     };
     std::fprintf(stderr, "tick: sweep and scheduler %lld ms, delivery %lld ms\n",
                  ms(scheduled - started), ms(std::chrono::steady_clock::now() - scheduled));
-    return 0;
+    for (const app::SchedulerReport::WorkError& failed : total.errors) {
+      std::fprintf(stderr, "tick: %s of line %s not done: %s: %s\n", failed.work.c_str(),
+                   failed.line_id.value.c_str(), failed.error.reason.c_str(),
+                   failed.error.message.c_str());
+    }
+    return total.errors.empty() ? 0 : 1;
   }
   if (sandbox_settle->parsed() || payments_sweep->parsed()) {
     Result<std::unique_ptr<Runtime>> runtime = Open(global);
