@@ -119,7 +119,7 @@ NOT_API_REASONS |= {
     "plan_exists", "price_version_exists", "saved_method_exists", "sandbox_saved_card_exists",
     "scheduler_job_exists", "auto_renewal_exists", "notification_exists",
     "notification_settings_exists", "scheduler_cursor_exists", "webhook_endpoint_exists",
-    "number_quarantine_exists",
+    "number_quarantine_exists", "usage_record_exists", "usage_day_exists", "line_usage_exists",
     # Every writable runtime has the key that seals webhook secrets.
     "secret_key_required",
     # Reasons the scheduler records on a job and a line event (GET /v1/lines/{id}/status shows
@@ -624,7 +624,7 @@ def scenario(spec, c, tokens, iccids):
     # Over the body limit: the server answers from the headers alone.
     huge = send_raw(c.port, ("POST /v1/lines HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
                              "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n{"
-                             % (admin, 2 << 20)).encode())
+                             % (admin, 5 << 20)).encode())
     c.check("POST", "/v1/lines", huge, expect=413, code="body_too_large")
     garbage = send_raw(c.port, b"NOT HTTP AT ALL\r\n\r\n")
     c.check("GET", "(malformed request)", garbage, expect=400, code="http_malformed")
@@ -1288,6 +1288,49 @@ def payments(spec, c, tokens, iccids):
            code="role_forbidden")
     c.call("POST", "/v1/notifications/nt_missing/retry", token=operator, expect=404,
            code="notification_not_found")
+
+    # Usage: a batch applied once, duplicates and rejections listed, the status's history.
+    usage = request_example(spec, "POST", "/v1/usage", "cdrs")
+    for record in usage["records"]:
+        record.pop("msisdn", None)
+        record.pop("imsi", None)
+        record["line_id"] = docomo
+    ids = sorted(record["record_id"] for record in usage["records"])
+    applied = c.call("POST", "/v1/usage", token=operator, body=usage, expect=200).json
+    if applied != {"accepted": 2, "duplicates": [], "rejected": []}:
+        c.fail("a new batch is applied whole: %r" % applied)
+    again = c.call("POST", "/v1/usage", token=operator, body=usage, expect=200).json
+    if again["accepted"] != 0 or sorted(again["duplicates"]) != ids:
+        c.fail("a batch sent again changes nothing: %r" % again)
+    first = usage["records"][0]
+    bad = {"records": [dict(first, record_id="bad-1", kind="mms"),
+                       dict(first, record_id="bad-2", line_id="ln_missing"),
+                       7,
+                       dict(first, record_id="bad-4", quantity=-5),
+                       dict(first, record_id="bad-5", start="2027-01-01T00:00:00+09:00",
+                            end="2027-01-01T00:00:00+09:00")]}
+    rejected = c.call("POST", "/v1/usage", token=operator, body=bad, expect=200).json
+    codes = [(r["index"], r["code"]) for r in rejected["rejected"]]
+    if rejected["accepted"] != 0 or codes != [
+            (0, "usage_kind_invalid"), (1, "line_not_found"), (2, "usage_record_invalid"),
+            (3, "usage_quantity_invalid"), (4, "usage_in_future")]:
+        c.fail("each bad record is rejected with its index and code: %r" % rejected)
+    ndjson = "\n".join(json.dumps(dict(r, record_id=r["record_id"] + "-nd"))
+                       for r in usage["records"]) + "\n"
+    streamed = c.call("POST", "/v1/usage", token=admin, body=ndjson,
+                      headers={"Content-Type": "application/x-ndjson"}, expect=200).json
+    if streamed["accepted"] != 2:
+        c.fail("NDJSON records are applied: %r" % streamed)
+    c.call("POST", "/v1/usage", token=operator, body={"rows": []}, expect=400,
+           code="usage_records_required")
+    c.call("POST", "/v1/usage", token=operator, body={"records": [{}] * 10_001}, expect=400,
+           code="usage_batch_too_large")
+    c.call("POST", "/v1/usage", token=clerk, body=usage, expect=403, code="role_forbidden")
+    c.call("GET", "/v1/usage", token=operator, expect=405, code="method_not_allowed")
+    history = c.call("GET", "/v1/lines/%s/status" % docomo, token=clerk, expect=200).json
+    if history["daily_usage"] != [{"date": "2026-11-21", "data_bytes": 2 * first["quantity"],
+                                   "voice_seconds": 190, "sms": 0, "rated_jpy": 0}]:
+        c.fail("the status shows the day's usage: %r" % history["daily_usage"])
 
     # The sandbox's customer page: the redirect's target, with buttons that decide.
     url = waiting["linepay"]["payment"]["next_action"]["url"]

@@ -1,9 +1,10 @@
 // Feeds arbitrary bytes to the API's request decoding: the JSON parser with its depth guard, then
-// every request decoder and the line validation behind POST /v1/lines. Nothing may crash, throw
-// or hang; every refusal must carry a stable reason.
+// every request decoder (usage batches as JSON and NDJSON too) and the line validation behind
+// POST /v1/lines. Nothing may crash, throw or hang; every refusal must carry a stable reason.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "simkeep/app/line_service.h"
 #include "simkeep/base/assert.h"
@@ -38,6 +39,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const app::LineService lines(context);
 
   const std::string_view body(reinterpret_cast<const char*>(data), size);
+  // A usage batch as NDJSON: every line decoded on its own, a bad one kept as a rejection.
+  Result<std::vector<app::UsageInput>> ndjson = http::DecodeUsageNdjson(body);
+  CheckRefusal(ndjson);
+  if (ndjson) {
+    for (const app::UsageInput& input : *ndjson) {
+      SIMKEEP_ASSERT(!input.problem || !input.problem->reason.empty());
+    }
+  }
   Result<http::Json> parsed = http::ParseObject(body);
   CheckRefusal(parsed);
   if (!parsed) {
@@ -48,6 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckRefusal(http::DecodePlanChange(*parsed));
   CheckRefusal(http::DecodeNotificationSettings(*parsed));
   CheckRefusal(http::DecodeWebhookEndpoint(*parsed));
+  CheckRefusal(http::DecodeUsageBatch(*parsed));
   Result<app::ProvisionRequest> provision = http::DecodeProvision(*parsed);
   CheckRefusal(provision);
   if (provision) {

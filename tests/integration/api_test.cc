@@ -195,7 +195,7 @@ TEST_F(ApiTest, MalformedBodiesGetClearErrors) {
       Send(server_.port(), "POST", "/v1/lines", std::string(100, '[') + std::string(100, ']'), auth)
           .json["code"],
       "json_too_deep");
-  HttpResult huge = Send(server_.port(), "POST", "/v1/lines", std::string(2 << 20, ' '), auth);
+  HttpResult huge = Send(server_.port(), "POST", "/v1/lines", std::string(5 << 20, ' '), auth);
   EXPECT_EQ(huge.status, 413);
   EXPECT_EQ(huge.json["code"], "body_too_large");
   EXPECT_EQ(Send(server_.port(), "GET", "/healthz").status, 200);  // Still up.

@@ -302,6 +302,12 @@ class Source:
                                                  "payment_method_id": "balance",
                                                  "monthly_cap_jpy": 1000})
         assert status == 200, answer
+        # Usage: a record applied to the line's bucket, its day and its overage row.
+        status, _, answer = request(port, "POST", "/v1/usage", self.admin, {"records": [
+            {"record_id": "pgw-1", "line_id": self.lines["data"], "kind": "data",
+             "quantity": 123456, "start": "2026-03-01T09:00:00+09:00",
+             "end": "2026-03-01T09:30:00+09:00", "rating_group": 10}]})
+        assert status == 200 and json.loads(answer)["accepted"] == 1, answer
         # Notification settings and a webhook endpoint: the renewal's receipt is queued for it,
         # and the tick's reminder scans leave their cursors.
         status, _, answer = request(port, "PUT",

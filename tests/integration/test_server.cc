@@ -166,6 +166,7 @@ TestServer::TestServer(std::shared_ptr<TestDatabase> database,
                             .payments = runtime_->payments.get(),
                             .auto_renewals = runtime_->auto_renewals.get(),
                             .notifications = runtime_->notifications.get(),
+                            .usage = runtime_->usage.get(),
                             .version = "test"});
   http::ServerOptions server_options;
   server_options.port = 0;

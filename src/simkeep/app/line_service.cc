@@ -2,6 +2,7 @@
 
 #include "simkeep/app/ledger_writer.h"
 #include "simkeep/app/limits.h"
+#include "simkeep/app/usage_service.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/activation_code.h"
 
@@ -246,10 +247,17 @@ Result<LineStatus> LineService::Status(Transaction& transaction, const LineId& i
   if (!buckets) {
     return buckets.error();
   }
+  Result<LineUsageView> usage = UsageService(context_).Usage(transaction, *line, *buckets);
+  if (!usage) {
+    return usage.error();
+  }
+  status.speed_kbps = usage->speed_kbps;
+  status.usage_days = std::move(usage->days);
   const Timestamp now = context_.clock->Now();
   for (domain::Bucket& bucket : *buckets) {
     const bool unlimited = bucket.kind == domain::BundleKind::kUnlimited;
-    if (bucket.starts_at <= now && now < bucket.expires_at && (unlimited || bucket.remaining > 0)) {
+    if (bucket.starts_at <= now && now <= bucket.expires_at &&
+        (unlimited || bucket.remaining > 0)) {
       status.buckets.push_back(std::move(bucket));
     }
   }
@@ -264,28 +272,8 @@ Result<LineStatus> LineService::Status(Transaction& transaction, const LineId& i
     return auto_renewal.error();
   }
   status.auto_renewal = std::move(*auto_renewal);
-  status.speed_kbps =
-      CurrentSpeedKbps(*line, context_.catalog->FindPlan(line->plan_id), status.buckets);
   status.line = std::move(*line);
   return status;
-}
-
-std::optional<int> CurrentSpeedKbps(const domain::Line& line, const domain::Plan* plan,
-                                    const std::vector<domain::Bucket>& current_buckets) {
-  if (plan == nullptr || plan->throttle.empty()) {
-    return std::nullopt;
-  }
-  if (line.state == domain::LineState::kGrace) {
-    return plan->throttle.back().speed_kbps;
-  }
-  for (const domain::Bucket& bucket : current_buckets) {
-    if (bucket.kind == domain::BundleKind::kUnlimited ||
-        (bucket.kind == domain::BundleKind::kData && bucket.remaining > 0)) {
-      return std::nullopt;
-    }
-  }
-  // No data left (or none bought yet): the plan's first throttle step.
-  return plan->throttle.front().speed_kbps;
 }
 
 }  // namespace simkeep::app

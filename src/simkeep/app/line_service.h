@@ -10,6 +10,7 @@
 #include "simkeep/base/result.h"
 #include "simkeep/domain/identifiers.h"
 #include "simkeep/domain/line.h"
+#include "simkeep/domain/usage.h"
 
 namespace simkeep::app {
 
@@ -43,7 +44,9 @@ struct LineStatus {
   domain::Line line;
   int64_t balance_jpy = 0;
   std::vector<domain::Bucket> buckets;              // Current: started, not expired, units left.
-  std::optional<int> speed_kbps;                    // nullopt at full speed.
+  std::optional<int> speed_kbps;                    // domain::DataSpeedAt: nullopt at full
+                                                    // speed, 0 when data is blocked.
+  std::vector<domain::UsageDay> usage_days;         // The last kUsageHistoryDays days.
   std::vector<domain::LineEvent> events;            // Newest first.
   std::optional<domain::AutoRenewal> auto_renewal;  // Its setting, if it ever had one.
 };
@@ -78,11 +81,6 @@ class LineService {
 
 // Reads a line within `transaction`; kNotFound "line_not_found" when there is none.
 Result<domain::Line> LoadLine(Transaction& transaction, const LineId& id);
-
-// The speed a line runs at given its current buckets and plan: nullopt at full speed, the first
-// throttle step when no data is left, the lowest step in grace. Pure.
-std::optional<int> CurrentSpeedKbps(const domain::Line& line, const domain::Plan* plan,
-                                    const std::vector<domain::Bucket>& current_buckets);
 
 }  // namespace simkeep::app
 

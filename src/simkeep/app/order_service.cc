@@ -8,6 +8,7 @@
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/outbox.h"
+#include "simkeep/app/usage_service.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/renewal_policy.h"
 #include "simkeep/domain/tax.h"
@@ -632,6 +633,10 @@ Result<domain::ReceiptLine> OrderService::ApplyRenewal(Transaction& transaction,
   line.updated_at = now;
   if (Result<void> updated = transaction.UpdateLine(line); !updated) {
     return updated.error();
+  }
+  // The data granted may have restored the speed usage had cut.
+  if (Result<void> noted = UsageService(context_).NoteSpeed(transaction, line); !noted) {
+    return noted.error();
   }
   return domain::ReceiptLine{plan->name, 1, order.amount_jpy - order.fee_jpy,
                              plan->tax_rate_percent, true};

@@ -21,6 +21,7 @@
 #include "simkeep/domain/line.h"
 #include "simkeep/domain/notification.h"
 #include "simkeep/domain/order.h"
+#include "simkeep/domain/usage.h"
 #include "simkeep/ledger/account.h"
 #include "simkeep/ledger/transfer.h"
 
@@ -140,6 +141,8 @@ class Transaction {
   virtual Result<std::optional<domain::Line>> FindLine(const LineId& id) = 0;
   virtual Result<std::optional<domain::Line>> FindLineByIccid(std::string_view iccid) = 0;
   virtual Result<std::optional<domain::Line>> FindLineByMsisdn(std::string_view e164) = 0;
+  // The line of the SIM with `imsi` (a terminated line only when no other has it).
+  virtual Result<std::optional<domain::Line>> FindLineByImsi(std::string_view imsi) = 0;
   virtual Result<std::vector<domain::Line>> ListLines(const PageRequest& page) = 0;
   virtual Result<int64_t> CountLines() = 0;
   // Lines in `state` on `carrier` whose validity ended at or before `expired_by`, earliest
@@ -154,6 +157,22 @@ class Transaction {
   virtual Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id,
                                                                 int limit) = 0;
   virtual Result<void> InsertBucket(const domain::Bucket& bucket) = 0;
+  // Usage. Of `ids`, the record ids stored already (in no particular order).
+  virtual Result<std::vector<std::string>> FindStoredUsageIds(
+      const std::vector<std::string>& ids) = 0;
+  // kAlreadyExists "usage_record_exists" when the record id is stored.
+  virtual Result<void> InsertUsageRecord(const domain::AppliedUsage& applied) = 0;
+  // The line's usage days from `from_day` to `to_day` inclusive, by day then kind.
+  virtual Result<std::vector<domain::UsageDay>> ListUsageDays(const LineId& line_id,
+                                                              Timestamp from_day,
+                                                              Timestamp to_day) = 0;
+  // Adds `add`'s units, records and rated yen to the line's row for its day and kind.
+  virtual Result<void> AddUsageDay(const LineId& line_id, const domain::UsageDay& add) = 0;
+  virtual Result<std::optional<domain::LineUsage>> FindLineUsage(const LineId& line_id) = 0;
+  // Inserts or rewrites the line's row.
+  virtual Result<void> SaveLineUsage(const domain::LineUsage& usage) = 0;
+  // kNotFound "bucket_not_found".
+  virtual Result<void> UpdateBucketRemaining(const BucketId& id, int64_t remaining) = 0;
   // The number a terminated line gave up. kAlreadyExists "number_quarantine_exists" when the line
   // already gave one up.
   virtual Result<void> InsertNumberQuarantine(const domain::NumberQuarantine& hold) = 0;

@@ -267,6 +267,7 @@ int Serve(const Global& global, const ServeOptions& options) {
                                       .payments = rt.payments.get(),
                                       .auto_renewals = rt.auto_renewals.get(),
                                       .notifications = rt.notifications.get(),
+                                      .usage = rt.usage.get(),
                                       .version = "0.1.0",
                                       .leader = &leader});
   LeaderWork upkeep(leader, std::chrono::milliseconds(app::kPaymentSweepIntervalMs),

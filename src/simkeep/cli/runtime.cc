@@ -338,6 +338,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
   runtime->auto_renewals =
       std::make_unique<app::AutoRenewalService>(runtime->context, *runtime->payment_provider);
   runtime->notifications = std::make_unique<app::NotificationService>(runtime->context);
+  runtime->usage = std::make_unique<app::UsageService>(runtime->context);
   app::SchedulerOptions scheduling;
   scheduling.auto_renewal_lead = std::chrono::hours{options.auto_renewal_lead_hours};
   runtime->scheduler =

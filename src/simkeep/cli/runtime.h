@@ -19,6 +19,7 @@
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
 #include "simkeep/app/scheduler.h"
+#include "simkeep/app/usage_service.h"
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
 
@@ -78,6 +79,7 @@ struct Runtime {
   std::unique_ptr<app::PaymentCoordinator> payments;
   std::unique_ptr<app::AutoRenewalService> auto_renewals;
   std::unique_ptr<app::NotificationService> notifications;
+  std::unique_ptr<app::UsageService> usage;
   std::unique_ptr<app::Scheduler> scheduler;
   // The delivery adapters configured (email, SMS gateway, webhooks) and the dispatcher that
   // hands them the outbox.

@@ -98,6 +98,35 @@ struct UsageOutcome {
   std::vector<BucketId> touched;  // Buckets whose remaining units changed, in order.
 };
 
+// A record as it was applied and stored: what its units went to.
+struct AppliedUsage {
+  UsageRecord record;
+  int64_t from_buckets = 0;
+  int64_t overage = 0;    // UsageOutcome::overage.
+  int64_t rated_jpy = 0;  // UsageOutcome::charge_jpy.
+  Timestamp received_at;
+};
+
+// One line's usage of one kind on one JST day: the daily history and what daily caps count.
+struct UsageDay {
+  Timestamp day;  // JstDayStart.
+  UsageKind kind = UsageKind::kData;
+  int64_t units = 0;
+  int64_t records = 0;
+  int64_t rated_jpy = 0;
+};
+
+// The part of a line's UsageState that is stored with the line (the rest is its buckets and
+// usage days), and the speed last derived from it.
+struct LineUsage {
+  LineId line_id;
+  int64_t overage_bytes = 0;
+  Timestamp overage_since;
+  int64_t sms_tenths_carry = 0;
+  std::optional<int> speed_kbps;  // DataSpeedAt when last written; nullopt at full speed.
+  Timestamp updated_at;
+};
+
 // Starts the overage again when a data grant (a data bucket or an unlimited pass) started after
 // overage_since: the renewal or topping that granted it restored full speed.
 void NoteDataGrants(UsageState& state);

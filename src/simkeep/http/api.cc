@@ -340,6 +340,8 @@ struct Api::Impl {
   // GET /v1/notifications (by status), POST /v1/notifications/{id}/retry.
   void HandleNotifications(const Request& request, const Principal& principal,
                            const std::vector<std::string>& parts, Responder respond);
+  // POST /v1/usage: a batch of usage records (JSON or NDJSON).
+  void HandleUsage(const Request& request, const Principal& principal, Responder respond);
   // GET and POST /v1/webhook-endpoints, DELETE /v1/webhook-endpoints/{id}.
   void HandleWebhookEndpoints(const Request& request, const Principal& principal,
                               const std::vector<std::string>& parts, Responder respond);
@@ -752,6 +754,9 @@ void Api::Impl::Route(const Request& request, const Principal& principal, Respon
   }
   if (resource == "webhook-endpoints") {
     return HandleWebhookEndpoints(request, principal, parts, std::move(respond));
+  }
+  if (resource == "usage" && parts.size() == 2) {
+    return HandleUsage(request, principal, std::move(respond));
   }
   if (resource == "reports" && parts.size() == 3 && parts[2] == "reconciliation") {
     if (request.method != "GET") {
@@ -1353,6 +1358,42 @@ void Api::Impl::HandleNotificationSettings(const Request& request, const Princip
           return stored.error();
         }
         return Placed::Answer(JsonResponse(200, EncodeNotificationSettings(*stored)));
+      },
+      std::move(respond));
+}
+
+void Api::Impl::HandleUsage(const Request& request, const Principal& principal, Responder respond) {
+  if (request.method != "POST") {
+    return respond(MethodNotAllowed(request, "POST"));
+  }
+  if (!HasRole(principal, {"admin", "operator"})) {
+    return respond(Problem(Forbidden()));
+  }
+  // Each record carries its own id, which is what makes a batch sent again change nothing: no
+  // Idempotency-Key is needed.
+  Result<std::vector<app::UsageInput>> inputs = [&]() -> Result<std::vector<app::UsageInput>> {
+    const std::string& type = request.Header("content-type");
+    if (type.rfind("application/x-ndjson", 0) == 0) {
+      return DecodeUsageNdjson(request.body);
+    }
+    Result<Json> body = ParseObject(request.body);
+    if (!body) {
+      return body.error();
+    }
+    return DecodeUsageBatch(*body);
+  }();
+  if (!inputs) {
+    return respond(Problem(inputs.error()));
+  }
+  auto shared = std::make_shared<std::vector<app::UsageInput>>(std::move(*inputs));
+  Write(
+      request, principal,
+      [this, shared](app::Transaction& transaction) -> Result<Placed> {
+        Result<app::UsageReport> report = deps.usage->Ingest(transaction, *shared);
+        if (!report) {
+          return report.error();
+        }
+        return Placed::Answer(JsonResponse(200, EncodeUsageReport(*report)));
       },
       std::move(respond));
 }

@@ -400,6 +400,29 @@ Json EncodeStatus(const app::LineStatus& status, bool mask_personal) {
   json["balance_jpy"] = status.balance_jpy;
   json["buckets"] = buckets;
   json["speed_kbps"] = status.speed_kbps ? Json(*status.speed_kbps) : Json(nullptr);
+  // One entry per JST day with usage, oldest first: what a daily chart draws.
+  Json daily = Json::array();
+  for (const domain::UsageDay& day : status.usage_days) {
+    const std::string date = FormatRfc3339Jst(day.day).substr(0, 10);
+    if (daily.empty() || daily.back()["date"] != date) {
+      daily.push_back(
+          {{"date", date}, {"data_bytes", 0}, {"voice_seconds", 0}, {"sms", 0}, {"rated_jpy", 0}});
+    }
+    Json& entry = daily.back();
+    switch (day.kind) {
+      case domain::UsageKind::kData:
+        entry["data_bytes"] = day.units;
+        break;
+      case domain::UsageKind::kVoice:
+        entry["voice_seconds"] = day.units;
+        break;
+      case domain::UsageKind::kSms:
+        entry["sms"] = day.units;
+        break;
+    }
+    entry["rated_jpy"] = entry["rated_jpy"].get<int64_t>() + day.rated_jpy;
+  }
+  json["daily_usage"] = mask_personal ? Json::array() : daily;
   json["auto_renewal"] =
       status.auto_renewal ? EncodeAutoRenewal(status.line.id, status.auto_renewal) : Json(nullptr);
   json["next_reminder"] = nullptr;
@@ -765,6 +788,105 @@ Json EncodeProblem(const Error& error) {
       {"detail", internal ? std::string("The server hit an internal error.") : error.message},
       {"code", error.reason},
       {"errors", errors}};
+}
+
+namespace {
+
+// One element of a usage batch; a field problem makes it a rejected record, not a bad request.
+app::UsageInput DecodeUsageRecord(const Json& element, size_t index) {
+  app::UsageInput input;
+  if (!element.is_object()) {
+    input.problem = InvalidArgument("usage_record_invalid",
+                                    "records[" + std::to_string(index) + "] is not an object.");
+    return input;
+  }
+  Fields fields(element, "records[" + std::to_string(index) + "].");
+  input.record_id = fields.String("record_id", true);
+  input.line_id = fields.String("line_id", false);
+  input.msisdn = fields.String("msisdn", false);
+  input.iccid = fields.String("iccid", false);
+  input.imsi = fields.String("imsi", false);
+  input.kind = fields.String("kind", true);
+  input.quantity = fields.Integer("quantity", true);
+  input.start = fields.String("start", true);
+  input.end = fields.String("end", true);
+  if (element.contains("rating_group") && !element["rating_group"].is_null()) {
+    input.rating_group = fields.Integer("rating_group", false);
+  }
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    input.problem = done.error();
+  }
+  return input;
+}
+
+Error BatchTooLarge(size_t count) {
+  return InvalidArgument("usage_batch_too_large",
+                         "A batch holds at most " + std::to_string(app::kUsageBatchMax) +
+                             " records; this one has " + std::to_string(count) + ".");
+}
+
+}  // namespace
+
+Result<std::vector<app::UsageInput>> DecodeUsageBatch(const Json& body) {
+  const auto found = body.find("records");
+  if (found == body.end() || !found->is_array()) {
+    return InvalidArgument("usage_records_required",
+                           "The body is {\"records\": [...]}, an array of usage records.");
+  }
+  if (found->size() > app::kUsageBatchMax) {
+    return BatchTooLarge(found->size());
+  }
+  std::vector<app::UsageInput> inputs;
+  inputs.reserve(found->size());
+  for (size_t i = 0; i < found->size(); ++i) {
+    inputs.push_back(DecodeUsageRecord((*found)[i], i));
+  }
+  return inputs;
+}
+
+Result<std::vector<app::UsageInput>> DecodeUsageNdjson(std::string_view body) {
+  std::vector<app::UsageInput> inputs;
+  size_t begin = 0;
+  while (begin < body.size()) {
+    size_t end = body.find('\n', begin);
+    if (end == std::string_view::npos) {
+      end = body.size();
+    }
+    std::string_view line = body.substr(begin, end - begin);
+    begin = end + 1;
+    if (!line.empty() && line.back() == '\r') {
+      line.remove_suffix(1);
+    }
+    if (line.find_first_not_of(" \t") == std::string_view::npos) {
+      continue;  // Blank lines separate nothing.
+    }
+    if (inputs.size() == app::kUsageBatchMax) {
+      return BatchTooLarge(inputs.size() + 1);
+    }
+    Result<Json> element = ParseObject(line);
+    if (!element) {
+      app::UsageInput input;
+      input.problem =
+          InvalidArgument("usage_record_invalid",
+                          "Line " + std::to_string(inputs.size() + 1) + " is not a JSON object.");
+      inputs.push_back(std::move(input));
+      continue;
+    }
+    inputs.push_back(DecodeUsageRecord(*element, inputs.size()));
+  }
+  return inputs;
+}
+
+Json EncodeUsageReport(const app::UsageReport& report) {
+  Json rejected = Json::array();
+  for (const app::UsageRejection& rejection : report.rejected) {
+    rejected.push_back({{"index", rejection.index},
+                        {"record_id", OptionalString(rejection.record_id)},
+                        {"code", rejection.error.reason},
+                        {"detail", rejection.error.message}});
+  }
+  return Json{
+      {"accepted", report.accepted}, {"duplicates", report.duplicates}, {"rejected", rejected}};
 }
 
 }  // namespace simkeep::http

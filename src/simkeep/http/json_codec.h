@@ -13,6 +13,7 @@
 #include "simkeep/app/notification_service.h"
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
+#include "simkeep/app/usage_service.h"
 #include "simkeep/base/result.h"
 #include "simkeep/domain/auto_renewal.h"
 #include "simkeep/domain/catalog.h"
@@ -79,6 +80,14 @@ Json EncodeEvent(const domain::LineEvent& event);
 // problem+json (RFC 9457) for an Error, with its HTTP status.
 int HttpStatusFor(const Error& error);
 Json EncodeProblem(const Error& error);
+
+// POST /v1/usage: {"records": [...]} or NDJSON, one record object per line. A record that
+// cannot be decoded is kept with its `problem` (the service rejects it with its index); the
+// whole body is refused only when it is not a batch ("usage_records_required") or holds more than
+// app::kUsageBatchMax records ("usage_batch_too_large").
+Result<std::vector<app::UsageInput>> DecodeUsageBatch(const Json& body);
+Result<std::vector<app::UsageInput>> DecodeUsageNdjson(std::string_view body);
+Json EncodeUsageReport(const app::UsageReport& report);
 
 }  // namespace simkeep::http
 

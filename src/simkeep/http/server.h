@@ -47,7 +47,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 8080;  // 0 picks a free port (tests).
   int threads = 2;
-  size_t body_bytes_max = 1 << 20;
+  // Room for a usage batch of app::kUsageBatchMax records (about 200 bytes each).
+  size_t body_bytes_max = 4 << 20;
   size_t header_bytes_max = 16 << 10;
 };
 

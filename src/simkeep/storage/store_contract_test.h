@@ -533,6 +533,12 @@ TEST_P(StoreContractTest, LineRoundTripsEveryFieldByEachKey) {
     Result<std::optional<domain::Line>> by_msisdn = transaction.FindLineByMsisdn(full.msisdn);
     ASSERT_TRUE(IsOk(by_msisdn) && by_msisdn->has_value());
     EXPECT_EQ((*by_msisdn)->id.value, full.id.value);
+    Result<std::optional<domain::Line>> by_imsi = transaction.FindLineByImsi(full.imsi);
+    ASSERT_TRUE(IsOk(by_imsi) && by_imsi->has_value());
+    EXPECT_EQ((*by_imsi)->id.value, full.id.value);
+    Result<std::optional<domain::Line>> no_imsi = transaction.FindLineByImsi("440109999999999");
+    ASSERT_TRUE(IsOk(no_imsi));
+    EXPECT_FALSE(no_imsi->has_value());
     Result<std::optional<domain::Line>> bare = transaction.FindLine(plain.id);
     ASSERT_TRUE(IsOk(bare) && bare->has_value());
     EXPECT_EQ(Dump(**bare), Dump(plain));
@@ -711,6 +717,106 @@ TEST_P(StoreContractTest, NumberQuarantineFindsTheHoldReleasedLast) {
   });
 }
 
+TEST_P(StoreContractTest, UsageRecordsAreStoredOnceAndFoundByIdInChunks) {
+  InsertLines({1});
+  const auto applied = [](int n) {
+    domain::AppliedUsage usage;
+    usage.record.record_id = "cdr-" + std::to_string(n);
+    usage.record.line_id = LineId{"ln_1001"};
+    usage.record.kind = n % 2 == 0 ? domain::UsageKind::kData : domain::UsageKind::kVoice;
+    usage.record.quantity = 100 + n;
+    usage.record.start = At(n);
+    usage.record.end = At(n + 1);
+    if (n == 3) {
+      usage.record.rating_group = 42;
+    }
+    usage.from_buckets = 50;
+    usage.overage = 50;
+    usage.rated_jpy = n == 3 ? 22 : 0;
+    usage.received_at = At(1000);
+    return usage;
+  };
+  Write([&](app::Transaction& transaction) {
+    for (int n = 0; n < 450; ++n) {  // More than two lookups' worth of ids.
+      ASSERT_TRUE(IsOk(transaction.InsertUsageRecord(applied(n))));
+    }
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertUsageRecord(applied(7)),
+                      ErrorCode::kAlreadyExists, "usage_record_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([](app::Transaction& transaction) {
+    std::vector<std::string> asked;
+    for (int n = 440; n < 900; ++n) {
+      asked.push_back("cdr-" + std::to_string(n));
+    }
+    asked.push_back("cdr-3");
+    Result<std::vector<std::string>> stored = transaction.FindStoredUsageIds(asked);
+    ASSERT_TRUE(IsOk(stored));
+    std::vector<std::string> found = *stored;
+    std::sort(found.begin(), found.end());
+    std::vector<std::string> expected = {"cdr-3"};
+    for (int n = 440; n < 450; ++n) {
+      expected.push_back("cdr-" + std::to_string(n));
+    }
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(found, expected);
+    Result<std::vector<std::string>> none = transaction.FindStoredUsageIds({});
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_TRUE(none->empty());
+  });
+  // What was stored is what was written (read back through the raw table).
+  ASSERT_TRUE(IsOk(ExecuteSql(
+      "DELETE FROM usage_records WHERE record_id = 'cdr-3' AND line_id = 'ln_1001' AND "
+      "kind = 'voice' AND quantity = 103 AND rating_group = 42 AND from_buckets = 50 AND "
+      "overage = 50 AND rated_jpy = 22")));
+  Read([](app::Transaction& transaction) {
+    Result<std::vector<std::string>> stored = transaction.FindStoredUsageIds({"cdr-3"});
+    ASSERT_TRUE(IsOk(stored));
+    EXPECT_TRUE(stored->empty());
+  });
+}
+
+TEST_P(StoreContractTest, UsageDaysAddUpAndLineUsageRoundTrips) {
+  InsertLines({1});
+  Write([](app::Transaction& transaction) {
+    const LineId line{"ln_1001"};
+    ASSERT_TRUE(IsOk(transaction.AddUsageDay(line, {At(0), domain::UsageKind::kData, 100, 1, 0})));
+    ASSERT_TRUE(IsOk(transaction.AddUsageDay(line, {At(0), domain::UsageKind::kData, 50, 2, 0})));
+    ASSERT_TRUE(IsOk(transaction.AddUsageDay(line, {At(0), domain::UsageKind::kSms, 3, 1, 9})));
+    ASSERT_TRUE(
+        IsOk(transaction.AddUsageDay(line, {At(10), domain::UsageKind::kVoice, 60, 1, 44})));
+    ASSERT_TRUE(IsOk(transaction.AddUsageDay(line, {At(20), domain::UsageKind::kData, 7, 1, 0})));
+    Result<std::optional<domain::LineUsage>> none = transaction.FindLineUsage(line);
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+    ASSERT_TRUE(IsOk(transaction.SaveLineUsage({line, 5, At(3), 7, 300, At(4)})));
+    ASSERT_TRUE(IsOk(transaction.SaveLineUsage({line, 6, At(3), 8, std::nullopt, At(5)})));
+  });
+  Read([](app::Transaction& transaction) {
+    const LineId line{"ln_1001"};
+    Result<std::vector<domain::UsageDay>> days = transaction.ListUsageDays(line, At(0), At(10));
+    ASSERT_TRUE(IsOk(days));
+    ASSERT_EQ(days->size(), 3u);  // Day 20 is outside the range.
+    EXPECT_EQ(ToMicros((*days)[0].day), ToMicros(At(0)));
+    EXPECT_EQ((*days)[0].kind, domain::UsageKind::kData);
+    EXPECT_EQ((*days)[0].units, 150);
+    EXPECT_EQ((*days)[0].records, 3);
+    EXPECT_EQ((*days)[1].kind, domain::UsageKind::kSms);
+    EXPECT_EQ((*days)[1].rated_jpy, 9);
+    EXPECT_EQ((*days)[2].kind, domain::UsageKind::kVoice);
+    EXPECT_EQ((*days)[2].rated_jpy, 44);
+    Result<std::optional<domain::LineUsage>> usage = transaction.FindLineUsage(line);
+    ASSERT_TRUE(IsOk(usage));
+    ASSERT_TRUE(usage->has_value());
+    EXPECT_EQ((*usage)->overage_bytes, 6);
+    EXPECT_EQ(ToMicros((*usage)->overage_since), ToMicros(At(3)));
+    EXPECT_EQ((*usage)->sms_tenths_carry, 8);
+    EXPECT_EQ((*usage)->speed_kbps, std::nullopt);
+    EXPECT_EQ(ToMicros((*usage)->updated_at), ToMicros(At(5)));
+  });
+}
+
 TEST_P(StoreContractTest, BucketsComeBackByExpiry) {
   InsertLines({1});
   Write([](app::Transaction& transaction) {
@@ -744,6 +850,20 @@ TEST_P(StoreContractTest, BucketsComeBackByExpiry) {
     EXPECT_EQ(Dump((*buckets)[1]), "bk_late|ln_1001|data|3000|2500|" +
                                        std::to_string(ToMicros(At(0))) + "|" +
                                        std::to_string(ToMicros(At(200))) + "|or_1");
+  });
+  Write([](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.UpdateBucketRemaining(BucketId{"bk_late"}, 1'000)));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().UpdateBucketRemaining(BucketId{"bk_none"}, 1),
+                      ErrorCode::kNotFound, "bucket_not_found"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([](app::Transaction& transaction) {
+    Result<std::vector<domain::Bucket>> buckets = transaction.ListBuckets(LineId{"ln_1001"});
+    ASSERT_TRUE(IsOk(buckets));
+    ASSERT_EQ(buckets->size(), 2u);
+    EXPECT_EQ((*buckets)[1].remaining, 1'000);
+    EXPECT_EQ((*buckets)[1].initial, 3'000);
   });
 }
 

@@ -25,7 +25,7 @@
 namespace simkeep::storage::sql {
 
 // The unique keys a line can be looked up by.
-enum class LineKey { kId, kIccid, kMsisdn };
+enum class LineKey { kId, kIccid, kMsisdn, kImsi };
 
 namespace internal {
 
@@ -105,6 +105,10 @@ inline const char* FindLineSql(LineKey key, RowLock lock) {
   static const LookupSql by_id(std::string(kSelectLine) + " WHERE line_id = ?");
   static const LookupSql by_iccid(std::string(kSelectLine) + " WHERE iccid = ?");
   static const LookupSql by_msisdn(std::string(kSelectLine) + " WHERE msisdn = ?");
+  // An IMSI belongs to one SIM, so to one line; a terminated line's comes last all the same.
+  static const LookupSql by_imsi(std::string(kSelectLine) +
+                                 " WHERE imsi = ? ORDER BY CASE WHEN state = 'terminated' THEN 1 "
+                                 "ELSE 0 END, line_id LIMIT 1");
   switch (key) {
     case LineKey::kId:
       return by_id.For(lock);
@@ -112,6 +116,8 @@ inline const char* FindLineSql(LineKey key, RowLock lock) {
       return by_iccid.For(lock);
     case LineKey::kMsisdn:
       return by_msisdn.For(lock);
+    case LineKey::kImsi:
+      return by_imsi.For(lock);
   }
   return by_id.For(lock);
 }

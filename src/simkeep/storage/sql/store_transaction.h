@@ -66,6 +66,15 @@ class StoreTransaction final : public app::Transaction {
   Result<std::vector<domain::LineEvent>> ListLineEvents(const LineId& line_id, int limit) override;
   Result<void> InsertBucket(const domain::Bucket& bucket) override;
   Result<std::vector<domain::Bucket>> ListBuckets(const LineId& line_id) override;
+  Result<std::optional<domain::Line>> FindLineByImsi(std::string_view imsi) override;
+  Result<std::vector<std::string>> FindStoredUsageIds(const std::vector<std::string>& ids) override;
+  Result<void> InsertUsageRecord(const domain::AppliedUsage& applied) override;
+  Result<std::vector<domain::UsageDay>> ListUsageDays(const LineId& line_id, Timestamp from_day,
+                                                      Timestamp to_day) override;
+  Result<void> AddUsageDay(const LineId& line_id, const domain::UsageDay& add) override;
+  Result<std::optional<domain::LineUsage>> FindLineUsage(const LineId& line_id) override;
+  Result<void> SaveLineUsage(const domain::LineUsage& usage) override;
+  Result<void> UpdateBucketRemaining(const BucketId& id, int64_t remaining) override;
   Result<void> InsertNumberQuarantine(const domain::NumberQuarantine& hold) override;
   Result<std::optional<domain::NumberQuarantine>> FindNumberQuarantine(
       std::string_view e164) override;

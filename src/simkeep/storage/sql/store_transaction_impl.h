@@ -18,6 +18,7 @@
 #include "simkeep/storage/sql/saved_method_store.h"
 #include "simkeep/storage/sql/statement.h"
 #include "simkeep/storage/sql/store_transaction.h"
+#include "simkeep/storage/sql/usage_store.h"
 
 namespace simkeep::storage::sql {
 
@@ -106,13 +107,60 @@ Result<std::vector<domain::Bucket>> StoreTransaction<Connection, Dialect>::ListB
   return sql::ListBuckets(connection_, line_id);
 }
 
-template <SqlConnection Connection, typename Dialect>
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Line>> StoreTransaction<Connection, Dialect>::FindLineByImsi(
+    std::string_view imsi) {
+  return sql::FindLine(connection_, LineKey::kImsi, imsi, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<std::string>> StoreTransaction<Connection, Dialect>::FindStoredUsageIds(
+    const std::vector<std::string>& ids) {
+  return sql::FindStoredUsageIds(connection_, ids);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertUsageRecord(
+    const domain::AppliedUsage& applied) {
+  return sql::InsertUsageRecord(connection_, applied);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::UsageDay>> StoreTransaction<Connection, Dialect>::ListUsageDays(
+    const LineId& line_id, Timestamp from_day, Timestamp to_day) {
+  return sql::ListUsageDays(connection_, line_id, from_day, to_day);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::AddUsageDay(const LineId& line_id,
+                                                                const domain::UsageDay& add) {
+  return sql::AddUsageDay(connection_, line_id, add);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::LineUsage>> StoreTransaction<Connection, Dialect>::FindLineUsage(
+    const LineId& line_id) {
+  return sql::FindLineUsage(connection_, line_id);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::SaveLineUsage(const domain::LineUsage& usage) {
+  return sql::SaveLineUsage(connection_, usage);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::UpdateBucketRemaining(const BucketId& id,
+                                                                          int64_t remaining) {
+  return sql::UpdateBucketRemaining(connection_, id, remaining);
+}
+
+template <typename Connection, typename Dialect>
 Result<void> StoreTransaction<Connection, Dialect>::InsertNumberQuarantine(
     const domain::NumberQuarantine& hold) {
   return sql::InsertNumberQuarantine(connection_, hold);
 }
 
-template <SqlConnection Connection, typename Dialect>
+template <typename Connection, typename Dialect>
 Result<std::optional<domain::NumberQuarantine>>
 StoreTransaction<Connection, Dialect>::FindNumberQuarantine(std::string_view e164) {
   return sql::FindNumberQuarantine(connection_, e164);

@@ -18,7 +18,7 @@ struct UniqueKeyReason {
 };
 
 // Every unique key of the schema and the reason app/ports.h documents for a clash on it.
-constexpr std::array<UniqueKeyReason, 37> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 40> kUniqueKeyReasons{{
     {"notifications.notification_id", "notification_exists"},
     {"notifications.dedupe_key", "notification_exists"},
     {"webhook_endpoints.endpoint_id", "webhook_endpoint_exists"},
@@ -28,6 +28,9 @@ constexpr std::array<UniqueKeyReason, 37> kUniqueKeyReasons{{
     {"lines.iccid", "iccid_taken"},
     {"lines.msisdn", "msisdn_taken"},
     {"number_quarantine.line_id", "number_quarantine_exists"},
+    {"usage_records.record_id", "usage_record_exists"},
+    {"usage_daily.line_id", "usage_day_exists"},
+    {"line_usage.line_id", "line_usage_exists"},
     {"ledger_accounts.account_id", "account_exists"},
     {"ledger_transfers.transfer_id", "transfer_exists"},
     {"ledger_transfers.pending_id", "pending_transfer_settled"},
