@@ -1268,6 +1268,9 @@ def payments(spec, c, tokens, iccids):
         c.fail("endpoints are listed without their secrets: %r" % listed)
     c.call("POST", "/v1/webhook-endpoints", token=admin, body={"url": "ftp://x.jp/"},
            expect=400, code="webhook_url_invalid")
+    for private_url in ("http://127.0.0.1:9/hooks", "http://169.254.169.254/latest/meta-data/"):
+        c.call("POST", "/v1/webhook-endpoints", token=admin, body={"url": private_url},
+               expect=422, code="webhook_url_private")
     c.call("POST", "/v1/webhook-endpoints", token=admin,
            body={"url": "https://x.jp/", "events": ["line.exploded"]}, expect=400,
            code="webhook_event_unknown")

@@ -127,7 +127,8 @@ class Server:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
                 [BINARY, "--database", database, "--secret-key-file", key_file, "--now", NOW,
-                 "--issuer-name", ISSUER, "serve", "--port", "0", "--port-file", self.port_file],
+                 "--issuer-name", ISSUER, "--webhook-allow-private", "serve", "--port", "0",
+                 "--port-file", self.port_file],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.port = None
         self.started_at = time.monotonic()
@@ -308,8 +309,9 @@ class Source:
              "quantity": 123456, "start": "2026-03-01T09:00:00+09:00",
              "end": "2026-03-01T09:30:00+09:00", "rating_group": 10}]})
         assert status == 200 and json.loads(answer)["accepted"] == 1, answer
-        # Notification settings and a webhook endpoint: the renewal's receipt is queued for it,
-        # and the tick's reminder scans leave their cursors.
+        # Notification settings and a webhook endpoint (on loopback, which the servers and the
+        # tick allow): the renewal's receipt is queued for it, and the tick's reminder scans
+        # leave their cursors.
         status, _, answer = request(port, "PUT",
                                     "/v1/lines/%s/notification-settings" % self.lines["data"],
                                     self.admin, {"language": "zh-Hant",
@@ -318,8 +320,8 @@ class Source:
         status, _, answer = request(port, "POST", "/v1/webhook-endpoints", self.admin,
                                     {"url": "http://127.0.0.1:9/hooks"})
         assert status == 201, answer
-        ticked = simkeep("--now", "2026-03-30T00:00:00+09:00", "--issuer-name", ISSUER, "tick",
-                         database=self.path)
+        ticked = simkeep("--now", "2026-03-30T00:00:00+09:00", "--issuer-name", ISSUER,
+                         "--webhook-allow-private", "tick", database=self.path)
         assert ticked.returncode == 0 and "1 renewed" in ticked.stdout, (ticked.stdout,
                                                                         ticked.stderr)
         # A retry replays the stored answer (and so the idempotency key is really stored).

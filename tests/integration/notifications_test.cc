@@ -392,7 +392,8 @@ TEST_F(NotificationsTest, AChannelThisInstanceDoesNotDeliverOnFailsForGood) {
 }
 
 // The real channels against real far ends on loopback: a mail server (aiosmtpd), and an HTTP
-// receiver standing for a webhook endpoint and an SMS gateway.
+// receiver standing for a webhook endpoint and an SMS gateway. Webhooks to loopback need the
+// operator's consent (--webhook-allow-private), which these servers give.
 TEST(NotificationDeliveryTest, AReceiptGoesOutOnceByEmailSmsAndASignedWebhook) {
   std::unique_ptr<SmtpSink> mail = SmtpSink::Start();
   ASSERT_NE(mail, nullptr);
@@ -405,6 +406,7 @@ TEST(NotificationDeliveryTest, AReceiptGoesOutOnceByEmailSmsAndASignedWebhook) {
     options.sms_gateway_url = receiver->Url("/sms");
     options.sms_gateway_token = "gateway-token";
     options.sms_gateway_allow_http = true;
+    options.webhook_allow_private = true;
   });
   const std::string admin = server.Token("admin");
   HttpResult endpoint =
@@ -474,7 +476,7 @@ TEST(NotificationDeliveryTest,
      AnEndpointThatRefusesForGoodIsDeadLetteredAndAnUnreachableOneRetried) {
   std::unique_ptr<HttpReceiver> receiver = HttpReceiver::Start();
   ASSERT_NE(receiver, nullptr);
-  TestServer server;
+  TestServer server([](cli::RuntimeOptions& options) { options.webhook_allow_private = true; });
   const std::string admin = server.Token("admin");
   ASSERT_EQ(server
                 .Call(admin, "POST", "/v1/webhook-endpoints",
@@ -507,6 +509,59 @@ TEST(NotificationDeliveryTest,
   // The inbox has the termination too.
   EXPECT_EQ(server.Call(admin, "GET", "/v1/lines/" + line + "/inbox").json["data"][0]["topic"],
             "terminated");
+}
+
+// Without the operator's consent, webhooks never go to a private address: the API refuses to
+// register one, and an endpoint stored before (by an instance that allowed it, or an older
+// version), or a name that resolves to one, is refused as the connection is about to be opened.
+// The notification is dead at once, with the reason, and the receiver sees nothing.
+TEST(NotificationDeliveryTest, AWebhookToAPrivateAddressIsDeadLetteredUnsent) {
+  std::unique_ptr<HttpReceiver> receiver = HttpReceiver::Start();
+  ASSERT_NE(receiver, nullptr);
+  TestServer allowing([](cli::RuntimeOptions& options) { options.webhook_allow_private = true; });
+  TestServer server(allowing);  // The same database, private addresses refused (the default).
+  const std::string admin = server.Token("admin");
+  const std::string url = receiver->Url("/hooks");
+  HttpResult refused = server.Call(admin, "POST", "/v1/webhook-endpoints",
+                                   {{"url", url}, {"events", {"line.terminated"}}});
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_EQ(refused.json["code"], "webhook_url_private");
+  for (const char* other : {"http://localhost:8080/hooks", "http://169.254.169.254/latest",
+                            "http://[::1]/hooks", "http://10.0.0.7/hooks"}) {
+    EXPECT_EQ(server.Call(admin, "POST", "/v1/webhook-endpoints", {{"url", other}}).json["code"],
+              "webhook_url_private")
+        << other;
+  }
+  ASSERT_EQ(allowing
+                .Call(allowing.Token("admin"), "POST", "/v1/webhook-endpoints",
+                      {{"url", url}, {"events", {"line.terminated"}}})
+                .status,
+            201);
+  const std::string line = server.ProvisionLine(admin, {{"iccid", TestServer::NextIccid()},
+                                                        {"carrier", "docomo"},
+                                                        {"state", "active"},
+                                                        {"plan_id", kPlan},
+                                                        {"expires_at", kExpiry}});
+  server.clock().Set(*ParseRfc3339("2027-02-01T00:00:00+09:00"));
+  ASSERT_TRUE(server.runtime().scheduler->RunDue());
+  Result<app::DispatchReport> pass = server.runtime().dispatcher->RunDue();
+  ASSERT_TRUE(pass) << pass.error().message;
+  EXPECT_EQ(pass->dead, 1);
+  EXPECT_EQ(pass->total(), 1);
+  EXPECT_TRUE(receiver->Received().empty());
+  HttpResult dead = server.Call(admin, "GET", "/v1/notifications?status=dead");
+  ASSERT_EQ(dead.json["data"].size(), 1u) << dead.body;
+  EXPECT_EQ(dead.json["data"][0]["channel"], "webhook");
+  EXPECT_EQ(dead.json["data"][0]["attempts"], 1);
+  const std::string last_error = dead.json["data"][0]["last_error"];
+  EXPECT_NE(last_error.find("127.0.0.1 (loopback) is not a public address"), std::string::npos)
+      << last_error;
+  EXPECT_NE(last_error.find("--webhook-allow-private"), std::string::npos) << last_error;
+  // Retried by an operator, it is refused again, still unsent.
+  const std::string id = dead.json["data"][0]["notification_id"];
+  ASSERT_EQ(server.Call(admin, "POST", "/v1/notifications/" + id + "/retry").status, 200);
+  EXPECT_EQ(server.runtime().dispatcher->RunDue()->dead, 1);
+  EXPECT_TRUE(receiver->Received().empty());
 }
 
 }  // namespace

@@ -116,6 +116,12 @@ Result<CreatedWebhookEndpoint> NotificationService::CreateEndpoint(Transaction& 
   if (Result<void> valid = domain::ValidateWebhookEndpoint(created.endpoint); !valid) {
     return valid.error();
   }
+  if (!options_.webhook_allow_private) {
+    if (Result<void> public_url = domain::CheckWebhookUrlPublic(created.endpoint.url);
+        !public_url) {
+      return public_url.error();
+    }
+  }
   if (context_.sealer == nullptr) {
     return FailedPrecondition("secret_key_required",
                               "This instance has no key to seal a webhook secret with.");

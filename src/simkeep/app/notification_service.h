@@ -18,12 +18,23 @@ struct CreatedWebhookEndpoint {
   std::string secret;
 };
 
+// How NotificationService checks what it is given. Fixed for the service's life.
+struct NotificationServiceOptions {
+  // Whether a webhook endpoint may name a loopback, private, link-local or otherwise non-public
+  // address (domain::CheckWebhookUrlPublic): on only for receivers on the operator's own
+  // network (`--webhook-allow-private`), since anyone who may register an endpoint could
+  // otherwise make this server send requests into that network.
+  bool webhook_allow_private = false;
+};
+
 // What people change and read about notifications: a line's settings and inbox, the webhook
 // endpoints, the dead-letter list. Runs inside the caller's transaction (writes in a committer
 // command). Thread-safe: no state of its own.
 class NotificationService {
  public:
-  explicit NotificationService(const ServiceContext& context) : context_(context) {}
+  explicit NotificationService(const ServiceContext& context,
+                               NotificationServiceOptions options = {})
+      : context_(context), options_(options) {}
 
   // The line's settings, or the defaults (Japanese, no email, no SMS) when none are stored.
   // kNotFound "line_not_found".
@@ -47,7 +58,9 @@ class NotificationService {
                                        std::string_view notification_id) const;
 
   // Creates an endpoint for `url` taking `events` (comma-separated event types; empty: all),
-  // with a new secret sealed for storage. Errors of domain::ValidateWebhookEndpoint.
+  // with a new secret sealed for storage. Errors of domain::ValidateWebhookEndpoint, then,
+  // unless options.webhook_allow_private, of domain::CheckWebhookUrlPublic
+  // (kFailedPrecondition "webhook_url_private").
   Result<CreatedWebhookEndpoint> CreateEndpoint(Transaction& transaction, std::string url,
                                                 std::string events) const;
   // Stops deliveries to an endpoint (queued ones die). kNotFound "webhook_endpoint_not_found".
@@ -58,6 +71,7 @@ class NotificationService {
   Result<void> RequireLine(Transaction& transaction, const LineId& line_id) const;
 
   const ServiceContext& context_;
+  const NotificationServiceOptions options_;
 };
 
 }  // namespace simkeep::app

@@ -468,6 +468,9 @@ int Main(int argc, char** argv) {
                  "$SIMKEEP_SMS_GATEWAY_TOKEN); default: no SMS");
   cli.add_flag("--sms-gateway-allow-http", global.runtime.sms_gateway_allow_http,
                "Allow an http:// gateway URL (a gateway on loopback only)");
+  cli.add_flag("--webhook-allow-private", global.runtime.webhook_allow_private,
+               "Let webhook endpoints be at loopback, private, link-local and other non-public "
+               "addresses (receivers on your own network only); refused by default");
   if (const char* env = std::getenv("SIMKEEP_SMTP_PASSWORD"); env != nullptr) {
     global.runtime.smtp_password = env;
   }

@@ -254,8 +254,10 @@ Result<void> OpenChannels(const RuntimeOptions& options, Runtime& runtime) {
     }
     runtime.channels[domain::NotificationChannel::kSms] = std::move(*gateway);
   }
+  notify::WebhookOptions webhook;
+  webhook.allow_private_addresses = options.webhook_allow_private;
   Result<std::unique_ptr<notify::WebhookChannel>> webhooks =
-      notify::WebhookChannel::Create(notify::WebhookOptions{}, *runtime.clock);
+      notify::WebhookChannel::Create(std::move(webhook), *runtime.clock);
   if (!webhooks) {
     return webhooks.error();
   }
@@ -337,7 +339,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
       *runtime->clock);
   runtime->auto_renewals =
       std::make_unique<app::AutoRenewalService>(runtime->context, *runtime->payment_provider);
-  runtime->notifications = std::make_unique<app::NotificationService>(runtime->context);
+  runtime->notifications = std::make_unique<app::NotificationService>(
+      runtime->context,
+      app::NotificationServiceOptions{.webhook_allow_private = options.webhook_allow_private});
   runtime->usage = std::make_unique<app::UsageService>(runtime->context);
   app::SchedulerOptions scheduling;
   scheduling.auto_renewal_lead = std::chrono::hours{options.auto_renewal_lead_hours};

@@ -54,6 +54,10 @@ struct RuntimeOptions {
   std::string sms_gateway_url;          // Empty: no SMS.
   std::string sms_gateway_token;        // From the environment only.
   bool sms_gateway_allow_http = false;  // Only for a gateway on loopback.
+  // Let webhook endpoints be registered at, and webhooks delivered to, loopback, private,
+  // link-local and other non-public addresses: only for receivers on the operator's own
+  // network. Off (the default), both the API and the delivery refuse them.
+  bool webhook_allow_private = false;
 };
 
 // Everything a command needs, wired together: the migrated database, the committer, the catalog

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "simkeep/base/ip_address.h"
+
 namespace simkeep::domain {
 namespace {
 
@@ -109,6 +111,55 @@ bool ValidUrl(std::string_view url) {
   return true;
 }
 
+// The host of a URL that passed ValidUrl, as libcurl reads it: after the scheme and any user
+// information (up to the last '@'), before the port, path, query or fragment; an IPv6 literal
+// without its brackets and zone.
+std::string_view UrlHost(std::string_view url) {
+  std::string_view authority = url.substr(url.find("://") + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  const size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    authority.remove_prefix(at + 1);
+  }
+  if (authority.starts_with('[')) {
+    const std::string_view literal = authority.substr(1, authority.find(']') - 1);
+    return literal.substr(0, literal.find('%'));
+  }
+  return authority.substr(0, authority.find(':'));
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// `host` with %XX escapes decoded and ASCII letters in lower case, without one trailing dot:
+// the name a resolver would be asked for.
+std::string NormalizedHost(std::string_view host) {
+  std::string normalized;
+  for (size_t i = 0; i < host.size(); ++i) {
+    char c = host[i];
+    if (c == '%' && i + 2 < host.size() && HexValue(host[i + 1]) >= 0 &&
+        HexValue(host[i + 2]) >= 0) {
+      c = static_cast<char>(HexValue(host[i + 1]) * 16 + HexValue(host[i + 2]));
+      i += 2;
+    }
+    normalized += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  if (!normalized.empty() && normalized.back() == '.') {
+    normalized.pop_back();
+  }
+  return normalized;
+}
+
 }  // namespace
 
 const char* NotificationChannelName(NotificationChannel channel) {
@@ -196,6 +247,26 @@ Result<void> ValidateWebhookEndpoint(const WebhookEndpoint& endpoint) {
                              "\"" + std::string(event) + "\" is not an event type simkeep sends.");
     }
     start = comma + 1;
+  }
+  return Ok();
+}
+
+Result<void> CheckWebhookUrlPublic(std::string_view url) {
+  const std::string host = NormalizedHost(UrlHost(url));
+  if (host == "localhost" || host.ends_with(".localhost")) {
+    return FailedPrecondition("webhook_url_private",
+                              "url's host is a name of this machine (localhost): webhooks go "
+                              "only to public addresses on this instance.");
+  }
+  const std::optional<IpAddress> address = ParseIpAddress(host);
+  if (address) {
+    const AddressScope scope = ClassifyAddress(*address);
+    if (scope != AddressScope::kPublic) {
+      return FailedPrecondition("webhook_url_private",
+                                "url's host is not a public address (" +
+                                    std::string(AddressScopeName(scope)) +
+                                    "): webhooks go only to public addresses on this instance.");
+    }
   }
   return Ok();
 }

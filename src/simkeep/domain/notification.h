@@ -87,6 +87,14 @@ inline constexpr size_t kWebhookUrlBytesMax = 2048;
 // kInvalidArgument "webhook_url_invalid" (not http:// or https:// with a host, spaces or
 // control characters, too long), "webhook_event_unknown" (an event type not ours).
 Result<void> ValidateWebhookEndpoint(const WebhookEndpoint& endpoint);
+// Refuses a webhook URL whose host plainly is not a public address: kFailedPrecondition
+// "webhook_url_private" when the host is "localhost" (or a name under .localhost) or an IP
+// address literal (in any form libcurl reads, "127.1" and "[::ffff:127.0.0.1]" included) that
+// is loopback, private, link-local, carrier-grade NAT, unspecified, multicast or reserved
+// (base/ip_address.h). Pure: a host name is not resolved here, so this only gives an early,
+// clear answer; the webhook channel checks the address it actually connects to.
+// REQUIRES: `url` passed ValidateWebhookEndpoint.
+Result<void> CheckWebhookUrlPublic(std::string_view url);
 // Whether the endpoint takes events of `topic`.
 bool Subscribes(const WebhookEndpoint& endpoint, NotificationTopic topic);
 

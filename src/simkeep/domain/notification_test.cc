@@ -95,6 +95,49 @@ TEST(NotificationTest, WebhookEndpointsNeedAnHttpUrlAndKnownEvents) {
   }
 }
 
+TEST(NotificationTest, WebhookUrlsNamingThisMachineOrAPrivateNetworkAreRefused) {
+  for (const char* bad : {"http://127.0.0.1:9000/",
+                          "http://localhost/hooks",
+                          "https://LOCALHOST./",
+                          "http://api.localhost:8080/",
+                          "http://[::1]/",
+                          "http://[::ffff:127.0.0.1]:80/",
+                          "http://[fe80::1%25eth0]/",
+                          "http://169.254.169.254/latest/meta-data/",
+                          "http://10.0.0.1/",
+                          "https://172.16.5.4/",
+                          "http://192.168.1.10/hooks",
+                          "http://100.64.0.1/",
+                          "http://0.0.0.0/",
+                          "http://0/",
+                          "http://224.0.0.1/",
+                          "http://[fd00::1]/",
+                          "http://[ff02::1]/",
+                          "http://2130706433/",
+                          "http://127.1/",
+                          "http://0x7f.0.0.1/",
+                          "http://user:pass@127.0.0.1/",
+                          "http://evil.jp@10.0.0.1/",
+                          "http://127.0.0.1?q",
+                          "http://127.0.0.1#f",
+                          "http://%31%32%37.0.0.1/"}) {
+    Result<void> checked = CheckWebhookUrlPublic(bad);
+    ASSERT_FALSE(checked) << bad;
+    EXPECT_EQ(checked.error().code, ErrorCode::kFailedPrecondition) << bad;
+    EXPECT_EQ(checked.error().reason, "webhook_url_private") << bad;
+  }
+  for (const char* good :
+       {"https://crm.example.jp/hooks/simkeep", "https://203.0.113.7/", "http://8.8.8.8:8080/x",
+        "https://[2001:db8::1]/", "https://127.0.0.1.example.jp/", "https://localhost.example.jp/",
+        "https://mylocalhost/", "https://10.0.0.1.nip.example/",
+        "https://127.0.0.1@crm.example.jp/", "https://crm.example.jp/?next=http://127.0.0.1/"}) {
+    EXPECT_TRUE(CheckWebhookUrlPublic(good)) << good;
+  }
+  // The message names the kind of address, for the admin who registered it.
+  EXPECT_NE(CheckWebhookUrlPublic("http://169.254.169.254/").error().message.find("link-local"),
+            std::string::npos);
+}
+
 TEST(NotificationTest, EndpointsTakeTheEventsTheyListOrAllWhileEnabled) {
   WebhookEndpoint endpoint;
   endpoint.url = "https://x.jp/";

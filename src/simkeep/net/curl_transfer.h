@@ -28,12 +28,19 @@ struct TransferOptions {
   std::string ca_file;         // A CA bundle to trust instead of the system's; empty: the system's.
   int connect_timeout_ms = 0;  // 0: libcurl's default (300 s).
   int total_timeout_ms = 0;    // 0: no limit.
+  // Connect to public addresses only (base/ip_address.h: not loopback, private, link-local,
+  // carrier-grade NAT, unspecified, multicast or reserved), for URLs a user chose. Each address
+  // is checked as libcurl opens its socket, after name resolution, so a name that resolves
+  // elsewhere between a check and the connection (DNS rebinding) cannot lead past it; a refused
+  // address is never connected to, so nothing is sent to it. Proxies named in the environment
+  // are not used then: the address checked would be the proxy's, not the far end's.
+  bool public_addresses_only = false;
 };
 
 // One libcurl easy handle set up for one transfer to `url`: no signals (threads), the allowed
 // protocols, no redirects, TLS peers verified (against ca_file when given), the timeouts, the
-// user agent "simkeep", and an error buffer. The caller adds what its protocol needs through
-// handle() and AddList(), then calls Perform() once.
+// user agent "simkeep", an error buffer, and with public_addresses_only the address check. The
+// caller adds what its protocol needs through handle() and AddList(), then calls Perform() once.
 //
 // Owned by the function making the transfer; not movable (libcurl keeps pointers into it).
 // Not thread-safe, but any number of transfers may run at once on different threads.
@@ -64,14 +71,29 @@ class CurlTransfer {
   // short name for `code`. Holds host names and ports, never credentials.
   std::string ErrorText(CURLcode code) const;
 
+  // With public_addresses_only: when the last Perform() refused every address it tried and so
+  // opened no connection, the first one refused and its scope ("127.0.0.1 (loopback) is not a
+  // public address"); empty otherwise (no address refused, or another one was connected to).
+  std::string RefusedAddressText() const;
+
  private:
   struct ListDeleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
   };
 
+  // What the CURLOPT_OPENSOCKETFUNCTION callback saw during one Perform().
+  struct AddressGuard {
+    int sockets_opened = 0;
+    int addresses_refused = 0;
+    std::string first_refused;  // "127.0.0.1 (loopback) is not a public address"
+  };
+
+  static curl_socket_t OpenSocket(void* guard, curlsocktype purpose, curl_sockaddr* address);
+
   CURL* handle_ = nullptr;
   bool list_failed_ = false;
   std::vector<std::unique_ptr<curl_slist, ListDeleter>> lists_;
+  AddressGuard guard_;
   char error_text_[CURL_ERROR_SIZE] = {0};
 };
 

@@ -60,9 +60,10 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) const {
       return InvalidArgument("http_request_invalid", "A header line holds a line break.");
     }
   }
-  CurlTransfer transfer(TransferOptions{options_.protocols, options_.ca_file,
-                                        options_.connect_timeout_ms, options_.total_timeout_ms},
-                        request.url);
+  CurlTransfer transfer(
+      TransferOptions{options_.protocols, options_.ca_file, options_.connect_timeout_ms,
+                      options_.total_timeout_ms, options_.public_addresses_only},
+      request.url);
   if (transfer.ok()) {
     transfer.AddList(CURLOPT_HTTPHEADER, request.headers);
   }
@@ -91,6 +92,9 @@ Result<HttpResponse> HttpClient::Perform(const HttpRequest& request) const {
                            "The URL cannot be used: " + transfer.ErrorText(code));
   }
   if (code != CURLE_OK) {
+    if (std::string refused = transfer.RefusedAddressText(); !refused.empty()) {
+      return PermissionDenied("http_address_refused", std::move(refused));
+    }
     return NoAnswer(transfer.ErrorText(code));
   }
   return HttpResponse{transfer.ResponseCode(), std::move(body), sink.too_long};

@@ -24,6 +24,11 @@ struct HttpClientOptions {
   // the status).
   size_t response_body_bytes_max = 1 << 20;
   bool cut_long_body = false;
+  // Connect to public addresses only, for URLs a user chose (webhooks), against server-side
+  // request forgery: see TransferOptions::public_addresses_only (curl_transfer.h). Every
+  // address a name resolves to is checked as its socket is opened; environment proxies are
+  // not used.
+  bool public_addresses_only = false;
 };
 
 enum class HttpMethod { kGet, kPost, kDelete };
@@ -74,6 +79,10 @@ class HttpClient {
   //  - kInvalidArgument "http_request_invalid" when the request can never be sent as it is: a
   //    header line holds a CR, LF or NUL, the URL is malformed, or its scheme is outside the
   //    options' protocols. Nothing is sent.
+  //  - kPermissionDenied "http_address_refused" with public_addresses_only, when every address
+  //    the URL's host resolved to is not public (loopback, private, link-local, ...). No
+  //    connection was opened, so nothing was sent. The message names the first address and
+  //    its scope ("127.0.0.1 (loopback) is not a public address").
   Result<HttpResponse> Perform(const HttpRequest& request) const;
 
   const HttpClientOptions& options() const { return options_; }

@@ -233,6 +233,56 @@ TEST(HttpClientTest, RefusesASchemeOutsideItsProtocolsAndAMalformedUrl) {
   EXPECT_TRUE(HttpClient(LoopbackOptions()).Perform(request));
 }
 
+TEST(HttpClientTest, PublicAddressesOnlyOpensNoConnectionToAnotherAddress) {
+  LoopbackSocket server;
+  server.Listen(Answer(200, ""));  // Takes one connection: the allowed client's, below.
+  HttpClientOptions options = LoopbackOptions();
+  options.public_addresses_only = true;
+  const std::string url = server.Url();
+  const std::string after_host = url.substr(std::string("http://127.0.0.1").size());
+  HttpRequest request;
+  request.method = HttpMethod::kPost;
+  request.headers = {"X-Simkeep-Test: refused"};
+  request.body = "secret";
+  for (const char* host :
+       {"127.0.0.1", "localhost", "127.1", "[::1]", "[::ffff:127.0.0.1]", "0.0.0.0"}) {
+    SCOPED_TRACE(host);
+    request.url = std::string("http://") + host + after_host;
+    Result<HttpResponse> response = HttpClient(options).Perform(request);
+    ASSERT_FALSE(response);
+    EXPECT_EQ(response.error().code, ErrorCode::kPermissionDenied);
+    EXPECT_EQ(response.error().reason, "http_address_refused");
+    EXPECT_NE(response.error().message.find(") is not a public address"), std::string::npos)
+        << response.error().message;
+  }
+  request.url = "http://10.1.2.3:9/";
+  Result<HttpResponse> response = HttpClient(options).Perform(request);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().message, "10.1.2.3 (private) is not a public address");
+  // The listener's one connection is the allowed client's: no refused one came before it.
+  request.url = url;
+  request.headers = {"X-Simkeep-Test: allowed"};
+  ASSERT_TRUE(HttpClient(LoopbackOptions()).Perform(request));
+  const std::string& sent = server.Request();
+  EXPECT_NE(sent.find("X-Simkeep-Test: allowed"), std::string::npos) << sent;
+  EXPECT_EQ(sent.find("refused"), std::string::npos) << sent;
+}
+
+TEST(HttpClientTest, PublicAddressesOnlyLetsAPublicAddressThrough) {
+  // 192.0.2.1 (TEST-NET-1) is public by its scope but routed nowhere: the connection is
+  // attempted and fails like any other, worth trying again.
+  HttpClientOptions options = LoopbackOptions();
+  options.public_addresses_only = true;
+  options.connect_timeout_ms = 300;
+  options.total_timeout_ms = 300;
+  HttpRequest request;
+  request.url = "http://192.0.2.1:9/";
+  Result<HttpResponse> response = HttpClient(options).Perform(request);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(response.error().reason, "http_no_answer");
+}
+
 TEST(HttpClientTest, RefusesAHeaderWithALineBreak) {
   HttpRequest request;
   request.url = "http://127.0.0.1:1/";

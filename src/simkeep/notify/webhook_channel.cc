@@ -21,6 +21,7 @@ net::HttpClientOptions ClientOptions(const WebhookOptions& options) {
   client.total_timeout_ms = options.total_timeout_ms;
   client.response_body_bytes_max = kResponseBodyBytesMax;
   client.cut_long_body = true;  // Only the status decides.
+  client.public_addresses_only = !options.allow_private_addresses;
   return client;
 }
 
@@ -84,7 +85,14 @@ Result<void> WebhookChannel::Deliver(const app::OutboundMessage& message) {
       "Expect:",
   };
   request.body = message.body;
-  return internal::HttpOutcome(client_.Perform(request), "The webhook receiver");
+  Result<net::HttpResponse> response = client_.Perform(request);
+  if (!response && response.error().reason == "http_address_refused") {
+    // No retry can help until the endpoint or the operator's choice changes.
+    return Rejected("The webhook receiver's address is refused: " + response.error().message +
+                    "; webhooks go only to public addresses unless the operator allows private "
+                    "ones (--webhook-allow-private).");
+  }
+  return internal::HttpOutcome(response, "The webhook receiver");
 }
 
 }  // namespace simkeep::notify

@@ -48,10 +48,13 @@ class WebhookChannelTest : public ::testing::Test {
     ASSERT_NE(channel_, nullptr);
   }
 
-  std::unique_ptr<WebhookChannel> MakeChannel(int connect_timeout_ms, int total_timeout_ms) {
+  // The receiver is on loopback, so these channels allow private addresses unless told not to.
+  std::unique_ptr<WebhookChannel> MakeChannel(int connect_timeout_ms, int total_timeout_ms,
+                                              bool allow_private_addresses = true) {
     WebhookOptions options;
     options.connect_timeout_ms = connect_timeout_ms;
     options.total_timeout_ms = total_timeout_ms;
+    options.allow_private_addresses = allow_private_addresses;
     Result<std::unique_ptr<WebhookChannel>> channel = WebhookChannel::Create(options, clock_);
     EXPECT_TRUE(channel) << channel.error().message;
     return channel ? std::move(*channel) : nullptr;
@@ -172,8 +175,37 @@ TEST_F(WebhookChannelTest, MessagesHoldNeitherSecretNorUrl) {
   EXPECT_EQ(result.error().message.find(kSecret), std::string::npos);
 }
 
+TEST_F(WebhookChannelTest, RefusesNonPublicAddressesByDefaultWithoutSendingAnything) {
+  std::unique_ptr<WebhookChannel> guarded = MakeChannel(10'000, 60'000, false);
+  ASSERT_NE(guarded, nullptr);
+  const std::string url = receiver_->Url("/hooks?token=partner-token-123");
+  const std::string after_host = url.substr(std::string("http://127.0.0.1").size());
+  // The literal, and names and other spellings that lead to the same receiver: each is
+  // checked on the address the connection would be opened to.
+  for (const char* host : {"127.0.0.1", "localhost", "127.1", "2130706433", "[::1]",
+                           "[::ffff:127.0.0.1]", "0.0.0.0"}) {
+    SCOPED_TRACE(host);
+    Result<void> result = guarded->Deliver(Message(std::string("http://") + host + after_host));
+    ExpectError(result, ErrorCode::kFailedPrecondition, "notification_rejected");
+    ASSERT_FALSE(result);
+    EXPECT_NE(result.error().message.find("is not a public address"), std::string::npos)
+        << result.error().message;
+    EXPECT_NE(result.error().message.find("--webhook-allow-private"), std::string::npos);
+    EXPECT_EQ(result.error().message.find("partner-token-123"), std::string::npos);
+  }
+  Result<void> metadata = guarded->Deliver(Message("http://169.254.169.254/latest/meta-data/"));
+  ExpectError(metadata, ErrorCode::kFailedPrecondition, "notification_rejected");
+  EXPECT_NE(metadata.error().message.find("169.254.169.254 (link-local)"), std::string::npos)
+      << metadata.error().message;
+  EXPECT_TRUE(receiver_->Received().empty());
+  // The same receiver is reached when private addresses are allowed.
+  EXPECT_TRUE(channel_->Deliver(Message(url)));
+  EXPECT_EQ(receiver_->Received().size(), 1u);
+}
+
 TEST(WebhookChannelOptionsTest, ChecksItsTimeouts) {
   FakeClock clock(Timestamp{});
+  EXPECT_FALSE(WebhookOptions{}.allow_private_addresses);
   EXPECT_TRUE(WebhookChannel::Create(WebhookOptions{}, clock));
   WebhookOptions options;
   options.total_timeout_ms = kTimeoutMsMax + 1;
