@@ -269,8 +269,9 @@ TEST_F(NotificationsTest, AYearOfDailyPassesRenewsWarnsAndEndsLinesEachMessageOn
     renewed += Tick().renewed;
     ASSERT_TRUE(server_.runtime().dispatcher->RunDue());
   }
-  // A: a renewal every 30 days (on days 3, 33, ... 363), paid from the balance; its holder told
-  // 7 days ahead of each but the first (due before the first pass), once.
+  // A: a renewal every 29 days (on days 3, 32, ... 351: bought 24 hours ahead, each runs 30
+  // calendar days counting its purchase day as the first), paid from the balance; its holder
+  // told 7 days ahead of each but the first (due before the first pass), once.
   EXPECT_EQ(renewed, 13);
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + a + "/status").json["balance_jpy"],
             20000 - 13 * 850);
