@@ -214,6 +214,31 @@ TEST_F(NotificationsTest, ALongGraceRemindsOfTheSuspension30And7DaysAhead) {
   EXPECT_EQ(std::count(topics.begin(), topics.end(), "suspension_soon"), 2);
 }
 
+TEST_F(NotificationsTest, AnAuLineInItsKeepWindowIsRemindedOfTheSuspension30And7DaysAhead) {
+  // au's sample rule has no grace period but a 180-day keep window, which holds the line in
+  // grace: suspended on 29 May 2027 at 23:59:59 JST.
+  const std::string line = NewLine("au", "sample-au-base", kExpiry);
+  Speak(line, "en");
+  At("2026-12-01T00:00:30+09:00");
+  Tick();
+  ASSERT_EQ(Topics(line), (std::vector<std::string>{"grace_started"}));
+  At("2027-04-29T23:59:58+09:00");
+  Tick();
+  ASSERT_EQ(Inbox(line).back()["topic"], "grace_started");
+  At("2027-04-29T23:59:59+09:00");  // 30 days before, to the second.
+  Tick();
+  ASSERT_EQ(Inbox(line).back()["topic"], "suspension_soon");
+  const std::string soon = Inbox(line).back()["body"];
+  EXPECT_NE(soon.find("2027-05-29 23:59 JST"), std::string::npos) << soon;
+  At("2027-05-22T23:59:59+09:00");  // 7 days before.
+  Tick();
+  Tick();
+  At("2027-05-29T23:59:59+09:00");
+  Tick();
+  EXPECT_EQ(Topics(line), (std::vector<std::string>{"grace_started", "suspension_soon",
+                                                    "suspension_soon", "suspended"}));
+}
+
 TEST_F(NotificationsTest, AYearOfDailyPassesRenewsWarnsAndEndsLinesEachMessageOnce) {
   // A: renews itself every month from its balance. B: never renewed (docomo: 2 days of grace,
   // then 30 suspended). C: never renewed, softbank's 360 days of grace.
@@ -244,8 +269,9 @@ TEST_F(NotificationsTest, AYearOfDailyPassesRenewsWarnsAndEndsLinesEachMessageOn
     renewed += Tick().renewed;
     ASSERT_TRUE(server_.runtime().dispatcher->RunDue());
   }
-  // A: a renewal every 30 days (on days 3, 33, ... 363), paid from the balance; its holder told
-  // 7 days ahead of each but the first (due before the first pass), once.
+  // A: a renewal every 29 days (on days 3, 32, ... 351: bought 24 hours ahead, each runs 30
+  // calendar days counting its purchase day as the first), paid from the balance; its holder
+  // told 7 days ahead of each but the first (due before the first pass), once.
   EXPECT_EQ(renewed, 13);
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + a + "/status").json["balance_jpy"],
             20000 - 13 * 850);

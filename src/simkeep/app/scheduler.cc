@@ -860,17 +860,19 @@ Result<void> Scheduler::QueueReminderScans(Timestamp now, SchedulerReport& repor
     }
   }
 
-  // The keep window: a line in grace is suspended on SuspensionDueAt(expires_at). Only days
-  // inside the grace period are reminded of (earlier ones would come before the validity ends,
-  // when the expiry reminders speak).
+  // A line in grace is suspended on SuspensionDueAt(expires_at), when its grace period or its
+  // keep window (au's 180 days), whichever is longer, has passed. Only days inside that time are
+  // reminded of (earlier ones would come before the validity ends, when the expiry reminders
+  // speak).
   for (const int ahead : domain::kSuspensionReminderDays) {
     Result<void> done = scan_lines(
         "reminder.suspension." + std::to_string(ahead) + "d", domain::LineState::kGrace,
         [&](const domain::Carrier& carrier) -> std::optional<std::chrono::seconds> {
-          if (carrier.keep.grace_days < ahead) {
+          const days in_grace = domain::GraceLength(carrier.keep);
+          if (in_grace < days(ahead)) {
             return std::nullopt;
           }
-          return days(ahead) - days(carrier.keep.grace_days);
+          return days(ahead) - in_grace;
         },
         [&](Transaction&, const domain::Line& line) -> Result<std::optional<NotificationEvent>> {
           const domain::Carrier* carrier = context_.catalog->FindCarrier(line.carrier);

@@ -5,8 +5,12 @@
 
 namespace simkeep::domain {
 
+std::chrono::days GraceLength(const KeepRule& rule) {
+  return std::chrono::days{std::max(rule.grace_days, rule.keep_window_days)};
+}
+
 Timestamp SuspensionDueAt(Timestamp expires_at, const KeepRule& rule) {
-  return expires_at + std::chrono::days{std::max(rule.grace_days, rule.keep_window_days)};
+  return expires_at + GraceLength(rule);
 }
 
 Timestamp TerminationDueAt(Timestamp expires_at, const KeepRule& rule) {

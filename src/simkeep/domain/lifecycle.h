@@ -15,6 +15,7 @@
 // activity_usage_charge_jpy_min exception is not applied, so such a line is suspended on the
 // date its purchases give.
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -31,8 +32,12 @@ struct LifecycleStep {
   std::string reason;
 };
 
-// The dates of a validity end under `rule`: suspension after max(grace_days, keep_window_days),
-// termination suspension_to_termination_days later.
+// How long a line stays in grace after its validity ends under `rule`: the grace period or the
+// keep window, whichever is longer. The suspension reminders count back from its end.
+std::chrono::days GraceLength(const KeepRule& rule);
+
+// The dates of a validity end under `rule`: suspension GraceLength(rule) after it, termination
+// suspension_to_termination_days later.
 Timestamp SuspensionDueAt(Timestamp expires_at, const KeepRule& rule);
 Timestamp TerminationDueAt(Timestamp expires_at, const KeepRule& rule);
 

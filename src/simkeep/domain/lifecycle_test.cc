@@ -105,6 +105,17 @@ TEST(LifecycleTest, AKeepWindowHoldsTheLineInGraceForItsLengthFromTheLastPaidVal
       "grace_ended");
 }
 
+TEST(LifecycleTest, AGraceLastsTheGracePeriodOrTheKeepWindowWhicheverIsLonger) {
+  EXPECT_EQ(GraceLength(Docomo()), std::chrono::days{2});
+  EXPECT_EQ(GraceLength(Au()), std::chrono::days{180});  // No grace period: the keep window.
+  KeepRule longer_grace = Au();
+  longer_grace.grace_days = 200;
+  EXPECT_EQ(GraceLength(longer_grace), std::chrono::days{200});
+  EXPECT_EQ(GraceLength(KeepRule{}), std::chrono::days{0});
+  const Timestamp end = Jst("2026-06-30T23:59:59+09:00");
+  EXPECT_EQ(SuspensionDueAt(end, Au()), end + GraceLength(Au()));
+}
+
 TEST(LifecycleTest, ATerminatedNumberIsHeldForTheQuarantineDays) {
   const Timestamp terminated = Jst("2027-01-26T23:59:59+09:00");
   EXPECT_EQ(NumberReleasedAt(terminated, Au()), Jst("2027-07-25T23:59:59+09:00"));
