@@ -3,6 +3,7 @@
 #include "simkeep/base/ids.h"
 #include "simkeep/base/money.h"
 #include "simkeep/base/result.h"
+#include "simkeep/base/text.h"
 #include "simkeep/base/time.h"
 
 namespace simkeep {
@@ -106,6 +107,21 @@ TEST(TimeTest, RejectsMalformedTimes) {
         "2026-01-01T00:00:00.Z", "abcd-01-01T00:00:00Z"}) {
     EXPECT_FALSE(ParseRfc3339(bad)) << bad;
   }
+}
+
+TEST(TextTest, HexDigitsAndPercentDecoding) {
+  EXPECT_EQ(HexDigitValue('0'), 0);
+  EXPECT_EQ(HexDigitValue('9'), 9);
+  EXPECT_EQ(HexDigitValue('a'), 10);
+  EXPECT_EQ(HexDigitValue('F'), 15);
+  EXPECT_EQ(HexDigitValue('g'), -1);
+  EXPECT_EQ(HexDigitValue('%'), -1);
+  EXPECT_EQ(PercentDecode("a%2Fb%41", false), "a/bA");
+  EXPECT_EQ(PercentDecode("a+b%20c", true), "a b c");
+  EXPECT_EQ(PercentDecode("a+b", false), "a+b");
+  // An escape without two hex digits is kept as is.
+  EXPECT_EQ(PercentDecode("%zz%4", false), "%zz%4");
+  EXPECT_EQ(PercentDecode("%", false), "%");
 }
 
 }  // namespace

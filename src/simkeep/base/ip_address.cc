@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "simkeep/base/text.h"
+
 namespace simkeep {
 namespace {
 
@@ -48,19 +50,6 @@ AddressScope ClassifyV4(uint8_t a, uint8_t b) {
   return AddressScope::kPublic;
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // One part of an IPv4 address as URL parsers read it: "0x"/"0X" and hex digits (none: 0), "0"
 // and octal digits, or decimal digits.
 std::optional<uint64_t> ParseV4Part(std::string_view part) {
@@ -77,7 +66,7 @@ std::optional<uint64_t> ParseV4Part(std::string_view part) {
   }
   uint64_t value = 0;
   for (char c : part) {
-    const int digit = HexDigit(c);
+    const int digit = HexDigitValue(c);
     if (digit < 0 || digit >= radix) {
       return std::nullopt;
     }
@@ -177,7 +166,7 @@ bool ParseV6Groups(std::string_view text, std::vector<uint16_t>& groups) {
     }
     unsigned value = 0;
     for (char c : group) {
-      const int digit = HexDigit(c);
+      const int digit = HexDigitValue(c);
       if (digit < 0) {
         return false;
       }

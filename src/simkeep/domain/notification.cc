@@ -4,6 +4,7 @@
 #include <array>
 
 #include "simkeep/base/ip_address.h"
+#include "simkeep/base/text.h"
 
 namespace simkeep::domain {
 namespace {
@@ -128,31 +129,12 @@ std::string_view UrlHost(std::string_view url) {
   return authority.substr(0, authority.find(':'));
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // `host` with %XX escapes decoded and ASCII letters in lower case, without one trailing dot:
 // the name a resolver would be asked for.
 std::string NormalizedHost(std::string_view host) {
-  std::string normalized;
-  for (size_t i = 0; i < host.size(); ++i) {
-    char c = host[i];
-    if (c == '%' && i + 2 < host.size() && HexValue(host[i + 1]) >= 0 &&
-        HexValue(host[i + 2]) >= 0) {
-      c = static_cast<char>(HexValue(host[i + 1]) * 16 + HexValue(host[i + 2]));
-      i += 2;
-    }
-    normalized += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  std::string normalized = PercentDecode(host, false);
+  for (char& c : normalized) {
+    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   if (!normalized.empty() && normalized.back() == '.') {
     normalized.pop_back();
