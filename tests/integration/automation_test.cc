@@ -168,15 +168,19 @@ TEST_F(AutomationTest, RenewsFromTheBalanceAtTheLeadTimeOnce) {
   EXPECT_EQ(report.started, 1);
   EXPECT_EQ(report.renewed, 1);
   EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
-  // A monthly plan's new period starts when it is bought: 30 days counting that day.
-  EXPECT_EQ(ExpiresAt(line), "2026-12-28T23:59:59+09:00");
+  // Bought before the end, a monthly plan continues the validity: 30 days counting the day
+  // after the current end as the first, so renewing ahead loses no day.
+  EXPECT_EQ(ExpiresAt(line), "2026-12-30T23:59:59+09:00");
   EXPECT_EQ(Work(Tick()), 0);
   server_.clock().Advance(std::chrono::hours{1});
   EXPECT_EQ(Work(Tick()), 0);
   EXPECT_EQ(Status(line)["balance_jpy"], 2000 - kPrice);
   // The next period renews a month later (the cap counts per JST month: ¥1,700 in two months).
-  At("2026-12-27T23:59:59+09:00");
+  At("2026-12-29T23:59:58+09:00");
+  EXPECT_EQ(Tick().renewed, 0);
+  At("2026-12-29T23:59:59+09:00");
   EXPECT_EQ(Tick().renewed, 1);
+  EXPECT_EQ(ExpiresAt(line), "2027-01-29T23:59:59+09:00");
   EXPECT_EQ(Status(line)["balance_jpy"], 2000 - 2 * kPrice);
   ExpectAuditPasses();
 }
@@ -224,7 +228,7 @@ TEST_F(AutomationTest, AShortBalanceIsRetriedAndRenewsOnceToppedUp) {
   server_.clock().Advance(std::chrono::minutes{2});
   EXPECT_EQ(Tick().renewed, 1);
   EXPECT_EQ(Status(line)["balance_jpy"], 1100 - kPrice);
-  EXPECT_EQ(ExpiresAt(line), "2026-12-29T23:59:59+09:00");
+  EXPECT_EQ(ExpiresAt(line), "2026-12-30T23:59:59+09:00");
   ExpectAuditPasses();
 }
 
@@ -238,7 +242,7 @@ TEST_F(AutomationTest, ASavedCardPaysAndADeclinedOneIsRetriedThenGivenUp) {
   EXPECT_EQ(report.started, 2);
   EXPECT_EQ(report.renewed, 1);
   EXPECT_EQ(report.failed, 1);
-  EXPECT_EQ(ExpiresAt(good), "2026-12-29T23:59:59+09:00");
+  EXPECT_EQ(ExpiresAt(good), "2026-12-30T23:59:59+09:00");
   EXPECT_EQ(Status(good)["balance_jpy"], 0);  // A renewal paid by card leaves the wallet alone.
   // +1 h, +1 day, +3 days: four attempts in all, then it gives up.
   for (auto wait : {std::chrono::hours{1}, std::chrono::hours{24}, std::chrono::hours{72}}) {
@@ -285,7 +289,7 @@ TEST_F(AutomationTest, AnUnrenewedLineWalksItsCarriersKeepRuleAndARenewalInGrace
   At("2026-12-02T23:59:59+09:00");
   EXPECT_EQ(Tick().lifecycle, 1);
   EXPECT_EQ(Status(lapsed)["state"], "suspended");
-  // By then the renewed line's new validity (to 29 December) has run out and its grace too.
+  // By then the renewed line's new validity (to 30 December) has run out and its grace too.
   At("2027-01-01T23:59:59+09:00");
   EXPECT_EQ(Tick().lifecycle, 2);
   const Json status = Status(lapsed);

@@ -569,7 +569,7 @@ class CliTest(unittest.TestCase):
         self.assertEqual(early.stdout.splitlines()[0],
                          "scheduler: 0 automatic renewals started, 0 renewed, 0 waiting for their "
                          "payment, 0 attempts failed (0 given up), 0 skipped; 0 lines moved on "
-                         "after their validity ended")
+                         "after their validity ended; 0 allowances expired")
         self.assertEqual(early.stdout.splitlines()[1],
                          "notifications: 0 reminders queued; 0 delivered, 0 to be retried, 0 "
                          "failed for good")

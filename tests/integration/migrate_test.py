@@ -303,12 +303,17 @@ class Source:
                                                  "payment_method_id": "balance",
                                                  "monthly_cap_jpy": 1000})
         assert status == 200, answer
-        # Usage: a record applied to the line's bucket, its day and its overage row.
+        # Usage: records applied to the line's bucket, its day and its overage row.
         status, _, answer = request(port, "POST", "/v1/usage", self.admin, {"records": [
             {"record_id": "pgw-1", "line_id": self.lines["data"], "kind": "data",
              "quantity": 123456, "start": "2026-03-01T09:00:00+09:00",
-             "end": "2026-03-01T09:30:00+09:00", "rating_group": 10}]})
-        assert status == 200 and json.loads(answer)["accepted"] == 1, answer
+             "end": "2026-03-01T09:30:00+09:00", "rating_group": 10},
+            {"record_id": "msc-1", "line_id": self.lines["data"], "kind": "voice",
+             "quantity": 331, "start": "2026-03-01T09:40:00+09:00",
+             "end": "2026-03-01T09:45:31+09:00"}]})
+        # The call beyond the plan's allowance is charged to the wallet (a usage charge).
+        assert (status == 200 and json.loads(answer)["accepted"] == 2
+                and json.loads(answer)["charged_jpy"] > 0), answer
         # Notification settings and a webhook endpoint (on loopback, which the servers and the
         # tick allow): the renewal's receipt is queued for it, and the tick's reminder scans
         # leave their cursors.

@@ -3,6 +3,7 @@
 // passes; and the outbox's delivery: retries with backoff, the dead-letter list, a requeue.
 // SQLite, and PostgreSQL as notifications_test_postgres.
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -269,8 +270,8 @@ TEST_F(NotificationsTest, AYearOfDailyPassesRenewsWarnsAndEndsLinesEachMessageOn
     renewed += Tick().renewed;
     ASSERT_TRUE(server_.runtime().dispatcher->RunDue());
   }
-  // A: a renewal every 29 days (on days 3, 32, ... 351: bought 24 hours ahead, each runs 30
-  // calendar days counting its purchase day as the first), paid from the balance; its holder
+  // A: a renewal every 30 days (on days 3, 33, ... 363: bought 24 hours ahead, each continues
+  // the validity by 30 calendar days, so none is lost), paid from the balance; its holder
   // told 7 days ahead of each but the first (due before the first pass), once.
   EXPECT_EQ(renewed, 13);
   EXPECT_EQ(server_.Call(admin_, "GET", "/v1/lines/" + a + "/status").json["balance_jpy"],
@@ -496,6 +497,96 @@ TEST(NotificationDeliveryTest, AReceiptGoesOutOnceByEmailSmsAndASignedWebhook) {
   EXPECT_NE(words.find("1,000円"), std::string::npos) << words;
   // Receipts are not kept in-app: the line's orders show them.
   EXPECT_TRUE(server.Call(admin, "GET", "/v1/lines/" + line + "/inbox").json["data"].empty());
+}
+
+// What a policy server or the automation acts on: the data falling below the holder's
+// threshold, the throttle, and an allowance's end, each once as a signed webhook.
+TEST(NotificationDeliveryTest, UsageEventsReachAPolicyServerAsSignedWebhooks) {
+  std::unique_ptr<HttpReceiver> receiver = HttpReceiver::Start();
+  ASSERT_NE(receiver, nullptr);
+  TestServer server([](cli::RuntimeOptions& options) { options.webhook_allow_private = true; });
+  const std::string admin = server.Token("admin");
+  HttpResult endpoint =
+      server.Call(admin, "POST", "/v1/webhook-endpoints",
+                  {{"url", receiver->Url("/policy")},
+                   {"events", {"line.throttle_changed", "line.data_low", "bucket.expired"}}});
+  ASSERT_EQ(endpoint.status, 201) << endpoint.body;
+  const std::string secret = endpoint.json["secret"];
+  const std::string line = server.ProvisionLine(
+      admin, {{"iccid", TestServer::NextIccid()}, {"carrier", "softbank"}, {"service", "data"}});
+  const std::string clerk = server.Token("clerk");
+  ASSERT_EQ(server
+                .Call(clerk, "POST", "/v1/lines/" + line + "/topups",
+                      {{"amount_jpy", 2090}, {"payment", {{"method", "cash"}}}}, "fund")
+                .status,
+            201);
+  HttpResult bought = server.Call(
+      clerk, "POST", "/v1/lines/" + line + "/renewals",
+      {{"plan_id", "sample-softbank-linemo-10gb"}, {"payment", {{"method", "balance"}}}}, "buy");
+  ASSERT_EQ(bought.status, 201) << bought.body;
+  ASSERT_EQ(server
+                .Call(admin, "PUT", "/v1/lines/" + line + "/notification-settings",
+                      {{"language", "ja"}, {"data_low_bytes", 2'000'000'000}})
+                .status,
+            200);
+  const std::string network = server.Token("operator");
+  const auto use = [&](const std::string& id, int64_t bytes) {
+    const std::string at = FormatRfc3339Jst(server.clock().Now());
+    HttpResult used = server.Call(network, "POST", "/v1/usage",
+                                  {{"records",
+                                    {{{"record_id", id},
+                                      {"line_id", line},
+                                      {"kind", "data"},
+                                      {"quantity", bytes},
+                                      {"start", at},
+                                      {"end", at}}}}});
+    ASSERT_EQ(used.status, 200) << used.body;
+  };
+  const Json status = server.Call(admin, "GET", "/v1/lines/" + line + "/status").json;
+  ASSERT_EQ(status["buckets"].size(), 1U) << status;
+  const std::string bucket_id = status["buckets"][0]["bucket_id"];
+  const std::string bucket_end = status["buckets"][0]["expires_at"];
+  use("u-1", 9'000'000'000);  // 1 GB left: below 2 GB.
+  use("u-2", 1'500'000'000);  // Run out: 300 kbps.
+  // The bucket ends after 30 calendar days; the scheduler notes it once.
+  server.clock().Set(*ParseRfc3339(bucket_end) + std::chrono::seconds(1));
+  Result<app::SchedulerReport> tick = server.runtime().scheduler->RunDue();
+  ASSERT_TRUE(tick) << tick.error().message;
+  EXPECT_EQ(tick->expiries, 1);
+  EXPECT_EQ(server.runtime().scheduler->RunDue()->expiries, 0);
+  app::NotificationDispatcher& dispatcher = *server.runtime().dispatcher;
+  ASSERT_TRUE(dispatcher.RunDue());
+  EXPECT_EQ(dispatcher.RunDue()->total(), 0);
+
+  std::vector<std::string> types;
+  std::vector<int> speeds;
+  for (const ReceivedRequest& hook : receiver->Received()) {
+    EXPECT_EQ(hook.path, "/policy");
+    EXPECT_TRUE(notify::VerifyWebhookSignature(secret, hook.headers.at("simkeep-signature"),
+                                               hook.body, server.clock().Now(),
+                                               std::chrono::minutes{5}));
+    const Json event = Json::parse(hook.body);
+    EXPECT_EQ(event["type"], hook.headers.at("simkeep-event"));
+    EXPECT_EQ(event["data"]["line_id"], line);
+    types.push_back(event["type"]);
+    if (event["type"] == "line.data_low") {
+      EXPECT_EQ(event["data"]["remaining_bytes"], 1'000'000'000);
+      EXPECT_EQ(event["data"]["threshold_bytes"], 2'000'000'000);
+    } else if (event["type"] == "line.throttle_changed") {
+      EXPECT_EQ(event["data"]["state"], "throttled");
+      speeds.push_back(event["data"]["speed_kbps"]);
+    } else if (event["type"] == "bucket.expired") {
+      EXPECT_EQ(event["data"]["bucket_id"], bucket_id);
+      EXPECT_EQ(event["data"]["kind"], "data");
+      EXPECT_EQ(event["data"]["remaining"], 0);
+    }
+  }
+  std::sort(types.begin(), types.end());
+  EXPECT_EQ(types, (std::vector<std::string>{"bucket.expired", "line.data_low",
+                                             "line.throttle_changed", "line.throttle_changed"}));
+  // Out of data at 300 kbps; then, its validity over, in grace at the plan's last step.
+  std::sort(speeds.begin(), speeds.end());
+  EXPECT_EQ(speeds, (std::vector<int>{128, 300}));
 }
 
 TEST(NotificationDeliveryTest,

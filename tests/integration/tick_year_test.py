@@ -15,7 +15,7 @@ email address and a language of their own, set up as an operator would: `import 
 settings, automatic renewal). Then `simkeep --now DAY tick` with an SMTP relay on loopback, once
 a day at 10:00 JST for 366 days:
   * A (docomo, Japanese) renews itself from its balance 24 hours before each validity end: 13
-    renewals, 29 days apart (each runs 30 calendar days counting its purchase day), each with its
+    renewals, 30 days apart (each continues the validity by 30 calendar days), each with its
     receipt, and its holder told 7 days ahead of each renewal but the first (due before the
     first tick);
   * B (docomo, English) is never renewed: told the day before its validity ends, then of its
@@ -75,6 +75,9 @@ MONTHLY_PRICE_JPY = 850
 TOPPING = "sample-au-topping-3gb"
 FUND_JPY = 20000
 FIRST_EXPIRY = "2026-11-25T23:59:59+09:00"
+# Allowances that reach their end within the year, each told once in the line's inbox: A's data
+# bucket of each renewal but the last (ending 30, 60, ... 360 days after FIRST_EXPIRY), C's topping.
+EXPIRED_ALLOWANCES = {"A": 12, "B": 0, "C": 1}
 
 
 def iccid(prefix, serial):
@@ -384,11 +387,9 @@ class TickYearTest(unittest.TestCase):
             expected += self.reminder(expires_at - 7 * DAY, "auto_renewal_upcoming")
             renewal_days.append(tick_day(expires_at - DAY))
             expected.append(("payment_receipt", None, renewal_days[-1]))
-            # The plan stacks from its purchase, 30 calendar days counting the day of the tick
-            # that bought it as the first: it ends at 23:59:59 JST 29 days after that day.
-            bought = (FIRST_TICK + renewal_days[-1] * DAY).date()
-            expires_at = datetime.datetime.combine(bought + 29 * DAY,
-                                                   datetime.time(23, 59, 59), JST)
+            # Bought while the line is valid, the plan continues its validity: 30 calendar days
+            # counting the day after the current end as the first, so no day is lost.
+            expires_at += 30 * DAY
         expected += self.reminder(expires_at - 7 * DAY, "auto_renewal_upcoming")
         return expected, renewal_days
 
@@ -420,7 +421,8 @@ class TickYearTest(unittest.TestCase):
         tick_seconds = []
         report = re.compile(r"^scheduler: (\d+) automatic renewals started, (\d+) renewed, "
                             r"0 waiting for their payment, 0 attempts failed \(0 given up\), "
-                            r"0 skipped; (\d+) lines moved on after their validity ended\n"
+                            r"0 skipped; (\d+) lines moved on after their validity ended; "
+                            r"\d+ allowances expired\n"
                             r"notifications: (\d+) reminders queued; (\d+) delivered, "
                             r"0 to be retried, 0 failed for good\n\Z")
         for tick in range(TICKS):
@@ -514,8 +516,13 @@ class TickYearTest(unittest.TestCase):
                                         "/v1/lines/%s/inbox?limit=200" % ids[name], admin)
                 self.assertEqual(status, 200, inbox)
                 kept = [(message["topic"], message["subject"])
-                        for message in reversed(inbox["data"])]
+                        for message in reversed(inbox["data"])
+                        if message["topic"] != "bucket_expired"]
                 self.assertEqual(kept, subjects[name], name)
+                # An allowance reaching its end is told in the app (and to webhooks), not mailed.
+                expired = [message for message in inbox["data"]
+                           if message["topic"] == "bucket_expired"]
+                self.assertEqual(len(expired), EXPIRED_ALLOWANCES[name], name)
         finally:
             server.stop()
 

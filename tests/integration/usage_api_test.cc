@@ -1,6 +1,7 @@
 // Usage end to end through POST /v1/usage: records applied to a line's buckets once, however
 // often they are sent and from however many servers; the throttle steps, the daily cap and the
-// bucket's last second; the status's speed and daily history. SQLite, and PostgreSQL as
+// bucket's last second; the status's speed and daily history; voice and SMS beyond the
+// allowances charged to the wallet. SQLite, and PostgreSQL as
 // usage_api_test_postgres.
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "simkeep/app/audit_service.h"
 #include "simkeep/base/time.h"
 #include "test_server.h"
 
@@ -85,6 +87,25 @@ class UsageTest : public ::testing::Test {
     return reasons;
   }
   Timestamp Now() { return server_.clock().Now(); }
+  int64_t Balance(const std::string& line) { return Status(line)["balance_jpy"].get<int64_t>(); }
+  int CountEvents(const std::string& line, const std::string& kind) {
+    const Json status = Status(line);
+    return static_cast<int>(
+        std::count_if(status["events"].begin(), status["events"].end(),
+                      [&](const Json& event) { return event["kind"] == kind; }));
+  }
+  void ExpectAuditPasses(int64_t usage_charges) {
+    ASSERT_TRUE(server_.runtime().reads->Read([&](app::Transaction& transaction) -> Result<void> {
+      Result<app::DatabaseAudit> audit = app::AuditDatabase(transaction, nullptr);
+      EXPECT_TRUE(audit);
+      if (audit) {
+        EXPECT_TRUE(audit->ledger.violations.empty());
+        EXPECT_TRUE(audit->order_violations.empty()) << audit->order_violations.front();
+        EXPECT_EQ(audit->usage_charges, usage_charges);
+      }
+      return Ok();
+    }));
+  }
 
   TestServer server_;
   std::string admin_, clerk_, operator_;
@@ -230,6 +251,97 @@ TEST_F(UsageTest, BadRecordsAreListedAndTheRestApplied) {
   // Voice beyond the plan's 5 free minutes is rated at ¥22 per started 30 s.
   Send({Record("call-1", line, "voice", 331, Now())});
   EXPECT_EQ(Status(line)["daily_usage"][0]["rated_jpy"], 44);
+}
+
+TEST_F(UsageTest, TheWalletPaysForCallsBeyondTheAllowanceAndNeverGoesBelowZero) {
+  // ahamo: 5 free minutes a call, then ¥22 per started 30 s.
+  const std::string line = NewLine("docomo", "sample-docomo-ahamo-30gb", 2970);
+  HttpResult topup =
+      server_.Call(clerk_, "POST", "/v1/lines/" + line + "/topups",
+                   {{"amount_jpy", 50}, {"payment", {{"method", "cash"}}}}, "cash-for-calls");
+  ASSERT_EQ(topup.status, 201) << topup.body;
+  ASSERT_EQ(Balance(line), 50);
+  // 331 s: 31 s beyond the free length, two started 30 s: ¥44 (¥4 of it tax).
+  Json call = Send({Record("call-1", line, "voice", 331, Now())});
+  EXPECT_EQ(call["charged_jpy"], 44);
+  EXPECT_EQ(call["unpaid_jpy"], 0);
+  EXPECT_EQ(Balance(line), 6);
+  EXPECT_EQ(CountEvents(line, "usage_charge_unpaid"), 0);
+  // Two more calls in one batch, ¥22 each: the wallet pays the ¥6 it holds.
+  Json two = Send(
+      {Record("call-2", line, "voice", 301, Now()), Record("call-3", line, "voice", 330, Now())});
+  EXPECT_EQ(two["charged_jpy"], 6);
+  EXPECT_EQ(two["unpaid_jpy"], 38);
+  EXPECT_EQ(Balance(line), 0);
+  EXPECT_EQ(CountEvents(line, "usage_charge_unpaid"), 1);
+  // The same records again change nothing and charge nothing.
+  Json again = Send(
+      {Record("call-1", line, "voice", 331, Now()), Record("call-2", line, "voice", 301, Now())});
+  EXPECT_EQ(again["accepted"], 0);
+  EXPECT_EQ(again["charged_jpy"], 0);
+  EXPECT_EQ(again["unpaid_jpy"], 0);
+  // An empty wallet pays nothing and stays at zero.
+  Json more = Send({Record("call-4", line, "voice", 301, Now())});
+  EXPECT_EQ(more["charged_jpy"], 0);
+  EXPECT_EQ(more["unpaid_jpy"], 22);
+  EXPECT_EQ(Balance(line), 0);
+  EXPECT_EQ(CountEvents(line, "usage_charge_unpaid"), 2);
+  // Calls within the free length cost nothing and make no charge.
+  Json free = Send({Record("call-5", line, "voice", 300, Now())});
+  EXPECT_EQ(free["charged_jpy"], 0);
+  EXPECT_EQ(free["unpaid_jpy"], 0);
+  // The history keeps what was rated, the ledger what was paid; the audit ties the two charges
+  // that moved money to their transfers.
+  EXPECT_EQ(Status(line)["daily_usage"][0]["rated_jpy"], 44 + 22 + 22 + 22);
+  ExpectAuditPasses(2);
+}
+
+TEST_F(UsageTest, TheHolderIsToldOnceWhenDataFallsBelowTheThresholdAndOfEachSpeedChange) {
+  const std::string line = NewLine("softbank", "sample-softbank-linemo-10gb", 2090);
+  const std::string settings = "/v1/lines/" + line + "/notification-settings";
+  for (const Json& bad : {Json(0), Json(-1), Json(1'000'000'000'001), Json("lots")}) {
+    HttpResult refused =
+        server_.Call(admin_, "PUT", settings, {{"language", "en"}, {"data_low_bytes", bad}});
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(refused.json["code"], bad.is_string() ? "field_invalid" : "data_low_bytes_invalid");
+  }
+  HttpResult set =
+      server_.Call(admin_, "PUT", settings, {{"language", "en"}, {"data_low_bytes", kGb}});
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json["data_low_bytes"], kGb);
+  // One record at a time, a second apart, so the inbox lists the messages in order.
+  const auto use = [&](const char* id, int64_t bytes) {
+    Send({Record(id, line, "data", bytes, Now())});
+    server_.clock().Advance(std::chrono::seconds(1));
+  };
+  use("a-1", 8 * kGb);  // 2 GB left.
+  EXPECT_EQ(CountEvents(line, "data_low"), 0);
+  use("a-2", kGb + 1);  // A byte under 1 GB left.
+  EXPECT_EQ(CountEvents(line, "data_low"), 1);
+  use("a-3", 1'000);  // Further under: told already.
+  EXPECT_EQ(CountEvents(line, "data_low"), 1);
+  use("a-4", kGb);                                 // Run out: 300 kbps.
+  Buy(line, "sample-softbank-linemo-10gb", 2090);  // 10 GB more: full speed, above again.
+  server_.clock().Advance(std::chrono::seconds(1));
+  use("a-5", 9 * kGb + kGb / 2);  // 0.5 GB left: told again.
+  EXPECT_EQ(CountEvents(line, "data_low"), 2);
+  EXPECT_EQ(SpeedEvents(line), (std::vector<std::string>{"throttled", "restored"}));
+  // The inbox, in English, oldest first.
+  HttpResult inbox = server_.Call(admin_, "GET", "/v1/lines/" + line + "/inbox");
+  ASSERT_EQ(inbox.status, 200) << inbox.body;
+  std::vector<std::string> subjects;
+  for (auto message = inbox.json["data"].rbegin(); message != inbox.json["data"].rend();
+       ++message) {
+    subjects.push_back((*message)["subject"]);
+  }
+  ASSERT_EQ(subjects.size(), 4U) << inbox.body;
+  EXPECT_NE(subjects[0].find("999.9 MB of data left"), std::string::npos) << subjects[0];
+  EXPECT_NE(subjects[1].find("300 kbps"), std::string::npos) << subjects[1];
+  EXPECT_NE(subjects[2].find("full speed"), std::string::npos) << subjects[2];
+  EXPECT_NE(subjects[3].find("500 MB of data left"), std::string::npos) << subjects[3];
+  // Switched off, nothing more is said.
+  ASSERT_EQ(server_.Call(admin_, "PUT", settings, {{"language", "en"}}).json["data_low_bytes"],
+            nullptr);
 }
 
 }  // namespace

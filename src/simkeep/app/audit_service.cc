@@ -74,9 +74,23 @@ Result<DatabaseAudit> AuditDatabase(Transaction& transaction,
   if (!orders) {
     return orders.error();
   }
-  // What is left references refunds (or nothing known): a refund moved its amount once when it
-  // started, and once more back if the provider then refused it.
+  // What is left references usage charges, which moved what the wallet paid, and refunds (or
+  // nothing known): a refund moved its amount once when it started, and once more back if the
+  // provider then refused it.
   for (const auto& [reference, amount] : moved_by_order) {
+    Result<std::optional<domain::UsageCharge>> charge = transaction.FindUsageCharge(reference);
+    if (!charge) {
+      return charge.error();
+    }
+    if (charge->has_value()) {
+      ++audit.usage_charges;
+      if (amount != (*charge)->charged_jpy) {
+        Report(audit, "usage_charge_mismatch: usage charge " + reference + " (" +
+                          std::to_string((*charge)->charged_jpy) + " yen paid) moved " +
+                          std::to_string(amount) + " yen");
+      }
+      continue;
+    }
     Result<std::optional<domain::Refund>> refund = transaction.FindRefund(RefundId{reference});
     if (!refund) {
       return refund.error();

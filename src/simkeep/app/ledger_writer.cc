@@ -65,6 +65,21 @@ Result<void> EnsureSystemAccounts(Transaction& transaction,
   return Ok();
 }
 
+ledger::Transfer MakeTransfer(IdGenerator& ids, const AccountId& debit, const AccountId& credit,
+                              int64_t amount_jpy, std::string code, const std::string& reference,
+                              Timestamp now) {
+  ledger::Transfer transfer;
+  transfer.id = TransferId{ids.Next("tr")};
+  transfer.debit_account_id = debit;
+  transfer.credit_account_id = credit;
+  transfer.amount = Money::Yen(amount_jpy);
+  transfer.kind = ledger::TransferKind::kPosted;
+  transfer.created_at = now;
+  transfer.code = std::move(code);
+  transfer.reference = reference;
+  return transfer;
+}
+
 Result<void> PostTransfers(Transaction& transaction, const std::vector<ledger::Transfer>& transfers,
                            Timestamp now) {
   // Apply everything to copies first, so that a rejection part-way writes nothing.

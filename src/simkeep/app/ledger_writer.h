@@ -1,11 +1,14 @@
 #ifndef SIMKEEP_APP_LEDGER_WRITER_H_
 #define SIMKEEP_APP_LEDGER_WRITER_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "simkeep/app/ports.h"
+#include "simkeep/base/clock.h"
+#include "simkeep/base/ids.h"
 #include "simkeep/base/result.h"
 #include "simkeep/domain/order.h"
 #include "simkeep/ledger/account.h"
@@ -41,6 +44,11 @@ Result<void> EnsureAccount(Transaction& transaction, const AccountId& id, ledger
 // has to look for them.
 Result<void> EnsureSystemAccounts(Transaction& transaction,
                                   const std::vector<std::string_view>& providers);
+
+// A posted transfer of `amount_jpy` from `debit` to `credit` with a new id from `ids`.
+ledger::Transfer MakeTransfer(IdGenerator& ids, const AccountId& debit, const AccountId& credit,
+                              int64_t amount_jpy, std::string code, const std::string& reference,
+                              Timestamp now);
 
 // Writes posted transfers atomically within the caller's transaction: every transfer is
 // validated by the pure ledger rules against the current balances, applied, re-checked, and

@@ -30,22 +30,6 @@ Result<void> CheckAmount(int64_t amount_jpy) {
   return Ok();
 }
 
-// A posted transfer; `reference` is the order (or refund) it belongs to.
-ledger::Transfer MakeTransfer(IdGenerator& ids, const AccountId& debit, const AccountId& credit,
-                              int64_t amount_jpy, std::string code, const std::string& reference,
-                              Timestamp now) {
-  ledger::Transfer transfer;
-  transfer.id = TransferId{ids.Next("tr")};
-  transfer.debit_account_id = debit;
-  transfer.credit_account_id = credit;
-  transfer.amount = Money::Yen(amount_jpy);
-  transfer.kind = ledger::TransferKind::kPosted;
-  transfer.created_at = now;
-  transfer.code = std::move(code);
-  transfer.reference = reference;
-  return transfer;
-}
-
 Result<void> RecordEvent(Transaction& transaction, IdGenerator& ids, const domain::Line& line,
                          std::string kind, std::optional<domain::LineState> from,
                          std::string reason, const OrderId& order, Timestamp now) {

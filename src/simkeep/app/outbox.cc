@@ -43,10 +43,11 @@ Result<int> Outbox::Queue(Transaction& transaction, const domain::Line& line,
   if (event.topic != domain::NotificationTopic::kPaymentReceipt) {
     targets.push_back({NotificationChannel::kInApp, "", ""});
   }
-  if (*settings && options_.email && !(*settings)->email.empty()) {
+  const bool mail = *settings && domain::MailsHolder(event.topic);
+  if (mail && options_.email && !(*settings)->email.empty()) {
     targets.push_back({NotificationChannel::kEmail, (*settings)->email, ""});
   }
-  if (*settings && options_.sms && !(*settings)->sms_to.empty()) {
+  if (mail && options_.sms && !(*settings)->sms_to.empty()) {
     targets.push_back({NotificationChannel::kSms, (*settings)->sms_to, ""});
   }
   if (options_.webhooks) {

@@ -171,6 +171,10 @@ class Transaction {
   virtual Result<std::optional<domain::LineUsage>> FindLineUsage(const LineId& line_id) = 0;
   // Inserts or rewrites the line's row.
   virtual Result<void> SaveLineUsage(const domain::LineUsage& usage) = 0;
+  // kAlreadyExists "usage_charge_exists" when the charge id is stored.
+  virtual Result<void> InsertUsageCharge(const domain::UsageCharge& charge) = 0;
+  virtual Result<std::optional<domain::UsageCharge>> FindUsageCharge(
+      const std::string& charge_id) = 0;
   // kNotFound "bucket_not_found".
   virtual Result<void> UpdateBucketRemaining(const BucketId& id, int64_t remaining) = 0;
   // The number a terminated line gave up. kAlreadyExists "number_quarantine_exists" when the line
@@ -338,6 +342,13 @@ class Transaction {
   // The scheduler's scan positions, by name; nullopt before the first scan.
   virtual Result<std::optional<Timestamp>> FindSchedulerCursor(std::string_view name) = 0;
   virtual Result<void> SetSchedulerCursor(std::string_view name, Timestamp position) = 0;
+  // Buckets whose expiry lies after `from` and at or before `until` and has not been noted
+  // (NoteBucketExpired), by expires_at then bucket id (the scan of expired allowances).
+  virtual Result<std::vector<domain::Bucket>> ListExpiredBuckets(Timestamp from, Timestamp until,
+                                                                 int limit) = 0;
+  // Notes that the bucket's expiry was dealt with: true the first time, false when it was noted
+  // already. kNotFound "bucket_not_found".
+  virtual Result<bool> NoteBucketExpired(const BucketId& id, Timestamp at) = 0;
   // Lines in `state` on `carrier` whose validity end lies after `after` (by expires_at, then
   // line id) and at or before `until`; in that order (a reminder's scan).
   virtual Result<std::vector<domain::Line>> ListLinesExpiringBetween(domain::LineState state,

@@ -1,6 +1,7 @@
 #include "simkeep/app/scheduler.h"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/outbox.h"
+#include "simkeep/app/usage_service.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/lifecycle.h"
 #include "simkeep/domain/payment.h"
@@ -163,6 +165,11 @@ Result<void> Isolate(Result<void> outcome, const LineId& line_id, const char* wo
 
 constexpr const char* kRenewalWork = "auto_renewal";
 constexpr const char* kLifecycleWork = "lifecycle";
+constexpr const char* kExpiryWork = "bucket_expiry";
+
+// How far back the scan of bucket expiries looks: a server stopped for longer leaves the older
+// expiries unnoted (their buckets are long spent; only the events would be late).
+constexpr std::chrono::hours kBucketExpiryLookback{7 * 24};
 
 // Runs `count` commands through the committer at once, so that group commit writes them in as
 // few transactions as it can, and waits for every outcome (outcomes[i] is command i's).
@@ -239,10 +246,99 @@ Result<SchedulerReport> Scheduler::RunDue() {
   if (Result<void> advanced = AdvanceLifecycles(now, report); !advanced) {
     return advanced.error();
   }
+  if (Result<void> expired = NoteBucketExpiries(now, report); !expired) {
+    return expired.error();
+  }
   if (Result<void> reminded = QueueReminders(now, report); !reminded) {
     return reminded.error();
   }
   return report;
+}
+
+Result<void> Scheduler::NoteBucketExpiries(Timestamp now, SchedulerReport& report) {
+  const UsageService usage(context_);
+  while (true) {
+    std::vector<domain::Bucket> buckets;
+    Result<void> read = reads_.Read([&](Transaction& transaction) -> Result<void> {
+      Result<std::vector<domain::Bucket>> found =
+          transaction.ListExpiredBuckets(now - kBucketExpiryLookback, now, options_.batch);
+      if (!found) {
+        return found.error();
+      }
+      buckets = std::move(*found);
+      return Ok();
+    });
+    if (!read) {
+      return read;
+    }
+    // Each line's buckets in a command of its own, the commands submitted together.
+    std::vector<LineId> lines;
+    std::map<std::string, std::vector<const domain::Bucket*>> of_line;
+    for (const domain::Bucket& bucket : buckets) {
+      std::vector<const domain::Bucket*>& mine = of_line[bucket.line_id.value];
+      if (mine.empty()) {
+        lines.push_back(bucket.line_id);
+      }
+      mine.push_back(&bucket);
+    }
+    std::vector<int> noted(lines.size(), 0);
+    const std::vector<Result<void>> outcomes =
+        RunAll(committer_, lines.size(), [&](size_t i, Transaction& transaction) -> Result<void> {
+          noted[i] = 0;
+          Result<domain::Line> line = LoadLine(transaction, lines[i]);
+          if (!line) {
+            return line.error();
+          }
+          for (const domain::Bucket* bucket : of_line[lines[i].value]) {
+            Result<bool> first = transaction.NoteBucketExpired(bucket->id, now);
+            if (!first) {
+              return first.error();
+            }
+            if (!*first) {
+              continue;  // Noted by another pass since it was read.
+            }
+            const domain::LineEvent event{EventId{context_.ids->Next("ev")},
+                                          line->id,
+                                          "bucket_expired",
+                                          std::nullopt,
+                                          std::nullopt,
+                                          domain::BundleKindName(bucket->kind),
+                                          bucket->order_id,
+                                          now};
+            if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
+              return inserted;
+            }
+            NotificationEvent notice{domain::NotificationTopic::kBucketExpired,
+                                     bucket->id.value,
+                                     {{"bucket_id", bucket->id.value},
+                                      {"kind", domain::BundleKindName(bucket->kind)},
+                                      {"remaining", std::to_string(bucket->remaining)},
+                                      {"expired_at", FormatRfc3339Jst(bucket->expires_at)}}};
+            if (Result<void> queued = QueueNotification(transaction, context_, *line, notice);
+                !queued) {
+              return queued;
+            }
+            ++noted[i];
+          }
+          return noted[i] > 0 ? usage.NoteSpeed(transaction, *line) : Ok();
+        });
+    bool moved = false;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      if (!outcomes[i]) {
+        if (Result<void> isolated = Isolate(outcomes[i], lines[i], kExpiryWork, report);
+            !isolated) {
+          return isolated;
+        }
+        continue;
+      }
+      moved = true;
+      report.expiries += noted[i];
+    }
+    // A short page was the last; a page whose every line failed would only be read again.
+    if (static_cast<int>(buckets.size()) < options_.batch || !moved) {
+      return Ok();
+    }
+  }
 }
 
 Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report) {
@@ -344,7 +440,11 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
           }
           line->msisdn.clear();
         }
-        return transaction.UpdateLine(*line);
+        if (Result<void> updated = transaction.UpdateLine(*line); !updated) {
+          return updated;
+        }
+        // Grace runs at the plan's last throttle step, suspension blocks data.
+        return UsageService(context_).NoteSpeed(transaction, *line);
       });
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!outcomes[i]) {

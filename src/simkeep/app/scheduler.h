@@ -36,17 +36,18 @@ struct SchedulerReport {
   int lifecycle = 0;  // Lines moved on by their validity end (grace, suspended, terminated).
   int reminders = 0;  // Reminders queued (expiry, automatic renewal ahead, suspension ahead,
                       // a deferred payment's deadline).
+  int expiries = 0;   // Buckets (allowances) whose expiry was noted.
   // Work that failed on an error of its own (a bug, a row the database refused), left undone for
   // the next pass while the rest of this pass went on. The database being unavailable fails the
   // whole pass instead.
   struct WorkError {
     LineId line_id;
-    std::string work;  // "auto_renewal" or "lifecycle".
+    std::string work;  // "auto_renewal", "lifecycle" or "bucket_expiry".
     Error error;
   };
   std::vector<WorkError> errors;
   int total() const {
-    return started + renewed + waiting + failed + skipped + lifecycle + reminders;
+    return started + renewed + waiting + failed + skipped + lifecycle + reminders + expiries;
   }
 };
 
@@ -119,9 +120,17 @@ class Scheduler {
   // Brings a running job whose order settled up to date.
   Result<void> Sync(const domain::SchedulerJob& key, SchedulerReport& report);
   // Moves lines whose validity ended on through their carrier's keep rule (domain/lifecycle.h),
-  // each step a state change and a line event, all of a line's due steps in one command, and
-  // tells the holder where the line now stands.
+  // each step a state change and a line event, all of a line's due steps in one command, tells
+  // the holder where the line now stands, and records the data speed the new state gives
+  // (UsageService::NoteSpeed).
   Result<void> AdvanceLifecycles(Timestamp now, SchedulerReport& report);
+  // Notes the buckets that reached their expiry (at most kBucketExpiryLookback ago) and were not
+  // noted yet: per line, one command marks them noted (Transaction::NoteBucketExpired), records
+  // a "bucket_expired" event (reason: the bucket's kind) and a bucket_expired notification for
+  // each, and re-checks the line's data speed (UsageService::NoteSpeed), so a line whose last
+  // data ran out at its expiry is throttled now, and a line throttled by a daily cap gets its
+  // speed back. Each expiry is noted once, whatever crashes or passes repeat.
+  Result<void> NoteBucketExpiries(Timestamp now, SchedulerReport& report);
   // Queues the reminders that fell due since the last pass: kExpiryReminderDays before a
   // validity end (or, with automatic renewal on, what it will charge), kSuspensionReminderDays
   // before a line in grace is suspended, and a deferred payment's deadline the day before.

@@ -7,6 +7,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "simkeep/app/ledger_writer.h"
+#include "simkeep/app/outbox.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/identifiers.h"
 
@@ -128,14 +130,102 @@ const char* SpeedChange(std::optional<int> after) {
   return *after == 0 ? "blocked" : "throttled";
 }
 
+// Records the line's new data speed as a "speed_changed" event and tells the holder and the
+// systems subscribed to line.throttle_changed.
 Result<void> RecordSpeedChange(Transaction& transaction, const ServiceContext& context,
-                               const LineId& line_id, std::optional<int> speed, Timestamp now) {
+                               const domain::Line& line, std::optional<int> speed, Timestamp now) {
   const domain::LineEvent event{EventId{context.ids->Next("ev")},
-                                line_id,
+                                line.id,
                                 "speed_changed",
                                 std::nullopt,
                                 std::nullopt,
                                 SpeedChange(speed),
+                                OrderId{},
+                                now};
+  if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
+    return inserted;
+  }
+  NotificationEvent notice{domain::NotificationTopic::kThrottleChanged, event.id.value, {}};
+  notice.args["state"] = SpeedChange(speed);
+  notice.args["speed_kbps"] = speed ? std::to_string(*speed) : std::string();
+  return QueueNotification(transaction, context, line, notice);
+}
+
+// When the line's data left fell below its holder's threshold between `before` and `after`:
+// a "data_low" event, and the holder and the systems subscribed to line.data_low told.
+Result<void> NoteDataLeft(Transaction& transaction, const ServiceContext& context,
+                          const domain::Line& line, int64_t before, int64_t after, Timestamp now) {
+  if (after >= before) {
+    return Ok();
+  }
+  Result<std::optional<domain::NotificationSettings>> settings =
+      transaction.FindNotificationSettings(line.id);
+  if (!settings) {
+    return settings.error();
+  }
+  if (!*settings || !(*settings)->data_low_bytes ||
+      !domain::FellBelow(before, after, *(*settings)->data_low_bytes)) {
+    return Ok();
+  }
+  const domain::LineEvent event{EventId{context.ids->Next("ev")},
+                                line.id,
+                                "data_low",
+                                std::nullopt,
+                                std::nullopt,
+                                "threshold_crossed",
+                                OrderId{},
+                                now};
+  if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
+    return inserted;
+  }
+  NotificationEvent notice{domain::NotificationTopic::kDataLow, event.id.value, {}};
+  notice.args["remaining_bytes"] = std::to_string(after);
+  notice.args["threshold_bytes"] = std::to_string(*(*settings)->data_low_bytes);
+  return QueueNotification(transaction, context, line, notice);
+}
+
+// Charges what `line`'s records rated to its wallet: the charge, its transfers, and an event
+// when the wallet could not pay it all.
+Result<void> ChargeWallet(Transaction& transaction, const ServiceContext& context,
+                          const domain::Line& line, const domain::Plan& plan, int64_t rated_jpy,
+                          int64_t records, Timestamp now, UsageReport& report) {
+  Result<int64_t> balance = WalletBalance(transaction, line.wallet_account_id);
+  if (!balance) {
+    return balance.error();
+  }
+  domain::UsageCharge charge = domain::ChargeUsage(rated_jpy, *balance, plan.tax_rate_percent);
+  charge.charge_id = context.ids->Next("uc");
+  charge.line_id = line.id;
+  charge.records = records;
+  charge.created_at = now;
+  if (Result<void> inserted = transaction.InsertUsageCharge(charge); !inserted) {
+    return inserted;
+  }
+  std::vector<ledger::Transfer> transfers;
+  if (charge.charged_jpy - charge.tax_jpy > 0) {
+    transfers.push_back(MakeTransfer(*context.ids, line.wallet_account_id, kRevenueAccount,
+                                     charge.charged_jpy - charge.tax_jpy, "usage", charge.charge_id,
+                                     now));
+  }
+  if (charge.tax_jpy > 0) {
+    transfers.push_back(MakeTransfer(*context.ids, line.wallet_account_id, kTaxPayableAccount,
+                                     charge.tax_jpy, "tax", charge.charge_id, now));
+  }
+  if (Result<void> posted = PostTransfers(transaction, transfers, now); !posted) {
+    return posted;
+  }
+  report.charged_jpy += charge.charged_jpy;
+  const int64_t unpaid = charge.rated_jpy - charge.charged_jpy;
+  if (unpaid == 0) {
+    return Ok();
+  }
+  report.unpaid_jpy += unpaid;
+  const domain::LineEvent event{EventId{context.ids->Next("ev")},
+                                line.id,
+                                "usage_charge_unpaid",
+                                std::nullopt,
+                                std::nullopt,
+                                "wallet_empty",
                                 OrderId{},
                                 now};
   return transaction.InsertLineEvent(event);
@@ -257,9 +347,16 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
     const std::optional<int> speed_before =
         before ? before->speed_kbps : domain::DataSpeedAt(plan, line.state, *state, now);
     std::vector<domain::Bucket> initial = state->buckets;
+    const int64_t data_left_before = domain::DataLeftAt(state->buckets, now);
     std::map<std::pair<Timestamp, domain::UsageKind>, domain::UsageDay> added;
+    int64_t rated_jpy = 0;
+    int64_t rated_records = 0;
     for (const domain::UsageRecord& record : records) {
       const domain::UsageOutcome outcome = domain::ApplyUsage(record, plan, *state);
+      if (outcome.charge_jpy > 0) {
+        rated_jpy += outcome.charge_jpy;
+        ++rated_records;
+      }
       const domain::AppliedUsage applied{record, outcome.from_buckets + outcome.unlimited,
                                          outcome.overage, outcome.charge_jpy, now};
       if (Result<void> inserted = transaction.InsertUsageRecord(applied); !inserted) {
@@ -294,6 +391,14 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
         return written.error();
       }
     }
+    if (rated_jpy > 0) {
+      // A plan rates nothing without rates, so a rated record always has its plan.
+      if (Result<void> charged = ChargeWallet(transaction, context_, line, *plan, rated_jpy,
+                                              rated_records, now, report);
+          !charged) {
+        return charged.error();
+      }
+    }
     const std::optional<int> speed = domain::DataSpeedAt(plan, line.state, *state, now);
     const domain::LineUsage usage{
         line.id, state->overage_bytes, state->overage_since, state->sms_tenths_carry, speed, now};
@@ -301,10 +406,15 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
       return saved.error();
     }
     if (speed != speed_before) {
-      if (Result<void> logged = RecordSpeedChange(transaction, context_, line.id, speed, now);
+      if (Result<void> logged = RecordSpeedChange(transaction, context_, line, speed, now);
           !logged) {
         return logged.error();
       }
+    }
+    if (Result<void> noted = NoteDataLeft(transaction, context_, line, data_left_before,
+                                          domain::DataLeftAt(state->buckets, now), now);
+        !noted) {
+      return noted.error();
     }
   }
   std::sort(report.rejected.begin(), report.rejected.end(),
@@ -342,7 +452,7 @@ Result<void> UsageService::NoteSpeed(Transaction& transaction, const domain::Lin
   if (Result<void> saved = transaction.SaveLineUsage(usage); !saved) {
     return saved;
   }
-  return RecordSpeedChange(transaction, context_, line.id, speed, now);
+  return RecordSpeedChange(transaction, context_, line, speed, now);
 }
 
 Result<LineUsageView> UsageService::Usage(Transaction& transaction, const domain::Line& line,

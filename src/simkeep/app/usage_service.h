@@ -47,6 +47,10 @@ struct UsageRejection {
 // duplicates (stored before, or earlier in the same batch: applied once), rejected.
 struct UsageReport {
   int64_t accepted = 0;
+  // Voice and SMS beyond the allowances, at the plans' rates, over all lines: what the wallets
+  // paid and what they could not (see domain::UsageCharge).
+  int64_t charged_jpy = 0;
+  int64_t unpaid_jpy = 0;
   std::vector<std::string> duplicates;
   std::vector<UsageRejection> rejected;
 };
@@ -71,15 +75,22 @@ class UsageService {
   // iccid, imsi ("line_ref_invalid"), names an unknown line ("line_not_found"), has an unknown
   // kind ("usage_kind_invalid"), a bad time ("time_invalid") or fails
   // domain::CheckUsageRecord; rejections are listed by index. A line whose data speed changes gets
-  // a "speed_changed" event (reason "throttled", "blocked" or "restored"). Errors: kInvalidArgument
+  // a "speed_changed" event (reason "throttled", "blocked" or "restored") and a throttle_changed
+  // notification; a line whose data left falls below its holder's data_low_bytes a "data_low"
+  // event and notification (once per crossing: domain::FellBelow). What a line's records
+  // rated (voice and SMS beyond its allowances) is charged to its wallet in the same transaction:
+  // one domain::UsageCharge per line, its ledger transfers (code "usage" to revenue, "tax" to
+  // tax payable) referencing the charge id; when the wallet cannot pay it all, the line gets a
+  // "usage_charge_unpaid" event. Errors: kInvalidArgument
   // "usage_batch_too_large" beyond kUsageBatchMax records (nothing is applied); kAborted
   // "usage_conflict" when another transaction stored one of the records since they were looked up
   // (run the batch again: it is then a duplicate).
   Result<UsageReport> Ingest(Transaction& transaction, const std::vector<UsageInput>& inputs) const;
 
   // Records a change of the line's data speed that did not come from usage (a renewal or
-  // topping granted data): when the line has had usage and its speed now differs from the speed
-  // last stored, stores it with a "speed_changed" event. Lines without usage cost one read.
+  // topping granted data, a bucket expired): when the line has had usage and its speed now
+  // differs from the speed last stored, stores it with a "speed_changed" event and a
+  // throttle_changed notification. Lines without usage cost one read.
   Result<void> NoteSpeed(Transaction& transaction, const domain::Line& line) const;
 
   // The line's speed now and its last kUsageHistoryDays days of usage. `buckets` are the line's

@@ -144,9 +144,9 @@ void LogSchedulerReport(const app::SchedulerReport& report) {
     spdlog::info(
         "scheduler: {} automatic renewals started, {} renewed, {} waiting for their payment, {} "
         "attempts failed ({} given up), {} skipped; {} lines moved on after their validity "
-        "ended; {} reminders queued",
+        "ended; {} allowances expired; {} reminders queued",
         report.started, report.renewed, report.waiting, report.failed, report.gave_up,
-        report.skipped, report.lifecycle, report.reminders);
+        report.skipped, report.lifecycle, report.expiries, report.reminders);
   }
 }
 
@@ -652,6 +652,7 @@ int Main(int argc, char** argv) {
       total.skipped += pass->skipped;
       total.lifecycle += pass->lifecycle;
       total.reminders += pass->reminders;
+      total.expiries += pass->expiries;
       // Work that failed is tried again by every pass: the last pass's errors are all of it.
       total.errors = std::move(pass->errors);
       // A pass that started and moved nothing new has done all that is due now.
@@ -677,9 +678,9 @@ int Main(int argc, char** argv) {
     std::printf(
         "scheduler: %d automatic renewals started, %d renewed, %d waiting for their payment, "
         "%d attempts failed (%d given up), %d skipped; %d lines moved on after their validity "
-        "ended\n",
+        "ended; %d allowances expired\n",
         total.started, total.renewed, total.waiting, total.failed, total.gave_up, total.skipped,
-        total.lifecycle);
+        total.lifecycle, total.expiries);
     std::printf(
         "notifications: %d reminders queued; %d delivered, %d to be retried, %d failed for "
         "good\n",

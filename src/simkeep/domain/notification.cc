@@ -18,7 +18,7 @@ struct TopicNames {
   const char* event_type;
 };
 
-constexpr std::array<TopicNames, 10> kTopics = {{
+constexpr std::array<TopicNames, 13> kTopics = {{
     {NotificationTopic::kExpirySoon, "expiry_soon", "line.expiring"},
     {NotificationTopic::kAutoRenewalUpcoming, "auto_renewal_upcoming", "auto_renewal.upcoming"},
     {NotificationTopic::kAutoRenewalFailed, "auto_renewal_failed", "auto_renewal.failed"},
@@ -29,10 +29,13 @@ constexpr std::array<TopicNames, 10> kTopics = {{
     {NotificationTopic::kSuspensionSoon, "suspension_soon", "line.suspension_soon"},
     {NotificationTopic::kSuspended, "suspended", "line.suspended"},
     {NotificationTopic::kTerminated, "terminated", "line.terminated"},
+    {NotificationTopic::kThrottleChanged, "throttle_changed", "line.throttle_changed"},
+    {NotificationTopic::kDataLow, "data_low", "line.data_low"},
+    {NotificationTopic::kBucketExpired, "bucket_expired", "bucket.expired"},
 }};
 
-constexpr std::array<NotificationTopic, 10> kAllTopics = [] {
-  std::array<NotificationTopic, 10> all{};
+constexpr std::array<NotificationTopic, 13> kAllTopics = [] {
+  std::array<NotificationTopic, 13> all{};
   for (size_t i = 0; i < kTopics.size(); ++i) {
     all[i] = kTopics[i].topic;
   }
@@ -196,6 +199,8 @@ std::optional<NotificationTopic> ParseWebhookEventType(std::string_view text) {
 
 std::span<const NotificationTopic> AllNotificationTopics() { return kAllTopics; }
 
+bool MailsHolder(NotificationTopic topic) { return topic != NotificationTopic::kBucketExpired; }
+
 Result<void> ValidateNotificationSettings(const NotificationSettings& settings) {
   if (!settings.email.empty() && !ValidEmail(settings.email)) {
     return InvalidArgument("email_invalid",
@@ -206,6 +211,12 @@ Result<void> ValidateNotificationSettings(const NotificationSettings& settings) 
     return InvalidArgument("sms_to_invalid",
                            "sms_to must be an E.164 number: \"+\", the country code and the "
                            "number, 8 to 15 digits in all (\"+818012345678\").");
+  }
+  if (settings.data_low_bytes &&
+      (*settings.data_low_bytes < 1 || *settings.data_low_bytes > kDataLowBytesMax)) {
+    return InvalidArgument("data_low_bytes_invalid", "data_low_bytes must be from 1 to " +
+                                                         std::to_string(kDataLowBytesMax) +
+                                                         " bytes, or null for no alert.");
   }
   return Ok();
 }

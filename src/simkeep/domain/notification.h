@@ -7,6 +7,7 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -44,15 +45,22 @@ enum class NotificationTopic {
   kSuspensionSoon,       // The line will be suspended (and its number at risk) in N days.
   kSuspended,            // The line is suspended.
   kTerminated,           // The line is terminated; its number is lost.
+  kThrottleChanged,      // Applied usage, a renewal or a bucket's expiry changed the data speed.
+  kDataLow,              // Data left fell below the holder's threshold (data_low_bytes).
+  kBucketExpired,        // An allowance (bucket) reached its expiry.
 };
 const char* NotificationTopicName(NotificationTopic topic);  // "expiry_soon", ...
 std::optional<NotificationTopic> ParseNotificationTopic(std::string_view text);
 // The webhook event type: "line.expiring", "auto_renewal.upcoming", "auto_renewal.failed",
 // "auto_renewal.skipped", "payment.receipt", "payment.deadline_soon", "line.grace_started",
-// "line.suspension_soon", "line.suspended", "line.terminated".
+// "line.suspension_soon", "line.suspended", "line.terminated", "line.throttle_changed",
+// "line.data_low", "bucket.expired".
 const char* WebhookEventType(NotificationTopic topic);
 std::optional<NotificationTopic> ParseWebhookEventType(std::string_view text);
 std::span<const NotificationTopic> AllNotificationTopics();
+// Whether the holder is told by email and SMS too, or only in the app and by webhook: every topic
+// but kBucketExpired (an allowance running out at its end is news for systems, not a mail).
+bool MailsHolder(NotificationTopic topic);
 
 // How a line's holder wants to be told. In-app messages are always kept; email and SMS go out
 // when an address is set. `language` is a BCP 47 tag of ours ("zh-Hans", "zh-Hant", "ja",
@@ -62,13 +70,20 @@ struct NotificationSettings {
   std::string language = "ja";
   std::string email;   // Empty: no email.
   std::string sms_to;  // E.164 ("+818012345678"); empty: no SMS.
+  // Tell the holder (kDataLow) when the data left in the line's buckets falls below this many
+  // bytes; nullopt: never.
+  std::optional<int64_t> data_low_bytes;
   Timestamp updated_at;
 };
 
 inline constexpr size_t kEmailBytesMax = 254;
 
+// The highest data_low_bytes: 1 TB.
+inline constexpr int64_t kDataLowBytesMax = 1'000'000'000'000;
+
 // Checks the addresses. kInvalidArgument "email_invalid" (not local@domain, spaces or control
-// characters, longer than kEmailBytesMax), "sms_to_invalid" (not "+" and 8-15 digits).
+// characters, longer than kEmailBytesMax), "sms_to_invalid" (not "+" and 8-15 digits),
+// "data_low_bytes_invalid" (not 1..kDataLowBytesMax).
 Result<void> ValidateNotificationSettings(const NotificationSettings& settings);
 
 // A subscription of an operator's or partner's system to events, delivered as signed webhooks.

@@ -42,7 +42,11 @@ RenewalOutcome ApplyExtend(std::optional<Timestamp> current, const Plan& plan, T
 }
 
 RenewalOutcome ApplyStack(std::optional<Timestamp> current, const Plan& plan, Timestamp now) {
-  const Timestamp bucket_expiry = ComputeExpiry(now, plan.validity);
+  // A renewal bought while the line is still valid pays for the period after the current one,
+  // so renewing a day early neither loses nor gains a day. Toppings and top-ups count from now.
+  const bool continues = plan.kind == PlanKind::kRenewal && current.has_value() && *current >= now;
+  const Timestamp bucket_expiry = continues ? ComputeExtendedExpiry(*current, plan.validity)
+                                            : ComputeExpiry(now, plan.validity);
   const Timestamp line_expiry =
       current.has_value() ? std::max(*current, bucket_expiry) : bucket_expiry;
   return RenewalOutcome{line_expiry, GrantBundles(plan, now, bucket_expiry), plan.validity.days,

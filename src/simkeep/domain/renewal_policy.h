@@ -45,6 +45,10 @@ struct RenewalOutcome {
 //   kStack (povo toppings, monthly plans): every bundle becomes a bucket from now to
 //     ComputeExpiry(now, validity); the line expiry becomes the later of the current expiry and
 //     that bucket expiry. Earlier buckets are untouched: stacking twice yields two buckets.
+//     A PlanKind::kRenewal plan bought while the line is still valid (current >= now) pays for
+//     the next period instead: its buckets run from now to ComputeExtendedExpiry(current,
+//     validity), so an auto-renewal a day before expiry adds exactly one period, and the new
+//     allowance is usable at once (earlier buckets expire first and are consumed first).
 // REQUIRES: ValidatePlan(plan) succeeds and !IsOpenEnded(plan.validity): a base plan grants no
 // expiry, and attaching a line to it is not a renewal. Callers check IsOpenEnded first.
 RenewalOutcome ApplyRenewal(std::optional<Timestamp> current_line_expiry, const Plan& plan,

@@ -197,9 +197,55 @@ TEST(ApplyRenewalTest, StackWithSeveralBundlesGrantsThemInOrder) {
 
 TEST(ApplyRenewalTest, StackWithoutBundlesMovesOnlyTheLineExpiry) {
   Plan plan = BasePlan(RenewalMode::kStack, {30, 0, DayConvention::kCalendarDays});
-  const RenewalOutcome outcome = ApplyRenewal(At("2026-11-30T23:59:59+09:00"), plan, kNow);
+  const RenewalOutcome outcome = ApplyRenewal(At("2026-11-20T23:59:59+09:00"), plan, kNow);
   EXPECT_TRUE(outcome.buckets.empty());
   EXPECT_EQ(outcome.line_expires_at, At("2026-12-21T23:59:59+09:00"));
+}
+
+// A 30-day monthly plan with 20 GB, renewed by the scheduler on the day before expiry.
+Plan MonthlyPlan() {
+  Plan plan = BasePlan(RenewalMode::kStack, {30, 0, DayConvention::kCalendarDays});
+  plan.bundles = {{BundleKind::kData, 20'000'000'000}};
+  return plan;
+}
+
+TEST(ApplyRenewalTest, ARenewalBeforeExpiryPaysForTheNextPeriodWithoutLosingADay) {
+  const Timestamp expiry = At("2026-11-23T23:59:59+09:00");
+  const RenewalOutcome outcome = ApplyRenewal(expiry, MonthlyPlan(), kNow);
+  // Day 1 of the new period is 11-24; day 30 is 12-23.
+  EXPECT_EQ(outcome.line_expires_at, At("2026-12-23T23:59:59+09:00"));
+  ASSERT_EQ(outcome.buckets.size(), 1U);
+  EXPECT_EQ(outcome.buckets[0].starts_at, kNow);
+  EXPECT_EQ(outcome.buckets[0].expires_at, At("2026-12-23T23:59:59+09:00"));
+  EXPECT_EQ(outcome.days_added, 30);
+}
+
+TEST(ApplyRenewalTest, TwelveRenewalsADayEarlyCoverExactlyThreeHundredSixtyDays) {
+  Timestamp expiry = At("2026-11-23T23:59:59+09:00");
+  const Timestamp first = expiry;
+  for (int i = 0; i < 12; ++i) {
+    const Timestamp run = expiry - 24h;
+    expiry = ApplyRenewal(expiry, MonthlyPlan(), run).line_expires_at;
+  }
+  EXPECT_EQ(expiry - first, std::chrono::days(360));
+}
+
+TEST(ApplyRenewalTest, ARenewalAtTheLastSecondStillContinuesThePeriod) {
+  const Timestamp expiry = At("2026-11-22T23:59:59+09:00");
+  const RenewalOutcome outcome = ApplyRenewal(expiry, MonthlyPlan(), expiry);
+  EXPECT_EQ(outcome.line_expires_at, At("2026-12-22T23:59:59+09:00"));
+}
+
+TEST(ApplyRenewalTest, ARenewalAfterExpiryCountsFromToday) {
+  const RenewalOutcome outcome = ApplyRenewal(At("2026-11-21T23:59:59+09:00"), MonthlyPlan(), kNow);
+  EXPECT_EQ(outcome.line_expires_at, At("2026-12-21T23:59:59+09:00"));
+  EXPECT_EQ(outcome.buckets[0].expires_at, At("2026-12-21T23:59:59+09:00"));
+}
+
+TEST(ApplyRenewalTest, AToppingOnARunningLineStillCountsFromNow) {
+  const RenewalOutcome outcome = ApplyRenewal(At("2026-11-30T23:59:59+09:00"), PovoTopping(), kNow);
+  EXPECT_EQ(outcome.buckets[0].expires_at, At("2026-12-22T23:59:59+09:00"));
+  EXPECT_EQ(outcome.line_expires_at, At("2026-12-22T23:59:59+09:00"));
 }
 
 TEST(ApplyRenewalTest, UnlimitedDayPassLastsExactly24Hours) {

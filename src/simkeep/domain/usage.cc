@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 
+#include "simkeep/base/assert.h"
 #include "simkeep/base/time.h"
 
 namespace simkeep::domain {
@@ -229,6 +230,31 @@ std::optional<int> DataSpeedAt(const Plan* plan, LineState state, const UsageSta
     }
   }
   return kBlocked;
+}
+
+int64_t DataLeftAt(const std::vector<Bucket>& buckets, Timestamp now) {
+  int64_t left = 0;
+  for (const Bucket& bucket : buckets) {
+    if (bucket.kind == BundleKind::kData && bucket.starts_at <= now && now <= bucket.expires_at) {
+      left += bucket.remaining;
+    }
+  }
+  return left;
+}
+
+bool FellBelow(int64_t before, int64_t after, int64_t threshold) {
+  return before >= threshold && after < threshold;
+}
+
+UsageCharge ChargeUsage(int64_t rated_jpy, int64_t wallet_jpy, int tax_rate_percent) {
+  SIMKEEP_ASSERT(rated_jpy > 0);
+  SIMKEEP_ASSERT(tax_rate_percent == 0 || tax_rate_percent == 8 || tax_rate_percent == 10);
+  UsageCharge charge;
+  charge.rated_jpy = rated_jpy;
+  charge.charged_jpy = std::min(rated_jpy, std::max<int64_t>(wallet_jpy, 0));
+  charge.tax_rate_percent = tax_rate_percent;
+  charge.tax_jpy = charge.charged_jpy * tax_rate_percent / (100 + tax_rate_percent);
+  return charge;
 }
 
 }  // namespace simkeep::domain

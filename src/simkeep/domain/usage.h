@@ -148,6 +148,36 @@ UsageOutcome ApplyUsage(const UsageRecord& record, const Plan* plan, UsageState&
 std::optional<int> DataSpeedAt(const Plan* plan, LineState state, const UsageState& usage,
                                Timestamp now);
 
+// The data bytes left at `now` in the data buckets valid then (starts_at <= now <= expires_at);
+// unlimited passes are not counted.
+int64_t DataLeftAt(const std::vector<Bucket>& buckets, Timestamp now);
+
+// Whether data left going from `before` to `after` fell below `threshold`: before >= threshold
+// and after < threshold. Once per crossing: it is false again until a grant lifts the data left
+// back to the threshold or above.
+bool FellBelow(int64_t before, int64_t after, int64_t threshold);
+
+// What voice and SMS beyond a line's allowances cost it in one batch of records, and what its
+// wallet paid: the wallet pays what it holds and never goes below zero; the rest is unpaid (the
+// network is expected to refuse chargeable service to an empty wallet before it happens, through
+// reservations). The ledger moves charged_jpy: tax_jpy to tax payable, the rest to revenue.
+struct UsageCharge {
+  std::string charge_id;
+  LineId line_id;
+  int64_t rated_jpy = 0;    // > 0: the sum of the records' UsageOutcome::charge_jpy.
+  int64_t charged_jpy = 0;  // 0..rated_jpy.
+  int tax_rate_percent = 10;
+  int64_t tax_jpy = 0;  // Included in charged_jpy.
+  int64_t records = 0;  // Records that rated anything.
+  Timestamp created_at;
+};
+
+// The charge for `rated_jpy` (tax included at `tax_rate_percent`) against a wallet holding
+// `wallet_jpy`: charged_jpy = min(rated_jpy, max(wallet_jpy, 0)), tax_jpy = floor(charged_jpy ×
+// rate / (100 + rate)) as on a receipt (tax.h). Ids, line, records and time are left to the caller.
+// REQUIRES: rated_jpy > 0; tax_rate_percent is 0, 8 or 10.
+UsageCharge ChargeUsage(int64_t rated_jpy, int64_t wallet_jpy, int tax_rate_percent);
+
 }  // namespace simkeep::domain
 
 #endif  // SIMKEEP_DOMAIN_USAGE_H_

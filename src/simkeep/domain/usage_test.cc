@@ -317,5 +317,66 @@ TEST(UsageTest, SmsIsChargedInTenthsWithTheFractionCarried) {
   EXPECT_EQ(ApplyUsage(Record(UsageKind::kSms, 5, now), nullptr, state).charge_jpy, 0);
 }
 
+TEST(UsageTest, AChargeTakesWhatTheWalletHoldsWithTaxIncluded) {
+  const UsageCharge full = ChargeUsage(110, 1000, 10);
+  EXPECT_EQ(full.rated_jpy, 110);
+  EXPECT_EQ(full.charged_jpy, 110);
+  EXPECT_EQ(full.tax_jpy, 10);
+  EXPECT_EQ(full.tax_rate_percent, 10);
+  // Exactly what the wallet holds.
+  EXPECT_EQ(ChargeUsage(44, 44, 10).charged_jpy, 44);
+  // A wallet short of the charge pays what it has; the rest is unpaid.
+  const UsageCharge short_of = ChargeUsage(66, 50, 10);
+  EXPECT_EQ(short_of.charged_jpy, 50);
+  EXPECT_EQ(short_of.tax_jpy, 4);  // floor(50 × 10 / 110).
+  // An empty wallet, or one in debt, pays nothing.
+  EXPECT_EQ(ChargeUsage(22, 0, 10).charged_jpy, 0);
+  EXPECT_EQ(ChargeUsage(22, 0, 10).tax_jpy, 0);
+  EXPECT_EQ(ChargeUsage(22, -5, 10).charged_jpy, 0);
+  // Tax at 8% and 0%, rounded down once over the whole charge.
+  EXPECT_EQ(ChargeUsage(108, 1000, 8).tax_jpy, 8);
+  EXPECT_EQ(ChargeUsage(107, 1000, 8).tax_jpy, 7);
+  EXPECT_EQ(ChargeUsage(500, 1000, 0).tax_jpy, 0);
+  EXPECT_EQ(ChargeUsage(1, 1000, 10).tax_jpy, 0);
+}
+
+TEST(UsageDeathTest, ANothingChargeIsNotACharge) {
+  EXPECT_DEATH((void)ChargeUsage(0, 100, 10), "assertion failed");
+  EXPECT_DEATH((void)ChargeUsage(10, 100, 5), "assertion failed");
+}
+
+TEST(UsageTest, DataLeftCountsTheDataBucketsValidAtTheTime) {
+  const Timestamp t0 = *ParseRfc3339("2026-12-01T00:00:00+09:00");
+  const auto bucket = [](BundleKind kind, int64_t remaining, Timestamp from, Timestamp to) {
+    Bucket b;
+    b.kind = kind;
+    b.initial = remaining;
+    b.remaining = remaining;
+    b.starts_at = from;
+    b.expires_at = to;
+    return b;
+  };
+  const std::vector<Bucket> buckets = {
+      bucket(BundleKind::kData, 100, t0, t0 + std::chrono::hours(24)),
+      bucket(BundleKind::kData, 50, t0 + std::chrono::hours(1), t0 + std::chrono::hours(48)),
+      bucket(BundleKind::kVoice, 600, t0, t0 + std::chrono::hours(48)),
+      bucket(BundleKind::kUnlimited, 0, t0, t0 + std::chrono::hours(48))};
+  EXPECT_EQ(DataLeftAt(buckets, t0), 100);  // The second starts later.
+  EXPECT_EQ(DataLeftAt(buckets, t0 + std::chrono::hours(1)), 150);
+  EXPECT_EQ(DataLeftAt(buckets, t0 + std::chrono::hours(24)), 150);  // Its last instant.
+  EXPECT_EQ(DataLeftAt(buckets, t0 + std::chrono::hours(24) + std::chrono::microseconds(1)), 50);
+  EXPECT_EQ(DataLeftAt(buckets, t0 + std::chrono::hours(49)), 0);
+  EXPECT_EQ(DataLeftAt({}, t0), 0);
+}
+
+TEST(UsageTest, DataFallsBelowAThresholdOncePerCrossing) {
+  EXPECT_TRUE(FellBelow(600, 400, 500));
+  EXPECT_TRUE(FellBelow(500, 499, 500));   // From exactly the threshold.
+  EXPECT_FALSE(FellBelow(500, 500, 500));  // Not below yet.
+  EXPECT_FALSE(FellBelow(400, 300, 500));  // Below already: told before.
+  EXPECT_FALSE(FellBelow(400, 900, 500));  // A grant lifted it.
+  EXPECT_TRUE(FellBelow(900, 0, 500));
+}
+
 }  // namespace
 }  // namespace simkeep::domain

@@ -567,6 +567,10 @@ Result<domain::NotificationSettings> DecodeNotificationSettings(const Json& body
   const std::string language = fields.String("language", true);
   settings.email = fields.String("email", false);
   settings.sms_to = fields.String("sms_to", false);
+  if (auto threshold = body.find("data_low_bytes");
+      threshold != body.end() && !threshold->is_null()) {
+    settings.data_low_bytes = fields.Integer("data_low_bytes", true);
+  }
   if (Result<void> done = Finish(fields.errors()); !done) {
     return done.error();
   }
@@ -581,11 +585,13 @@ Result<domain::NotificationSettings> DecodeNotificationSettings(const Json& body
 
 Json EncodeNotificationSettings(const domain::NotificationSettings& settings) {
   const bool stored = settings.updated_at != Timestamp{};
-  return Json{{"line_id", settings.line_id.value},
-              {"language", settings.language},
-              {"email", settings.email.empty() ? Json(nullptr) : Json(settings.email)},
-              {"sms_to", settings.sms_to.empty() ? Json(nullptr) : Json(settings.sms_to)},
-              {"updated_at", stored ? Json(FormatRfc3339Jst(settings.updated_at)) : Json(nullptr)}};
+  return Json{
+      {"line_id", settings.line_id.value},
+      {"language", settings.language},
+      {"email", settings.email.empty() ? Json(nullptr) : Json(settings.email)},
+      {"sms_to", settings.sms_to.empty() ? Json(nullptr) : Json(settings.sms_to)},
+      {"data_low_bytes", settings.data_low_bytes ? Json(*settings.data_low_bytes) : Json(nullptr)},
+      {"updated_at", stored ? Json(FormatRfc3339Jst(settings.updated_at)) : Json(nullptr)}};
 }
 
 Json EncodeInboxMessage(const domain::Notification& notification) {
@@ -885,8 +891,11 @@ Json EncodeUsageReport(const app::UsageReport& report) {
                         {"code", rejection.error.reason},
                         {"detail", rejection.error.message}});
   }
-  return Json{
-      {"accepted", report.accepted}, {"duplicates", report.duplicates}, {"rejected", rejected}};
+  return Json{{"accepted", report.accepted},
+              {"duplicates", report.duplicates},
+              {"rejected", rejected},
+              {"charged_jpy", report.charged_jpy},
+              {"unpaid_jpy", report.unpaid_jpy}};
 }
 
 }  // namespace simkeep::http

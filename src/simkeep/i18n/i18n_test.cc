@@ -122,7 +122,12 @@ TEST(CatalogFilesTest, BracesOnlyAppearAsKnownPlaceholders) {
                                        "method",
                                        "deadline_at",
                                        "suspend_at",
-                                       "terminate_at"};
+                                       "terminate_at",
+                                       "speed_kbps",
+                                       "remaining_bytes",
+                                       "threshold_bytes",
+                                       "kind",
+                                       "expired_at"};
   std::map<std::string, std::string> blanks;
   for (const std::string& name : known) {
     blanks[name] = "";

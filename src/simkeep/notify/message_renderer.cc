@@ -90,6 +90,40 @@ std::string Word(const std::string& key, const std::string& value, i18n::Languag
     }
     return i18n::Translate(language, "payment.failure.processing_error");
   }
+  if (EndsWith(key, "_bytes")) {
+    if (std::optional<int64_t> bytes = ParseInt(value)) {
+      return FormatBytes(*bytes);
+    }
+    return value;
+  }
+  if (key == "speed_kbps") {
+    if (value.empty()) {
+      return i18n::Translate(language, "notification.speed.full");
+    }
+    if (std::optional<int64_t> kbps = ParseInt(value)) {
+      return *kbps == 0 ? i18n::Translate(language, "notification.speed.blocked")
+                        : FormatKbps(*kbps);
+    }
+    return value;
+  }
+  if (key == "kind" && i18n::HasKey(language, "notification.allowance." + value)) {
+    return i18n::Translate(language, "notification.allowance." + value);
+  }
+  return value;
+}
+
+// A webhook's value of one argument: yen, bytes, units and speeds as numbers (an empty speed,
+// full speed, as null), the rest as text.
+nlohmann::ordered_json WebhookValue(const std::string& key, const std::string& value) {
+  if (key == "speed_kbps" && value.empty()) {
+    return nullptr;
+  }
+  if (EndsWith(key, "_jpy") || EndsWith(key, "_bytes") || EndsWith(key, "_kbps") ||
+      key == "remaining") {
+    if (std::optional<int64_t> number = ParseInt(value)) {
+      return *number;
+    }
+  }
   return value;
 }
 
@@ -100,12 +134,7 @@ std::string WebhookBody(const app::NotificationEvent& event, const domain::Line&
   data["msisdn"] = line.msisdn;
   data["iccid"] = line.iccid;
   for (const auto& [key, value] : event.args) {
-    const std::optional<int64_t> amount = EndsWith(key, "_jpy") ? ParseInt(value) : std::nullopt;
-    if (amount) {
-      data[key] = *amount;
-    } else {
-      data[key] = value;
-    }
+    data[key] = WebhookValue(key, value);
   }
   nlohmann::ordered_json body;
   body["id"] = notification_id;
@@ -116,6 +145,33 @@ std::string WebhookBody(const app::NotificationEvent& event, const domain::Line&
 }
 
 }  // namespace
+
+std::string FormatBytes(int64_t bytes) {
+  struct Unit {
+    int64_t size;
+    const char* name;
+  };
+  for (const Unit unit : {Unit{1'000'000'000'000, "TB"}, Unit{1'000'000'000, "GB"},
+                          Unit{1'000'000, "MB"}, Unit{1'000, "kB"}}) {
+    if (bytes >= unit.size) {
+      // One decimal, rounded down, so that what is left never reads as more than it is.
+      const int64_t tenths = bytes / (unit.size / 10);
+      const std::string whole = Grouped(tenths / 10);
+      return (tenths % 10 == 0 ? whole : whole + "." + std::to_string(tenths % 10)) + " " +
+             unit.name;
+    }
+  }
+  return std::to_string(bytes) + " B";
+}
+
+std::string FormatKbps(int64_t kbps) {
+  if (kbps >= 1000 && kbps % 100 == 0) {
+    const int64_t tenths = kbps / 100;
+    return std::to_string(tenths / 10) +
+           (tenths % 10 == 0 ? "" : "." + std::to_string(tenths % 10)) + " Mbps";
+  }
+  return Grouped(kbps) + " kbps";
+}
 
 std::string FormatYen(int64_t amount_jpy, std::string_view language) {
   const std::string amount = Grouped(amount_jpy);

@@ -32,6 +32,11 @@ class MessageRenderer final : public app::NotificationRenderer {
 // "1,100" with the language's yen sign or word: "¥1,100" (en), "1,100円" (ja), "1,100日元"
 // (zh-Hans), "1,100日圓" (zh-Hant).
 std::string FormatYen(int64_t amount_jpy, std::string_view language);
+// Data in decimal units with one decimal, rounded down, the same in every language: "512 B",
+// "1.5 GB", "300 MB", "1,000 TB".
+std::string FormatBytes(int64_t bytes);
+// A speed: "128 kbps", "1 Mbps", "1.5 Mbps" (whole hundreds of kbps from 1,000 up).
+std::string FormatKbps(int64_t kbps);
 
 }  // namespace simkeep::notify
 

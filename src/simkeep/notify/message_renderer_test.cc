@@ -34,7 +34,10 @@ TEST(MessageRendererTest, EveryTopicHasItsTextsInEveryLanguage) {
     }
     for (const char* extra :
          {"notification.auto_renewal_failed.retry", "notification.auto_renewal_failed.final",
-          "notification.reason.auto_renewal_cap_reached", "notification.reason.plan_not_found"}) {
+          "notification.reason.auto_renewal_cap_reached", "notification.reason.plan_not_found",
+          "notification.speed.full", "notification.speed.blocked", "notification.allowance.data",
+          "notification.allowance.voice", "notification.allowance.sms",
+          "notification.allowance.unlimited"}) {
       EXPECT_TRUE(i18n::HasKey(language, extra)) << i18n::LanguageTag(language) << " " << extra;
     }
   }
@@ -54,7 +57,15 @@ TEST(MessageRendererTest, FillsEveryPlaceholderOfEveryTopicInEveryLanguage) {
                 {"deadline_at", "2026-12-10T23:59:59+09:00"},
                 {"payment_number", "123456"},
                 {"suspend_at", "2026-12-11T23:59:59+09:00"},
-                {"terminate_at", "2027-01-10T23:59:59+09:00"}};
+                {"terminate_at", "2027-01-10T23:59:59+09:00"},
+                {"speed_kbps", "128"},
+                {"state", "throttled"},
+                {"remaining_bytes", "450000000"},
+                {"threshold_bytes", "500000000"},
+                {"bucket_id", "bk_1"},
+                {"kind", "data"},
+                {"remaining", "0"},
+                {"expired_at", "2026-12-09T23:59:59+09:00"}};
   const MessageRenderer renderer;
   for (i18n::Language language : i18n::AllLanguages()) {
     for (NotificationTopic topic : domain::AllNotificationTopics()) {
@@ -166,6 +177,68 @@ TEST(MessageRendererTest, ALineWithoutANumberIsNamedByItsIccid) {
                                                          "en", "nt_1", At("2026-12-01T00:00:00Z"));
   ASSERT_TRUE(message.has_value());
   EXPECT_NE(message->body.find("ICCID …0017"), std::string::npos) << message->body;
+}
+
+TEST(MessageRendererTest, SaysHowFastDataRunsAndHowMuchIsLeft) {
+  const MessageRenderer renderer;
+  app::NotificationEvent event;
+  event.topic = NotificationTopic::kThrottleChanged;
+  event.period = "ev_1";
+  const auto body = [&](const char* language, NotificationChannel channel) {
+    Result<app::RenderedMessage> message = renderer.Render(event, SampleLine(), channel, language,
+                                                           "nt_1", At("2026-12-01T10:00:00+09:00"));
+    EXPECT_TRUE(message);
+    return message ? message->body : std::string();
+  };
+  event.args = {{"state", "throttled"}, {"speed_kbps", "1000"}};
+  EXPECT_NE(body("en", NotificationChannel::kEmail).find("1 Mbps"), std::string::npos);
+  nlohmann::json hook = nlohmann::json::parse(body("en", NotificationChannel::kWebhook));
+  EXPECT_EQ(hook["type"], "line.throttle_changed");
+  EXPECT_EQ(hook["data"]["speed_kbps"], 1000);
+  EXPECT_EQ(hook["data"]["state"], "throttled");
+  event.args = {{"state", "blocked"}, {"speed_kbps", "0"}};
+  EXPECT_NE(body("ja", NotificationChannel::kEmail).find("停止中"), std::string::npos);
+  event.args = {{"state", "restored"}, {"speed_kbps", ""}};
+  EXPECT_NE(body("zh-Hant", NotificationChannel::kInApp).find("最高速度"), std::string::npos);
+  hook = nlohmann::json::parse(body("en", NotificationChannel::kWebhook));
+  EXPECT_TRUE(hook["data"]["speed_kbps"].is_null());
+
+  event.topic = NotificationTopic::kDataLow;
+  event.args = {{"remaining_bytes", "450000000"}, {"threshold_bytes", "500000000"}};
+  EXPECT_NE(body("zh-Hans", NotificationChannel::kInApp).find("450 MB"), std::string::npos);
+  hook = nlohmann::json::parse(body("en", NotificationChannel::kWebhook));
+  EXPECT_EQ(hook["type"], "line.data_low");
+  EXPECT_EQ(hook["data"]["remaining_bytes"], 450000000);
+  EXPECT_EQ(hook["data"]["threshold_bytes"], 500000000);
+
+  event.topic = NotificationTopic::kBucketExpired;
+  event.args = {{"bucket_id", "bk_1"},
+                {"kind", "voice"},
+                {"remaining", "120"},
+                {"expired_at", "2026-12-09T23:59:59+09:00"}};
+  EXPECT_NE(body("en", NotificationChannel::kInApp).find("(calls)"), std::string::npos);
+  hook = nlohmann::json::parse(body("en", NotificationChannel::kWebhook));
+  EXPECT_EQ(hook["type"], "bucket.expired");
+  EXPECT_EQ(hook["data"]["kind"], "voice");
+  EXPECT_EQ(hook["data"]["remaining"], 120);
+}
+
+TEST(FormatBytesTest, OneDecimalRoundedDownInDecimalUnits) {
+  EXPECT_EQ(FormatBytes(0), "0 B");
+  EXPECT_EQ(FormatBytes(999), "999 B");
+  EXPECT_EQ(FormatBytes(1'000), "1 kB");
+  EXPECT_EQ(FormatBytes(450'000'000), "450 MB");
+  EXPECT_EQ(FormatBytes(1'599'999'999), "1.5 GB");
+  EXPECT_EQ(FormatBytes(3'000'000'000), "3 GB");
+  EXPECT_EQ(FormatBytes(1'234'500'000'000'000), "1,234.5 TB");
+}
+
+TEST(FormatKbpsTest, KbpsBelowAMegabitAndWholeTenthsAbove) {
+  EXPECT_EQ(FormatKbps(128), "128 kbps");
+  EXPECT_EQ(FormatKbps(300), "300 kbps");
+  EXPECT_EQ(FormatKbps(1000), "1 Mbps");
+  EXPECT_EQ(FormatKbps(1500), "1.5 Mbps");
+  EXPECT_EQ(FormatKbps(1024), "1,024 kbps");
 }
 
 TEST(FormatYenTest, GroupsThousandsAndNamesTheCurrencyPerLanguage) {

@@ -817,6 +817,43 @@ TEST_P(StoreContractTest, UsageDaysAddUpAndLineUsageRoundTrips) {
   });
 }
 
+TEST_P(StoreContractTest, UsageChargesRoundTripAndAreUnique) {
+  InsertLines({1});
+  domain::UsageCharge charge;
+  charge.charge_id = "uc_1";
+  charge.line_id = LineId{"ln_1001"};
+  charge.rated_jpy = 66;
+  charge.charged_jpy = 50;
+  charge.tax_rate_percent = 10;
+  charge.tax_jpy = 4;
+  charge.records = 3;
+  charge.created_at = At(7);
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertUsageCharge(charge)));
+  });
+  ASSERT_TRUE(IsOk(session_->Begin(false)));
+  EXPECT_TRUE(IsError(session_->transaction().InsertUsageCharge(charge), ErrorCode::kAlreadyExists,
+                      "usage_charge_exists"));
+  ASSERT_TRUE(IsOk(session_->Rollback()));
+  Read([&](app::Transaction& transaction) {
+    Result<std::optional<domain::UsageCharge>> found = transaction.FindUsageCharge("uc_1");
+    ASSERT_TRUE(IsOk(found));
+    ASSERT_TRUE(found->has_value());
+    const domain::UsageCharge& read = **found;
+    EXPECT_EQ(read.charge_id, "uc_1");
+    EXPECT_EQ(read.line_id.value, "ln_1001");
+    EXPECT_EQ(read.rated_jpy, 66);
+    EXPECT_EQ(read.charged_jpy, 50);
+    EXPECT_EQ(read.tax_rate_percent, 10);
+    EXPECT_EQ(read.tax_jpy, 4);
+    EXPECT_EQ(read.records, 3);
+    EXPECT_EQ(ToMicros(read.created_at), ToMicros(At(7)));
+    Result<std::optional<domain::UsageCharge>> none = transaction.FindUsageCharge("uc_2");
+    ASSERT_TRUE(IsOk(none));
+    EXPECT_FALSE(none->has_value());
+  });
+}
+
 TEST_P(StoreContractTest, BucketsComeBackByExpiry) {
   InsertLines({1});
   Write([](app::Transaction& transaction) {
@@ -1625,8 +1662,8 @@ TEST_P(StoreContractTest, ACommitSurvivesClosingAndReopening) {
 
 TEST_P(StoreContractTest, NotificationsAreQueuedOnceByTheirDedupeKey) {
   InsertLines({1, 2});
-  domain::NotificationSettings settings{SampleLine(1).id, "zh-Hant", "a@example.jp",
-                                        "+819012345678", At(1)};
+  domain::NotificationSettings settings{SampleLine(1).id, "zh-Hant",   "a@example.jp",
+                                        "+819012345678",  500'000'000, At(1)};
   auto make = [](const std::string& id, const std::string& key, int line, int64_t due) {
     domain::Notification n;
     n.id = id;
@@ -1668,6 +1705,7 @@ TEST_P(StoreContractTest, NotificationsAreQueuedOnceByTheirDedupeKey) {
     ASSERT_TRUE(IsOk(found) && found->has_value());
     EXPECT_EQ((*found)->language, "en");
     EXPECT_EQ((*found)->sms_to, "+819012345678");
+    EXPECT_EQ((*found)->data_low_bytes, 500'000'000);
     Result<std::optional<domain::NotificationSettings>> none =
         transaction.FindNotificationSettings(SampleLine(2).id);
     ASSERT_TRUE(IsOk(none));

@@ -80,9 +80,10 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<void> UpsertNotificationSettings(Connection& connection,
                                         const domain::NotificationSettings& settings) {
   Result<Statement> statement = connection.PrepareWrite(
-      "INSERT INTO notification_settings (line_id, language, email, sms_to, updated_at) "
-      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (line_id) DO UPDATE SET language = excluded.language, "
-      "email = excluded.email, sms_to = excluded.sms_to, updated_at = excluded.updated_at");
+      "INSERT INTO notification_settings (line_id, language, email, sms_to, data_low_bytes, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (line_id) DO UPDATE SET "
+      "language = excluded.language, email = excluded.email, sms_to = excluded.sms_to, "
+      "data_low_bytes = excluded.data_low_bytes, updated_at = excluded.updated_at");
   if (!statement) {
     return statement.error();
   }
@@ -90,6 +91,7 @@ Result<void> UpsertNotificationSettings(Connection& connection,
       .BindText(settings.language)
       .BindText(settings.email)
       .BindText(settings.sms_to)
+      .BindOptionalInt64(settings.data_low_bytes)
       .BindTime(settings.updated_at);
   return statement->Run();
 }
@@ -98,7 +100,8 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<std::optional<domain::NotificationSettings>> FindNotificationSettings(
     Connection& connection, const LineId& line_id) {
   Result<Statement> statement = connection.Prepare(
-      "SELECT line_id, language, email, sms_to, updated_at FROM notification_settings "
+      "SELECT line_id, language, email, sms_to, data_low_bytes, updated_at "
+      "FROM notification_settings "
       "WHERE line_id = ?");
   if (!statement) {
     return statement.error();
@@ -111,6 +114,7 @@ Result<std::optional<domain::NotificationSettings>> FindNotificationSettings(
         settings.language = row.ReadText();
         settings.email = row.ReadText();
         settings.sms_to = row.ReadText();
+        settings.data_low_bytes = row.ReadOptionalInt64();
         settings.updated_at = row.ReadTime();
         if (row.RowError()) {
           return *row.RowError();
@@ -350,6 +354,61 @@ Result<std::vector<domain::Line>> ListLinesExpiringBetween(Connection& connectio
       .BindTime(until)
       .BindInt64(ClampLimit(limit, kListRowsMax));
   return ReadAll<domain::Line>(*statement, internal::ReadLine<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::vector<domain::Bucket>> ListExpiredBuckets(Connection& connection, Timestamp from,
+                                                       Timestamp until, int limit) {
+  // The partial index buckets_expiry_unnoted serves exactly this.
+  Result<Statement> statement = connection.Prepare(
+      "SELECT bucket_id, line_id, kind, initial_units, remaining_units, starts_at, expires_at, "
+      "order_id FROM buckets WHERE expiry_noted_at IS NULL AND expires_at > ? AND expires_at <= ? "
+      "ORDER BY expires_at, bucket_id LIMIT ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindTime(from).BindTime(until).BindInt64(ClampLimit(limit, kListRowsMax));
+  return ReadAll<domain::Bucket>(*statement, internal::ReadBucket<Statement>);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<bool> NoteBucketExpired(Connection& connection, const BucketId& id, Timestamp at) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "UPDATE buckets SET expiry_noted_at = ? WHERE bucket_id = ? AND expiry_noted_at IS NULL "
+      "RETURNING bucket_id");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindTime(at).BindText(id.value);
+  Result<bool> row = statement->Step();
+  if (!row) {
+    return row.error();
+  }
+  const bool first = *row;
+  if (Result<void> done = statement->Run(); !done) {
+    return done.error();
+  }
+  if (first) {
+    return true;
+  }
+  // Noted already, or no such bucket.
+  Result<Statement> exists = connection.Prepare("SELECT 1 FROM buckets WHERE bucket_id = ?");
+  if (!exists) {
+    return exists.error();
+  }
+  exists->BindText(id.value);
+  Result<bool> found = exists->Step();
+  if (!found) {
+    return found.error();
+  }
+  const bool known = *found;
+  if (Result<void> done = exists->Run(); !done) {
+    return done.error();
+  }
+  if (!known) {
+    return NotFound("bucket_not_found", "No bucket " + id.value + ".");
+  }
+  return false;
 }
 
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>

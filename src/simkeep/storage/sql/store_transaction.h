@@ -74,6 +74,8 @@ class StoreTransaction final : public app::Transaction {
   Result<void> AddUsageDay(const LineId& line_id, const domain::UsageDay& add) override;
   Result<std::optional<domain::LineUsage>> FindLineUsage(const LineId& line_id) override;
   Result<void> SaveLineUsage(const domain::LineUsage& usage) override;
+  Result<void> InsertUsageCharge(const domain::UsageCharge& charge) override;
+  Result<std::optional<domain::UsageCharge>> FindUsageCharge(const std::string& charge_id) override;
   Result<void> UpdateBucketRemaining(const BucketId& id, int64_t remaining) override;
   Result<void> InsertNumberQuarantine(const domain::NumberQuarantine& hold) override;
   Result<std::optional<domain::NumberQuarantine>> FindNumberQuarantine(
@@ -182,6 +184,9 @@ class StoreTransaction final : public app::Transaction {
   Result<std::vector<domain::WebhookEndpoint>> ListWebhookEndpoints() override;
   Result<std::optional<Timestamp>> FindSchedulerCursor(std::string_view name) override;
   Result<void> SetSchedulerCursor(std::string_view name, Timestamp position) override;
+  Result<std::vector<domain::Bucket>> ListExpiredBuckets(Timestamp from, Timestamp until,
+                                                         int limit) override;
+  Result<bool> NoteBucketExpired(const BucketId& id, Timestamp at) override;
   Result<std::vector<domain::Line>> ListLinesExpiringBetween(domain::LineState state,
                                                              domain::CarrierCode carrier,
                                                              const app::RangeCursor& after,

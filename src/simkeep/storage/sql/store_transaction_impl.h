@@ -149,6 +149,18 @@ Result<void> StoreTransaction<Connection, Dialect>::SaveLineUsage(const domain::
 }
 
 template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertUsageCharge(
+    const domain::UsageCharge& charge) {
+  return sql::InsertUsageCharge(connection_, charge);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::UsageCharge>> StoreTransaction<Connection, Dialect>::FindUsageCharge(
+    const std::string& charge_id) {
+  return sql::FindUsageCharge(connection_, charge_id);
+}
+
+template <typename Connection, typename Dialect>
 Result<void> StoreTransaction<Connection, Dialect>::UpdateBucketRemaining(const BucketId& id,
                                                                           int64_t remaining) {
   return sql::UpdateBucketRemaining(connection_, id, remaining);
@@ -492,6 +504,18 @@ template <typename Connection, typename Dialect>
 Result<void> StoreTransaction<Connection, Dialect>::SetSchedulerCursor(std::string_view name,
                                                                        Timestamp position) {
   return sql::SetSchedulerCursor(connection_, name, position);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::Bucket>> StoreTransaction<Connection, Dialect>::ListExpiredBuckets(
+    Timestamp from, Timestamp until, int limit) {
+  return sql::ListExpiredBuckets(connection_, from, until, limit);
+}
+
+template <typename Connection, typename Dialect>
+Result<bool> StoreTransaction<Connection, Dialect>::NoteBucketExpired(const BucketId& id,
+                                                                      Timestamp at) {
+  return sql::NoteBucketExpired(connection_, id, at);
 }
 
 template <typename Connection, typename Dialect>

@@ -1,7 +1,8 @@
 #ifndef SIMKEEP_STORAGE_SQL_USAGE_STORE_H_
 #define SIMKEEP_STORAGE_SQL_USAGE_STORE_H_
 
-// Tables usage_records, usage_daily and line_usage, and the remaining units of buckets.
+// Tables usage_records, usage_daily, line_usage and usage_charges, and the remaining units of
+// buckets.
 //
 // Each function is the body of the app::Transaction method of the same name (contracts in
 // app/ports.h), written once for every SQL adapter as a template over its connection (see
@@ -183,6 +184,53 @@ Result<void> SaveLineUsage(Connection& connection, const domain::LineUsage& usag
       .BindOptionalInt64(speed)
       .BindTime(usage.updated_at);
   return statement->Run();
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<void> InsertUsageCharge(Connection& connection, const domain::UsageCharge& charge) {
+  Result<Statement> statement = connection.PrepareWrite(
+      "INSERT INTO usage_charges (charge_id, line_id, rated_jpy, charged_jpy, tax_rate_percent, "
+      "tax_jpy, records, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(charge.charge_id)
+      .BindText(charge.line_id.value)
+      .BindInt64(charge.rated_jpy)
+      .BindInt64(charge.charged_jpy)
+      .BindInt64(charge.tax_rate_percent)
+      .BindInt64(charge.tax_jpy)
+      .BindInt64(charge.records)
+      .BindTime(charge.created_at);
+  return statement->Run();
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<std::optional<domain::UsageCharge>> FindUsageCharge(Connection& connection,
+                                                           const std::string& charge_id) {
+  Result<Statement> statement = connection.Prepare(
+      "SELECT charge_id, line_id, rated_jpy, charged_jpy, tax_rate_percent, tax_jpy, records, "
+      "created_at FROM usage_charges WHERE charge_id = ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(charge_id);
+  return ReadOptional<domain::UsageCharge>(
+      *statement, [](Statement& row) -> Result<domain::UsageCharge> {
+        domain::UsageCharge charge;
+        charge.charge_id = row.ReadText();
+        charge.line_id.value = row.ReadText();
+        charge.rated_jpy = row.ReadInt64();
+        charge.charged_jpy = row.ReadInt64();
+        charge.tax_rate_percent = static_cast<int>(row.ReadInt64());
+        charge.tax_jpy = row.ReadInt64();
+        charge.records = row.ReadInt64();
+        charge.created_at = row.ReadTime();
+        if (row.RowError()) {
+          return *row.RowError();
+        }
+        return charge;
+      });
 }
 
 // kNotFound "bucket_not_found" when no bucket has `id`.
