@@ -185,6 +185,81 @@ TEST_F(AutomationTest, RenewsFromTheBalanceAtTheLeadTimeOnce) {
   ExpectAuditPasses();
 }
 
+TEST_F(AutomationTest, ADataToppingIsBoughtOnceEachTimeTheDataFallsBelowTheThreshold) {
+  constexpr const char* kTopping = "sample-docomo-visitor-day-1gb";  // ¥500, 1 GB.
+  constexpr int64_t kMb = 1'000'000;
+  const std::string line = NewLine(3000);
+  HttpResult bought =
+      server_.Call(clerk_, "POST", "/v1/lines/" + line + "/renewals",
+                   {{"plan_id", kPlan}, {"payment", {{"method", "balance"}}}}, "first-2gb");
+  ASSERT_EQ(bought.status, 201) << bought.body;
+  const std::string path = "/v1/lines/" + line + "/auto-renewal";
+  const auto put = [&](const Json& topup_plan, const Json& below) {
+    return server_.Call(admin_, "PUT", path,
+                        {{"enabled", true},
+                         {"plan_id", kPlan},
+                         {"payment_method_id", "balance"},
+                         {"monthly_cap_jpy", 1000},
+                         {"topup_plan_id", topup_plan},
+                         {"topup_below_bytes", below}});
+  };
+  EXPECT_EQ(put(kPlan, 500 * kMb).json["code"], "topup_plan_invalid");
+  EXPECT_EQ(put("sample-au-topping-3gb", 500 * kMb).json["code"], "plan_carrier_mismatch");
+  EXPECT_EQ(put("sample-nope", 500 * kMb).json["code"], "plan_not_found");
+  EXPECT_EQ(put(kTopping, nullptr).json["code"], "auto_topup_incomplete");
+  EXPECT_EQ(put(nullptr, 500 * kMb).json["code"], "auto_topup_incomplete");
+  EXPECT_EQ(put(kTopping, 0).json["code"], "topup_below_bytes_invalid");
+  HttpResult set = put(kTopping, 500 * kMb);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(set.json["topup_plan_id"], kTopping);
+  EXPECT_EQ(set.json["topup_below_bytes"], 500 * kMb);
+  const std::string network = server_.Token("operator");
+  int serial = 0;
+  const auto use = [&](int64_t bytes) {
+    const std::string at = FormatRfc3339Jst(server_.clock().Now());
+    HttpResult used = server_.Call(network, "POST", "/v1/usage",
+                                   {{"records",
+                                     {{{"record_id", "u-" + std::to_string(++serial)},
+                                       {"line_id", line},
+                                       {"kind", "data"},
+                                       {"quantity", bytes},
+                                       {"start", at},
+                                       {"end", at}}}}});
+    EXPECT_EQ(used.status, 200) << used.body;
+    server_.clock().Advance(std::chrono::minutes{1});
+  };
+  const auto data_left = [&] {
+    int64_t left = 0;
+    const Json status = Status(line);
+    for (const Json& bucket : status["buckets"]) {
+      left += bucket["remaining"].get<int64_t>();
+    }
+    return left;
+  };
+  const int64_t balance = 3000 - kPrice;
+  use(1'500 * kMb);  // 500 MB left: not below yet.
+  EXPECT_EQ(Work(Tick()), 0);
+  use(100 * kMb);  // 400 MB: below. The next pass buys the topping, once.
+  app::SchedulerReport report = Tick();
+  EXPECT_EQ(report.topped_up, 1);
+  EXPECT_EQ(report.renewed, 0);
+  EXPECT_EQ(Work(Tick()), 0);
+  EXPECT_EQ(Status(line)["balance_jpy"], balance - 500);
+  EXPECT_EQ(data_left(), 1'400 * kMb);
+  use(800 * kMb);  // 600 MB: above again, nothing bought.
+  EXPECT_EQ(Work(Tick()), 0);
+  use(200 * kMb);  // 400 MB: below again, bought again.
+  EXPECT_EQ(Tick().topped_up, 1);
+  EXPECT_EQ(Status(line)["balance_jpy"], balance - 1000);
+  // The third would take the month's automatic charges to ¥1,500, above the ¥1,000 cap.
+  use(1'000 * kMb);
+  EXPECT_EQ(CountEvents(line, "auto_topup_skipped"), 1);
+  EXPECT_EQ(Work(Tick()), 0);
+  EXPECT_EQ(Status(line)["balance_jpy"], balance - 1000);
+  EXPECT_EQ(data_left(), 400 * kMb);
+  ExpectAuditPasses();
+}
+
 TEST_F(AutomationTest, TheMonthlyCapSkipsARenewalAndChargesNothing) {
   const std::string line = NewLine(5000);
   ASSERT_EQ(Set(line, "balance", kPrice - 1).status, 200);

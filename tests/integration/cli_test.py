@@ -563,13 +563,13 @@ class CliTest(unittest.TestCase):
         expires_at = self.sql("SELECT expires_at FROM lines WHERE line_id = '%s'" % line_id)
         # The setting as PUT /v1/lines/{id}/auto-renewal stores it.
         self.sql("INSERT INTO auto_renewals VALUES ('%s', 1, 'sample-docomo-mvno-2gb', "
-                 "'balance', 5000, 0)" % line_id)
+                 "'balance', 5000, 0, NULL, NULL)" % line_id)
         early = self.simkeep("--now", "2026-12-19T12:00:00+09:00", "tick")
         self.assert_ok(early)
         self.assertEqual(early.stdout.splitlines()[0],
-                         "scheduler: 0 automatic renewals started, 0 renewed, 0 waiting for their "
-                         "payment, 0 attempts failed (0 given up), 0 skipped; 0 lines moved on "
-                         "after their validity ended; 0 allowances expired")
+                         "scheduler: 0 automatic renewals started, 0 renewed, 0 topped up, 0 "
+                         "waiting for their payment, 0 attempts failed (0 given up), 0 skipped; "
+                         "0 lines moved on after their validity ended; 0 allowances expired")
         self.assertEqual(early.stdout.splitlines()[1],
                          "notifications: 0 reminders queued; 0 delivered, 0 to be retried, 0 "
                          "failed for good")

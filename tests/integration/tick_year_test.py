@@ -420,7 +420,8 @@ class TickYearTest(unittest.TestCase):
         renewed_on = []
         tick_seconds = []
         report = re.compile(r"^scheduler: (\d+) automatic renewals started, (\d+) renewed, "
-                            r"0 waiting for their payment, 0 attempts failed \(0 given up\), "
+                            r"0 topped up, 0 waiting for their payment, 0 attempts failed "
+                            r"\(0 given up\), "
                             r"0 skipped; (\d+) lines moved on after their validity ended; "
                             r"\d+ allowances expired\n"
                             r"notifications: (\d+) reminders queued; (\d+) delivered, "

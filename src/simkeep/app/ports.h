@@ -304,7 +304,8 @@ class Transaction {
   virtual Result<std::vector<domain::SchedulerJob>> ListSchedulerJobs(domain::JobStatus status,
                                                                       Timestamp due_by,
                                                                       int limit) = 0;
-  // What the line's automatic renewals created in [from, to) charge (running, retrying, done).
+  // What the line's automatic renewals and top-ups created in [from, to) charge (running,
+  // retrying, done).
   virtual Result<int64_t> SumAutoRenewalCharges(const LineId& line_id, Timestamp from,
                                                 Timestamp to) = 0;
 

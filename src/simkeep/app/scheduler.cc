@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "simkeep/app/auto_renewal_service.h"
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/outbox.h"
@@ -18,7 +19,7 @@
 namespace simkeep::app {
 namespace {
 
-constexpr std::string_view kAutoRenewalKind = "auto_renewal";
+constexpr std::string_view kAutoRenewalKind = domain::kAutoRenewalJob;
 
 // Records the line event of a job that failed an attempt or was skipped, and tells the holder.
 Result<void> RecordJobEvent(Transaction& transaction, const ServiceContext& context,
@@ -33,6 +34,9 @@ Result<void> RecordJobEvent(Transaction& transaction, const ServiceContext& cont
                           now};
   if (Result<void> inserted = transaction.InsertLineEvent(event); !inserted) {
     return inserted;
+  }
+  if (job.kind == domain::kAutoTopupJob) {
+    return Ok();  // The holder was told the data ran low; the event records the rest.
   }
   Result<std::optional<domain::Line>> line = transaction.FindLine(job.line_id);
   if (!line) {
@@ -95,11 +99,12 @@ Result<void> SaveJob(Transaction& transaction, const ServiceContext& context,
   if (Result<void> updated = transaction.UpdateSchedulerJob(job); !updated) {
     return updated;
   }
+  const std::string prefix = job.kind == domain::kAutoTopupJob ? "auto_topup" : "auto_renewal";
   if (attempt_failed) {
-    return RecordJobEvent(transaction, context, job, "auto_renewal_failed", now);
+    return RecordJobEvent(transaction, context, job, prefix + "_failed", now);
   }
   if (job.status == domain::JobStatus::kSkipped) {
-    return RecordJobEvent(transaction, context, job, "auto_renewal_skipped", now);
+    return RecordJobEvent(transaction, context, job, prefix + "_skipped", now);
   }
   return Ok();
 }
@@ -136,7 +141,7 @@ void Count(const domain::SchedulerJob& job, bool attempt_failed, SchedulerReport
   }
   switch (job.status) {
     case domain::JobStatus::kDone:
-      ++report.renewed;
+      ++(job.kind == domain::kAutoTopupJob ? report.topped_up : report.renewed);
       break;
     case domain::JobStatus::kRunning:
       ++report.waiting;
@@ -493,26 +498,16 @@ Result<void> Scheduler::StartJob(Transaction& transaction, const DueAutoRenewal&
   job.status = domain::JobStatus::kRunning;
   job.created_at = now;
   job.updated_at = now;
-  const domain::Plan* plan = context_.catalog->FindPlan((*setting)->plan_id);
-  Result<Money> price = plan != nullptr
-                            ? domain::PriceAt(*plan, now)
-                            : Result<Money>(NotFound("plan_not_found", "The plan is gone."));
-  Result<void> allowed = Ok();
-  if (price) {
-    job.amount_jpy = price->minor;
-    Result<int64_t> charged = transaction.SumAutoRenewalCharges(
-        line->id, domain::JstMonthStart(now), domain::JstNextMonthStart(now));
-    if (!charged) {
-      return charged.error();
-    }
-    allowed = domain::CheckMonthlyCap(*charged, price->minor, (*setting)->monthly_cap_jpy);
-  } else {
-    allowed = price.error();
+  Result<AutomaticCharge> charge =
+      PriceWithinCap(transaction, *context_.catalog, line->id, (*setting)->plan_id,
+                     (*setting)->monthly_cap_jpy, now);
+  if (!charge) {
+    return charge.error();
   }
-  if (!allowed) {
+  job.amount_jpy = charge->price_jpy;
+  if (!charge->skipped_reason.empty()) {
     job.status = domain::JobStatus::kSkipped;
-    job.amount_jpy = 0;
-    job.reason = allowed.error().reason;
+    job.reason = charge->skipped_reason;
   }
   if (Result<void> inserted = transaction.InsertSchedulerJob(job); !inserted) {
     return inserted;
@@ -602,23 +597,35 @@ Result<void> Scheduler::AttemptJob(Transaction& transaction, const domain::Sched
   if (!setting) {
     return setting.error();
   }
-  if (line->expires_at != current.period_end || !setting->has_value() || !(*setting)->enabled) {
+  const bool topup = current.kind == domain::kAutoTopupJob;
+  std::string skipped;
+  if (topup) {
+    // A top-up goes on while the setting still asks for one (the data may have been lifted
+    // meanwhile: it was bought for the crossing, which happened).
+    skipped = setting->has_value() && domain::HasAutoTopup(**setting) ? "" : "auto_topup_off";
+  } else if (line->expires_at != current.period_end) {
+    skipped = "renewed_otherwise";
+  } else if (!setting->has_value() || !(*setting)->enabled) {
+    skipped = "auto_renewal_off";
+  }
+  if (!skipped.empty()) {
     current.status = domain::JobStatus::kSkipped;
     current.next_attempt_at.reset();
-    current.reason =
-        line->expires_at != current.period_end ? "renewed_otherwise" : "auto_renewal_off";
+    current.reason = skipped;
     current.updated_at = now;
     state.job = current;
     return SaveJob(transaction, context_, current, false, now);
   }
+  const PlanId& plan_id = topup ? (*setting)->topup_plan_id : (*setting)->plan_id;
   state.input = PayWith(std::string(domain::kPayFromBalance));
   if ((*setting)->payment_method_id != domain::kPayFromBalance) {
     state.input = PayWith("card");
     state.input.saved_method_id = SavedMethodId{(*setting)->payment_method_id};
   }
   const Requester requester{"scheduler", domain::Channel::kApi,
-                            "scheduler:" + domain::AutoRenewalKey(line->id, current.period_end) +
-                                "#" + std::to_string(current.attempts + 1)};
+                            "scheduler:" + std::string(topup ? "topup:" : "") +
+                                domain::AutoRenewalKey(line->id, current.period_end) + "#" +
+                                std::to_string(current.attempts + 1)};
   std::optional<domain::Order> order;
   if (!current.order_id.empty()) {
     Result<std::optional<domain::Order>> placed = transaction.FindOrder(current.order_id);
@@ -630,8 +637,8 @@ Result<void> Scheduler::AttemptJob(Transaction& transaction, const domain::Sched
   Result<OrderView> view =
       order && order->status == domain::OrderStatus::kFailed
           ? orders_.PayAgain(transaction, PayAgainInput{order->id, state.input, requester})
-          : orders_.PlaceRenewal(
-                transaction, RenewalInput{line->id, (*setting)->plan_id, state.input, requester});
+          : orders_.PlaceRenewal(transaction,
+                                 RenewalInput{line->id, plan_id, state.input, requester});
   if (!view) {
     state.refused = view.error();
     return view.error();  // Undoes this command; the failure is recorded below.

@@ -28,6 +28,7 @@ struct SchedulerOptions {
 struct SchedulerReport {
   int started = 0;    // Automatic renewals found due and started (jobs created).
   int renewed = 0;    // Jobs done: the line renewed.
+  int topped_up = 0;  // Automatic top-ups done (queued by usage that crossed the threshold).
   int waiting = 0;    // Attempts whose payment is still open (a card's 3-D Secure, an unknown
                       // outcome): settled by the payment sweep, then picked up here.
   int failed = 0;     // Attempts that failed (a retry is scheduled, or the job gave up).
@@ -47,7 +48,8 @@ struct SchedulerReport {
   };
   std::vector<WorkError> errors;
   int total() const {
-    return started + renewed + waiting + failed + skipped + lifecycle + reminders + expiries;
+    return started + renewed + topped_up + waiting + failed + skipped + lifecycle + reminders +
+           expiries;
   }
 };
 

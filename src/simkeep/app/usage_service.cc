@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "simkeep/app/auto_renewal_service.h"
 #include "simkeep/app/ledger_writer.h"
 #include "simkeep/app/outbox.h"
 #include "simkeep/base/time.h"
@@ -231,6 +232,64 @@ Result<void> ChargeWallet(Transaction& transaction, const ServiceContext& contex
   return transaction.InsertLineEvent(event);
 }
 
+// When the line's data left fell below its automatic top-up threshold between `before` and
+// `after`: an auto_topup job keyed by this instant, running (the scheduler's next pass buys the
+// topping) or, over the monthly cap, skipped with an "auto_topup_skipped" event.
+Result<void> QueueAutoTopup(Transaction& transaction, const ServiceContext& context,
+                            const domain::Line& line, int64_t before, int64_t after,
+                            Timestamp now) {
+  if (after >= before) {
+    return Ok();
+  }
+  Result<std::optional<domain::AutoRenewal>> setting = transaction.FindAutoRenewal(line.id);
+  if (!setting) {
+    return setting.error();
+  }
+  if (!*setting || !domain::HasAutoTopup(**setting) ||
+      !domain::FellBelow(before, after, *(*setting)->topup_below_bytes)) {
+    return Ok();
+  }
+  Result<std::optional<domain::SchedulerJob>> existing =
+      transaction.FindSchedulerJob(domain::kAutoTopupJob, line.id, now);
+  if (!existing) {
+    return existing.error();
+  }
+  if (*existing) {
+    return Ok();  // A crossing at this very instant has its job already.
+  }
+  Result<AutomaticCharge> charge =
+      PriceWithinCap(transaction, *context.catalog, line.id, (*setting)->topup_plan_id,
+                     (*setting)->monthly_cap_jpy, now);
+  if (!charge) {
+    return charge.error();
+  }
+  domain::SchedulerJob job;
+  job.kind = std::string(domain::kAutoTopupJob);
+  job.line_id = line.id;
+  job.period_end = now;
+  job.status =
+      charge->skipped_reason.empty() ? domain::JobStatus::kRunning : domain::JobStatus::kSkipped;
+  job.amount_jpy = charge->price_jpy;
+  job.reason = charge->skipped_reason;
+  job.created_at = now;
+  job.updated_at = now;
+  if (Result<void> inserted = transaction.InsertSchedulerJob(job); !inserted) {
+    return inserted;
+  }
+  if (job.status == domain::JobStatus::kRunning) {
+    return Ok();
+  }
+  const domain::LineEvent event{EventId{context.ids->Next("ev")},
+                                line.id,
+                                "auto_topup_skipped",
+                                std::nullopt,
+                                std::nullopt,
+                                job.reason,
+                                OrderId{},
+                                now};
+  return transaction.InsertLineEvent(event);
+}
+
 }  // namespace
 
 Result<UsageReport> UsageService::Ingest(Transaction& transaction,
@@ -411,10 +470,16 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
         return logged.error();
       }
     }
-    if (Result<void> noted = NoteDataLeft(transaction, context_, line, data_left_before,
-                                          domain::DataLeftAt(state->buckets, now), now);
+    const int64_t data_left = domain::DataLeftAt(state->buckets, now);
+    if (Result<void> noted =
+            NoteDataLeft(transaction, context_, line, data_left_before, data_left, now);
         !noted) {
       return noted.error();
+    }
+    if (Result<void> queued =
+            QueueAutoTopup(transaction, context_, line, data_left_before, data_left, now);
+        !queued) {
+      return queued.error();
     }
   }
   std::sort(report.rejected.begin(), report.rejected.end(),

@@ -77,7 +77,8 @@ class UsageService {
   // domain::CheckUsageRecord; rejections are listed by index. A line whose data speed changes gets
   // a "speed_changed" event (reason "throttled", "blocked" or "restored") and a throttle_changed
   // notification; a line whose data left falls below its holder's data_low_bytes a "data_low"
-  // event and notification (once per crossing: domain::FellBelow). What a line's records
+  // event and notification (once per crossing: domain::FellBelow), and one whose data left falls
+  // below its automatic top-up threshold an auto_topup scheduler job. What a line's records
   // rated (voice and SMS beyond its allowances) is charged to its wallet in the same transaction:
   // one domain::UsageCharge per line, its ledger transfers (code "usage" to revenue, "tax" to
   // tax payable) referencing the charge id; when the wallet cannot pay it all, the line gets a

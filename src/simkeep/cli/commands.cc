@@ -142,11 +142,11 @@ void LogSchedulerReport(const app::SchedulerReport& report) {
   }
   if (report.total() > 0) {
     spdlog::info(
-        "scheduler: {} automatic renewals started, {} renewed, {} waiting for their payment, {} "
-        "attempts failed ({} given up), {} skipped; {} lines moved on after their validity "
-        "ended; {} allowances expired; {} reminders queued",
-        report.started, report.renewed, report.waiting, report.failed, report.gave_up,
-        report.skipped, report.lifecycle, report.expiries, report.reminders);
+        "scheduler: {} automatic renewals started, {} renewed, {} topped up, {} waiting for their "
+        "payment, {} attempts failed ({} given up), {} skipped; {} lines moved on after their "
+        "validity ended; {} allowances expired; {} reminders queued",
+        report.started, report.renewed, report.topped_up, report.waiting, report.failed,
+        report.gave_up, report.skipped, report.lifecycle, report.expiries, report.reminders);
   }
 }
 
@@ -646,6 +646,7 @@ int Main(int argc, char** argv) {
       }
       total.started += pass->started;
       total.renewed += pass->renewed;
+      total.topped_up += pass->topped_up;
       total.waiting += pass->waiting;
       total.failed += pass->failed;
       total.gave_up += pass->gave_up;
@@ -676,11 +677,11 @@ int Main(int argc, char** argv) {
       }
     }
     std::printf(
-        "scheduler: %d automatic renewals started, %d renewed, %d waiting for their payment, "
-        "%d attempts failed (%d given up), %d skipped; %d lines moved on after their validity "
-        "ended; %d allowances expired\n",
-        total.started, total.renewed, total.waiting, total.failed, total.gave_up, total.skipped,
-        total.lifecycle, total.expiries);
+        "scheduler: %d automatic renewals started, %d renewed, %d topped up, %d waiting for "
+        "their payment, %d attempts failed (%d given up), %d skipped; %d lines moved on after "
+        "their validity ended; %d allowances expired\n",
+        total.started, total.renewed, total.topped_up, total.waiting, total.failed, total.gave_up,
+        total.skipped, total.lifecycle, total.expiries);
     std::printf(
         "notifications: %d reminders queued; %d delivered, %d to be retried, %d failed for "
         "good\n",

@@ -37,6 +37,17 @@ Result<void> ValidateAutoRenewal(const AutoRenewal& setting) {
         "monthly_cap_invalid",
         "monthly_cap_jpy must be between 1 and " + std::to_string(kAutoRenewalCapJpyMax) + " yen.");
   }
+  if (setting.topup_plan_id.empty() != !setting.topup_below_bytes.has_value()) {
+    return InvalidArgument("auto_topup_incomplete",
+                           "Automatic top-up needs both topup_plan_id and topup_below_bytes, or "
+                           "neither.");
+  }
+  if (setting.topup_below_bytes &&
+      (*setting.topup_below_bytes < 1 || *setting.topup_below_bytes > kTopupBelowBytesMax)) {
+    return InvalidArgument("topup_below_bytes_invalid", "topup_below_bytes must be between 1 and " +
+                                                            std::to_string(kTopupBelowBytesMax) +
+                                                            " bytes.");
+  }
   return Ok();
 }
 

@@ -22,20 +22,37 @@ inline constexpr std::string_view kPayFromBalance = "balance";
 // A line's automatic renewal. While enabled, the line is renewed with `plan_id` `lead` before
 // its validity ends, paid by `payment_method_id` ("balance" or a saved method's id), as long as
 // the automatic renewals charged in the JST calendar month stay within `monthly_cap_jpy`.
+// With `topup_plan_id` (a data topping) and `topup_below_bytes` set, the same switch, payment
+// and cap also buy that topping once each time the data left falls below topup_below_bytes
+// (automatic top-up; domain::FellBelow).
 struct AutoRenewal {
   LineId line_id;
   bool enabled = false;
   PlanId plan_id;
   std::string payment_method_id;
   int64_t monthly_cap_jpy = 0;
+  PlanId topup_plan_id;                      // Empty: no automatic top-up.
+  std::optional<int64_t> topup_below_bytes;  // Set exactly when topup_plan_id is.
   Timestamp updated_at;
 };
 
 inline constexpr int64_t kAutoRenewalCapJpyMax = 1'000'000;
+inline constexpr int64_t kTopupBelowBytesMax = 1'000'000'000'000;  // 1 TB.
 
-// Checks a setting's own fields (the plan and the saved method are checked against storage by
+// The scheduler_jobs kinds: an automatic renewal (period: the validity end it extends) and an
+// automatic top-up (period: the instant the data left fell below the threshold).
+inline constexpr std::string_view kAutoRenewalJob = "auto_renewal";
+inline constexpr std::string_view kAutoTopupJob = "auto_topup";
+
+// Whether the setting tops the line up automatically.
+inline bool HasAutoTopup(const AutoRenewal& setting) {
+  return setting.enabled && !setting.topup_plan_id.empty() && setting.topup_below_bytes;
+}
+
+// Checks a setting's own fields (the plans and the saved method are checked against storage by
 // the caller). Reasons, all kInvalidArgument: "plan_id_required", "payment_method_id_required",
-// "monthly_cap_invalid" (1..kAutoRenewalCapJpyMax).
+// "monthly_cap_invalid" (1..kAutoRenewalCapJpyMax), "auto_topup_incomplete" (only one of
+// topup_plan_id and topup_below_bytes), "topup_below_bytes_invalid" (1..kTopupBelowBytesMax).
 Result<void> ValidateAutoRenewal(const AutoRenewal& setting);
 
 // When the renewal of a validity ending at `expires_at` falls due: `lead` before it.

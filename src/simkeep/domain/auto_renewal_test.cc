@@ -37,6 +37,29 @@ TEST(AutoRenewalTest, ASettingNeedsAPlanAMethodAndACap) {
   EXPECT_TRUE(ValidateAutoRenewal(top));
 }
 
+TEST(AutoRenewalTest, AnAutomaticTopUpNeedsBothItsToppingAndItsThreshold) {
+  AutoRenewal topup = Setting();
+  EXPECT_FALSE(HasAutoTopup(topup));
+  topup.topup_plan_id = PlanId{"topping"};
+  EXPECT_EQ(ValidateAutoRenewal(topup).error().reason, "auto_topup_incomplete");
+  topup.topup_below_bytes = 500'000'000;
+  EXPECT_TRUE(ValidateAutoRenewal(topup));
+  EXPECT_TRUE(HasAutoTopup(topup));
+  topup.enabled = false;  // The one switch stops renewals and top-ups alike.
+  EXPECT_FALSE(HasAutoTopup(topup));
+  AutoRenewal threshold_only = Setting();
+  threshold_only.topup_below_bytes = 1;
+  EXPECT_EQ(ValidateAutoRenewal(threshold_only).error().reason, "auto_topup_incomplete");
+  for (int64_t below : {int64_t{0}, int64_t{-1}, kTopupBelowBytesMax + 1}) {
+    AutoRenewal bad = Setting();
+    bad.topup_plan_id = PlanId{"topping"};
+    bad.topup_below_bytes = below;
+    EXPECT_EQ(ValidateAutoRenewal(bad).error().reason, "topup_below_bytes_invalid") << below;
+  }
+  topup.topup_below_bytes = kTopupBelowBytesMax;
+  EXPECT_TRUE(ValidateAutoRenewal(topup));
+}
+
 TEST(AutoRenewalTest, DueALeadBeforeExpiryWithOneKeyPerValidityEnd) {
   const Timestamp end = Jst("2026-12-31T23:59:59+09:00");
   EXPECT_EQ(AutoRenewalDueAt(end, std::chrono::hours{24}), Jst("2026-12-30T23:59:59+09:00"));

@@ -541,6 +541,10 @@ Result<domain::AutoRenewal> DecodeAutoRenewal(const Json& body) {
   setting.plan_id.value = fields.String("plan_id", true);
   setting.payment_method_id = fields.String("payment_method_id", true);
   setting.monthly_cap_jpy = fields.Integer("monthly_cap_jpy", true);
+  setting.topup_plan_id.value = fields.String("topup_plan_id", false);
+  if (auto below = body.find("topup_below_bytes"); below != body.end() && !below->is_null()) {
+    setting.topup_below_bytes = fields.Integer("topup_below_bytes", true);
+  }
   if (Result<void> done = Finish(fields.errors()); !done) {
     return done.error();
   }
@@ -549,15 +553,20 @@ Result<domain::AutoRenewal> DecodeAutoRenewal(const Json& body) {
 
 Json EncodeAutoRenewal(const LineId& line_id, const std::optional<domain::AutoRenewal>& setting) {
   if (!setting) {
-    return Json{{"line_id", line_id.value},   {"enabled", false},
-                {"plan_id", nullptr},         {"payment_method_id", nullptr},
-                {"monthly_cap_jpy", nullptr}, {"updated_at", nullptr}};
+    return Json{{"line_id", line_id.value},     {"enabled", false},
+                {"plan_id", nullptr},           {"payment_method_id", nullptr},
+                {"monthly_cap_jpy", nullptr},   {"topup_plan_id", nullptr},
+                {"topup_below_bytes", nullptr}, {"updated_at", nullptr}};
   }
   return Json{{"line_id", setting->line_id.value},
               {"enabled", setting->enabled},
               {"plan_id", setting->plan_id.value},
               {"payment_method_id", setting->payment_method_id},
               {"monthly_cap_jpy", setting->monthly_cap_jpy},
+              {"topup_plan_id",
+               setting->topup_plan_id.empty() ? Json(nullptr) : Json(setting->topup_plan_id.value)},
+              {"topup_below_bytes",
+               setting->topup_below_bytes ? Json(*setting->topup_below_bytes) : Json(nullptr)},
               {"updated_at", FormatRfc3339Jst(setting->updated_at)}};
 }
 

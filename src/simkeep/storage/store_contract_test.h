@@ -1315,6 +1315,8 @@ TEST_P(StoreContractTest, AutoRenewalsAreFoundDueUntilTheirJobExists) {
     // Upsert replaces.
     domain::AutoRenewal changed = setting(1, true);
     changed.monthly_cap_jpy = 4000;
+    changed.topup_plan_id = changed.plan_id;
+    changed.topup_below_bytes = 500'000'000;
     ASSERT_TRUE(IsOk(transaction.UpsertAutoRenewal(changed)));
   });
   Read([&](app::Transaction& transaction) {
@@ -1322,6 +1324,13 @@ TEST_P(StoreContractTest, AutoRenewalsAreFoundDueUntilTheirJobExists) {
         transaction.FindAutoRenewal(SampleLine(1).id);
     ASSERT_TRUE(IsOk(found) && found->has_value());
     EXPECT_EQ((*found)->monthly_cap_jpy, 4000);
+    EXPECT_EQ((*found)->topup_plan_id, (*found)->plan_id);
+    EXPECT_EQ((*found)->topup_below_bytes, 500'000'000);
+    Result<std::optional<domain::AutoRenewal>> plain =
+        transaction.FindAutoRenewal(SampleLine(2).id);
+    ASSERT_TRUE(IsOk(plain) && plain->has_value());
+    EXPECT_TRUE((*plain)->topup_plan_id.empty());
+    EXPECT_FALSE((*plain)->topup_below_bytes.has_value());
     Result<std::vector<app::DueAutoRenewal>> due = transaction.ListDueAutoRenewals(At(100), 10);
     ASSERT_TRUE(IsOk(due));
     ASSERT_EQ(due->size(), 2u);  // Earliest expiry first; line 3 has none.
@@ -1353,6 +1362,20 @@ TEST_P(StoreContractTest, AutoRenewalsAreFoundDueUntilTheirJobExists) {
     Result<int64_t> before = transaction.SumAutoRenewalCharges(job.line_id, At(0), At(40));
     ASSERT_TRUE(IsOk(before));
     EXPECT_EQ(*before, 0);
+  });
+  // An automatic top-up counts against the same cap.
+  domain::SchedulerJob topup = job;
+  topup.kind = std::string(domain::kAutoTopupJob);
+  topup.period_end = At(41);
+  topup.amount_jpy = 500;
+  topup.created_at = At(41);
+  Write([&](app::Transaction& transaction) {
+    ASSERT_TRUE(IsOk(transaction.InsertSchedulerJob(topup)));
+  });
+  Read([&](app::Transaction& transaction) {
+    Result<int64_t> charged = transaction.SumAutoRenewalCharges(job.line_id, At(0), At(42));
+    ASSERT_TRUE(IsOk(charged));
+    EXPECT_EQ(*charged, 1350);
   });
   job.status = domain::JobStatus::kRetrying;
   job.attempts = 1;

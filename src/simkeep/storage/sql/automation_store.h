@@ -21,8 +21,8 @@ namespace simkeep::storage::sql {
 namespace internal {
 
 inline constexpr const char* kSelectAutoRenewal =
-    "SELECT line_id, enabled, plan_id, payment_method_id, monthly_cap_jpy, updated_at "
-    "FROM auto_renewals";
+    "SELECT line_id, enabled, plan_id, payment_method_id, monthly_cap_jpy, updated_at, "
+    "topup_plan_id, topup_below_bytes FROM auto_renewals";
 
 inline constexpr const char* kSelectSchedulerJob =
     "SELECT kind, line_id, period_end, status, order_id, amount_jpy, attempts, next_attempt_at, "
@@ -37,6 +37,8 @@ Result<domain::AutoRenewal> ReadAutoRenewal(Statement& row) {
   setting.payment_method_id = row.ReadText();
   setting.monthly_cap_jpy = row.ReadInt64();
   setting.updated_at = row.ReadTime();
+  setting.topup_plan_id.value = row.ReadText();  // NULL: none.
+  setting.topup_below_bytes = row.ReadOptionalInt64();
   if (row.RowError()) {
     return *row.RowError();
   }
@@ -69,10 +71,12 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<void> UpsertAutoRenewal(Connection& connection, const domain::AutoRenewal& setting) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO auto_renewals (line_id, enabled, plan_id, payment_method_id, "
-      "monthly_cap_jpy, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (line_id) DO UPDATE "
+      "monthly_cap_jpy, updated_at, topup_plan_id, topup_below_bytes) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (line_id) DO UPDATE "
       "SET enabled = excluded.enabled, plan_id = excluded.plan_id, payment_method_id = "
       "excluded.payment_method_id, monthly_cap_jpy = excluded.monthly_cap_jpy, updated_at = "
-      "excluded.updated_at");
+      "excluded.updated_at, topup_plan_id = excluded.topup_plan_id, "
+      "topup_below_bytes = excluded.topup_below_bytes");
   if (!statement) {
     return statement.error();
   }
@@ -81,7 +85,9 @@ Result<void> UpsertAutoRenewal(Connection& connection, const domain::AutoRenewal
       .BindText(setting.plan_id.value)
       .BindText(setting.payment_method_id)
       .BindInt64(setting.monthly_cap_jpy)
-      .BindTime(setting.updated_at);
+      .BindTime(setting.updated_at)
+      .BindTextOrNull(setting.topup_plan_id.value)
+      .BindOptionalInt64(setting.topup_below_bytes);
   return statement->Run();
 }
 
@@ -104,7 +110,8 @@ Result<std::vector<app::DueAutoRenewal>> ListDueAutoRenewals(Connection& connect
       // From the active lines due (index lines (state, expires_at)) to their settings, never
       // the other way round: the cost follows the lines due, not the settings switched on.
       "SELECT a.line_id, a.enabled, a.plan_id, a.payment_method_id, a.monthly_cap_jpy, "
-      "a.updated_at, l.expires_at FROM lines l CROSS JOIN auto_renewals a "
+      "a.updated_at, a.topup_plan_id, a.topup_below_bytes, l.expires_at "
+      "FROM lines l CROSS JOIN auto_renewals a "
       "WHERE a.line_id = l.line_id AND l.state = 'active' AND l.expires_at <= ? "
       "AND a.enabled = 1 AND NOT EXISTS (SELECT 1 FROM scheduler_jobs j "
       "WHERE j.kind = 'auto_renewal' AND j.line_id = l.line_id AND j.period_end = l.expires_at) "
@@ -216,7 +223,7 @@ Result<int64_t> SumAutoRenewalCharges(Connection& connection, const LineId& line
                                       Timestamp to) {
   Result<Statement> statement = connection.Prepare(
       "SELECT COALESCE(SUM(amount_jpy), 0) FROM scheduler_jobs WHERE line_id = ? AND "
-      "kind = 'auto_renewal' AND created_at >= ? AND created_at < ? AND "
+      "kind IN ('auto_renewal', 'auto_topup') AND created_at >= ? AND created_at < ? AND "
       "status IN ('running', 'retrying', 'done')");
   if (!statement) {
     return statement.error();
