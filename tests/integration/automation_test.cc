@@ -384,6 +384,68 @@ TEST_F(AutomationTest, AnUnrenewedLineWalksItsCarriersKeepRuleAndARenewalInGrace
 // au's povo-style rule: a line whose last paid topping ran out stays in grace (on its base plan,
 // at the lowest speed) for the 180-day keep window, is suspended, and terminated 30 days later.
 // Its number is then lost to it and held 180 days before another line may have it.
+TEST_F(AutomationTest, CallsPaidAboveTheMinimumKeepAnAuLineForAnotherKeepWindow) {
+  const auto au_line = [&](const std::string& key) {
+    const std::string line = server_.ProvisionLine(admin_, {{"iccid", TestServer::NextIccid()},
+                                                            {"carrier", "au"},
+                                                            {"service", "voice"},
+                                                            {"state", "active"},
+                                                            {"plan_id", "sample-au-base"},
+                                                            {"expires_at", kExpiry}});
+    HttpResult funded =
+        server_.Call(clerk_, "POST", "/v1/lines/" + line + "/topups",
+                     {{"amount_jpy", 2000}, {"payment", {{"method", "cash"}}}}, key);
+    EXPECT_EQ(funded.status, 201) << funded.body;
+    return line;
+  };
+  const std::string spent = au_line("fund-spent");
+  const std::string kept = au_line("fund-kept");
+  At(kExpiry);
+  EXPECT_EQ(Tick().lifecycle, 2);
+  // Calls in grace, at ¥22 per started 30 s: exactly the ¥660 minimum, and ¥704 above it.
+  const std::string network = server_.Token("operator");
+  At("2027-01-10T10:00:00+09:00");
+  const std::string at = FormatRfc3339Jst(server_.clock().Now());
+  HttpResult used = server_.Call(network, "POST", "/v1/usage",
+                                 {{"records",
+                                   {{{"record_id", "c-1"},
+                                     {"line_id", spent},
+                                     {"kind", "voice"},
+                                     {"quantity", 900},
+                                     {"start", at},
+                                     {"end", at}},
+                                    {{"record_id", "c-2"},
+                                     {"line_id", kept},
+                                     {"kind", "voice"},
+                                     {"quantity", 960},
+                                     {"start", at},
+                                     {"end", at}}}}});
+  ASSERT_EQ(used.status, 200) << used.body;
+  EXPECT_EQ(used.json["charged_jpy"], 660 + 704);
+  // At the keep window's end: the line whose calls were not above the minimum is suspended; the
+  // other starts its next window there.
+  At("2027-05-29T23:59:59+09:00");
+  EXPECT_EQ(Tick().lifecycle, 2);
+  EXPECT_EQ(Status(spent)["state"], "suspended");
+  const Json status = Status(kept);
+  EXPECT_EQ(status["state"], "grace");
+  EXPECT_EQ(status["expires_at"], "2027-05-29T23:59:59+09:00");
+  EXPECT_EQ(CountEvents(kept, "keep_window_restarted"), 1);
+  EXPECT_EQ(Tick().lifecycle, 0);
+  At("2027-06-28T23:59:59+09:00");  // au: terminated 30 days after the suspension.
+  EXPECT_EQ(Tick().lifecycle, 1);
+  EXPECT_EQ(Status(spent)["state"], "terminated");
+  EXPECT_EQ(Status(kept)["state"], "grace");
+  // Nothing paid in the next window: suspended at its end, 180 days on.
+  At("2027-11-25T23:59:58+09:00");
+  EXPECT_EQ(Tick().lifecycle, 0);
+  At("2027-11-25T23:59:59+09:00");
+  EXPECT_EQ(Tick().lifecycle, 1);
+  EXPECT_EQ(Status(kept)["state"], "suspended");
+  EXPECT_EQ(CountEvents(kept, "keep_window_restarted"), 1);
+  ExpectAuditPasses();
+}
+
 TEST_F(AutomationTest, AnAuLineIsKeptForTheKeepWindowThenItsNumberIsQuarantined) {
   const Json body = {{"iccid", TestServer::NextIccid()},
                      {"carrier", "au"},

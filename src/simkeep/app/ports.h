@@ -171,6 +171,9 @@ class Transaction {
   virtual Result<std::optional<domain::LineUsage>> FindLineUsage(const LineId& line_id) = 0;
   // Inserts or rewrites the line's row.
   virtual Result<void> SaveLineUsage(const domain::LineUsage& usage) = 0;
+  // What the line's usage charges created after `from` and at or before `to` took from its
+  // wallet (charged_jpy).
+  virtual Result<int64_t> SumUsageCharges(const LineId& line_id, Timestamp from, Timestamp to) = 0;
   // kAlreadyExists "usage_charge_exists" when the charge id is stored.
   virtual Result<void> InsertUsageCharge(const domain::UsageCharge& charge) = 0;
   virtual Result<std::optional<domain::UsageCharge>> FindUsageCharge(

@@ -406,8 +406,37 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
             }
           }
         }
+        bool moved = false;
         while (std::optional<domain::LifecycleStep> step =
                    domain::NextLifecycleStep(line->state, line->expires_at, carrier->keep, now)) {
+          if (step->reason == "keep_window_ended" &&
+              carrier->keep.activity_usage_charge_jpy_min > 0) {
+            // Usage charges paid within the window may keep the line for another one.
+            const Timestamp window_end = domain::SuspensionDueAt(*line->expires_at, carrier->keep);
+            Result<int64_t> paid =
+                transaction.SumUsageCharges(line->id, *line->expires_at, window_end);
+            if (!paid) {
+              return paid.error();
+            }
+            if (domain::UsageChargesKeepLine(carrier->keep, *paid)) {
+              line->expires_at = window_end;
+              line->updated_at = now;
+              const domain::LineEvent kept{EventId{context_.ids->Next("ev")},
+                                           line->id,
+                                           "keep_window_restarted",
+                                           std::nullopt,
+                                           std::nullopt,
+                                           "usage_charges",
+                                           OrderId{},
+                                           now};
+              if (Result<void> inserted = transaction.InsertLineEvent(kept); !inserted) {
+                return inserted;
+              }
+              ++steps[i];
+              continue;
+            }
+          }
+          moved = true;
           if (Result<void> allowed = domain::CheckTransition(line->state, step->to); !allowed) {
             return allowed;
           }
@@ -429,6 +458,9 @@ Result<void> Scheduler::AdvanceLifecycles(Timestamp now, SchedulerReport& report
         }
         if (steps[i] == 0) {
           return Ok();
+        }
+        if (!moved) {
+          return transaction.UpdateLine(*line);  // Kept for another window; nothing to tell.
         }
         // Told before the number goes: the message names the line by it.
         if (Result<void> queued = QueueNotification(transaction, context_, *line,

@@ -122,7 +122,9 @@ class Scheduler {
   // Brings a running job whose order settled up to date.
   Result<void> Sync(const domain::SchedulerJob& key, SchedulerReport& report);
   // Moves lines whose validity ended on through their carrier's keep rule (domain/lifecycle.h),
-  // each step a state change and a line event, all of a line's due steps in one command, tells
+  // each step a state change and a line event, all of a line's due steps in one command (a line
+  // whose usage charges paid within its keep window keep it, domain::UsageChargesKeepLine,
+  // instead starts its next window at that one's end: event "keep_window_restarted"), tells
   // the holder where the line now stands, and records the data speed the new state gives
   // (UsageService::NoteSpeed).
   Result<void> AdvanceLifecycles(Timestamp now, SchedulerReport& report);

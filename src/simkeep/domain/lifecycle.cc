@@ -21,6 +21,10 @@ Timestamp NumberReleasedAt(Timestamp terminated_at, const KeepRule& rule) {
   return terminated_at + std::chrono::days{rule.number_quarantine_days};
 }
 
+bool UsageChargesKeepLine(const KeepRule& rule, int64_t charged_jpy) {
+  return rule.activity_usage_charge_jpy_min > 0 && charged_jpy > rule.activity_usage_charge_jpy_min;
+}
+
 std::optional<LifecycleStep> NextLifecycleStep(LineState state, std::optional<Timestamp> expires_at,
                                                const KeepRule& rule, Timestamp now) {
   if (!expires_at || now < *expires_at) {

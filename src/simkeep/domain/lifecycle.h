@@ -11,9 +11,10 @@
 //
 // The keep window (povo, Rakuten: 180 days with no paid activity) counts from the end of the
 // last paid validity, the day after the last paid topping expired, so for a line on an
-// open-ended base plan the time it was attached to it. Usage charges do not move it: the
-// activity_usage_charge_jpy_min exception is not applied, so such a line is suspended on the
-// date its purchases give.
+// open-ended base plan the time it was attached to it. Usage charges above the rule's
+// activity_usage_charge_jpy_min paid within a window keep the line (UsageChargesKeepLine): the
+// scheduler then starts the next window at the end of that one, by moving the line's validity
+// end there (a line in grace counts its keep window from its validity end).
 
 #include <chrono>
 #include <optional>
@@ -40,6 +41,11 @@ std::chrono::days GraceLength(const KeepRule& rule);
 // suspension_to_termination_days later.
 Timestamp SuspensionDueAt(Timestamp expires_at, const KeepRule& rule);
 Timestamp TerminationDueAt(Timestamp expires_at, const KeepRule& rule);
+
+// Whether usage charges of `charged_jpy` paid within one keep window keep the line past that
+// window's end: the rule has an activity_usage_charge_jpy_min (povo: ¥660) and the charges are
+// above it (DOMAIN.md §3.1).
+bool UsageChargesKeepLine(const KeepRule& rule, int64_t charged_jpy);
 
 // When the number of a line terminated at `terminated_at` leaves quarantine and may be given to
 // another line.

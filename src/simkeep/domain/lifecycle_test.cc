@@ -131,5 +131,17 @@ TEST(LifecycleTest, LinesWithoutAValidityEndOrOutsideTheCycleStay) {
   }
 }
 
+TEST(LifecycleTest, UsageChargesAboveTheRulesMinimumKeepTheLine) {
+  KeepRule povo;
+  povo.keep_window_days = 180;
+  povo.activity_usage_charge_jpy_min = 660;
+  EXPECT_FALSE(UsageChargesKeepLine(povo, 0));
+  EXPECT_FALSE(UsageChargesKeepLine(povo, 660));  // Above, not at.
+  EXPECT_TRUE(UsageChargesKeepLine(povo, 661));
+  KeepRule none;  // No such exception: no amount keeps the line.
+  none.keep_window_days = 180;
+  EXPECT_FALSE(UsageChargesKeepLine(none, 1'000'000));
+}
+
 }  // namespace
 }  // namespace simkeep::domain

@@ -851,6 +851,13 @@ TEST_P(StoreContractTest, UsageChargesRoundTripAndAreUnique) {
     Result<std::optional<domain::UsageCharge>> none = transaction.FindUsageCharge("uc_2");
     ASSERT_TRUE(IsOk(none));
     EXPECT_FALSE(none->has_value());
+    // Sums what was paid, after `from` and up to `to`.
+    Result<int64_t> paid = transaction.SumUsageCharges(LineId{"ln_1001"}, At(6), At(7));
+    ASSERT_TRUE(IsOk(paid));
+    EXPECT_EQ(*paid, 50);
+    Result<int64_t> later = transaction.SumUsageCharges(LineId{"ln_1001"}, At(7), At(9));
+    ASSERT_TRUE(IsOk(later));
+    EXPECT_EQ(*later, 0);
   });
 }
 

@@ -74,6 +74,7 @@ class StoreTransaction final : public app::Transaction {
   Result<void> AddUsageDay(const LineId& line_id, const domain::UsageDay& add) override;
   Result<std::optional<domain::LineUsage>> FindLineUsage(const LineId& line_id) override;
   Result<void> SaveLineUsage(const domain::LineUsage& usage) override;
+  Result<int64_t> SumUsageCharges(const LineId& line_id, Timestamp from, Timestamp to) override;
   Result<void> InsertUsageCharge(const domain::UsageCharge& charge) override;
   Result<std::optional<domain::UsageCharge>> FindUsageCharge(const std::string& charge_id) override;
   Result<void> UpdateBucketRemaining(const BucketId& id, int64_t remaining) override;

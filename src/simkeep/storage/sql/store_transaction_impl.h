@@ -149,6 +149,13 @@ Result<void> StoreTransaction<Connection, Dialect>::SaveLineUsage(const domain::
 }
 
 template <typename Connection, typename Dialect>
+Result<int64_t> StoreTransaction<Connection, Dialect>::SumUsageCharges(const LineId& line_id,
+                                                                       Timestamp from,
+                                                                       Timestamp to) {
+  return sql::SumUsageCharges(connection_, line_id, from, to);
+}
+
+template <typename Connection, typename Dialect>
 Result<void> StoreTransaction<Connection, Dialect>::InsertUsageCharge(
     const domain::UsageCharge& charge) {
   return sql::InsertUsageCharge(connection_, charge);

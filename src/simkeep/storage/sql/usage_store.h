@@ -206,6 +206,30 @@ Result<void> InsertUsageCharge(Connection& connection, const domain::UsageCharge
 }
 
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
+Result<int64_t> SumUsageCharges(Connection& connection, const LineId& line_id, Timestamp from,
+                                Timestamp to) {
+  Result<Statement> statement = connection.Prepare(
+      "SELECT COALESCE(SUM(charged_jpy), 0) FROM usage_charges WHERE line_id = ? AND "
+      "created_at > ? AND created_at <= ?");
+  if (!statement) {
+    return statement.error();
+  }
+  statement->BindText(line_id.value).BindTime(from).BindTime(to);
+  Result<std::optional<int64_t>> sum =
+      ReadOptional<int64_t>(*statement, [](Statement& row) -> Result<int64_t> {
+        const int64_t value = row.ReadInt64();
+        if (row.RowError()) {
+          return *row.RowError();
+        }
+        return value;
+      });
+  if (!sum) {
+    return sum.error();
+  }
+  return sum->value_or(0);
+}
+
+template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
 Result<std::optional<domain::UsageCharge>> FindUsageCharge(Connection& connection,
                                                            const std::string& charge_id) {
   Result<Statement> statement = connection.Prepare(
