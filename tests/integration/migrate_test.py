@@ -131,7 +131,8 @@ class Server:
                  "--port-file", self.port_file],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.port = None
-        self.started_at = time.monotonic()
+        self.started_at = time.monotonic()  # No later than the start of its clock at NOW.
+        self.ready_at = None  # No earlier than the start of its clock.
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -141,6 +142,7 @@ class Server:
                     text = file.read()
                 if text.endswith("\n"):
                     self.port = int(text)
+                    self.ready_at = time.monotonic()
                     return
             except OSError:
                 pass
@@ -262,6 +264,9 @@ class Source:
         self.server = Server(self.directory, self.path, self.key_file)
         self.api_writes()
         self.answers = self.read_answers(self.server.port)
+        # At most this much time had passed on the server's clock (which starts at NOW and runs
+        # on) when it answered: the copy's server answers no earlier on its own clock.
+        self.answered_after = time.monotonic() - self.server.started_at
 
     def api_writes(self):
         port = self.server.port
@@ -525,6 +530,9 @@ class MigrateTest(unittest.TestCase):
     def assert_serves_alike(self, url):
         server = Server(SOURCE.directory, url, SOURCE.key_file)
         try:
+            # What the source wrote at NOW plus a few seconds (a bucket starting then) shows
+            # only once the copy's clock is there too.
+            time.sleep(max(0.0, SOURCE.answered_after - (time.monotonic() - server.ready_at)))
             answers = SOURCE.read_answers(server.port)
         finally:
             server.stop()
