@@ -303,10 +303,9 @@ peer_of() {  # The plain-SQL peer with the same spread as a simkeep row.
   echo "|---|---|---:|---:|---:|---:|---:|---|---|"
   for name in "${rows[@]}"; do
     vs_peer=–; verdict=–
-    if [[ $name != PostgreSQL* ]]; then
-      verdict=$(met "${rate[$name]}")
-    fi
+    # The run of duplicates stores nothing: neither the target nor the peer applies to it.
     if [[ $name != PostgreSQL* && $name != *duplicates* ]]; then
+      verdict=$(met "${rate[$name]}")
       vs_peer=$(ratio "${rate[$name]}" "${rate[$(peer_of "$name")]}")
     fi
     echo "| $name | ${tool[$name]} | ${count[$name]} | ${seconds[$name]} | ${rate[$name]} | $vs_peer | $(ratio "${rate[$name]}" "$topup_tps") | $verdict | ${note[$name]} |"
