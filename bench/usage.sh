@@ -249,8 +249,9 @@ for spread in "$lines" "$hot"; do
   command=(wrk -t2 -c"$clients" -d"${duration}s" --timeout 60s -s "$bench/wrk/usage.lua"
            "http://127.0.0.1:$port")
   log "$name: ${command[*]#$root/}"
-  commands+=("LINES=imsis.txt TOKEN=\$TOKEN RUN=$run_id BENCH_WRK=bench/wrk USAGE_START=$record_start USAGE_END=$record_end ${command[*]#$root/}")
-  LINES=$work/imsis.txt TOKEN=$operator RUN=$run_id BENCH_WRK=$bench/wrk RESULT=$work/wrk.result \
+  # RUN makes the record ids unique: per run of the script, and per workload.
+  commands+=("LINES=imsis.txt TOKEN=\$TOKEN RUN=$run_id-$spread BENCH_WRK=bench/wrk USAGE_START=$record_start USAGE_END=$record_end ${command[*]#$root/}")
+  LINES=$work/imsis.txt TOKEN=$operator RUN=$run_id-$spread BENCH_WRK=$bench/wrk RESULT=$work/wrk.result \
     USAGE_START=$record_start USAGE_END=$record_end timeout $((duration + 120)) "${command[@]}" \
     > "$work/wrk.txt"
   # Batches wrk gave up waiting for are still applied: count once the table stops growing.
