@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Tests of the `simkeep` command line: import lines, audit, apikey create, topup and renew.
+"""Tests of the `simkeep` command line: import lines, import usage, audit, apikey create, topup
+and renew.
 
 Usage: cli_test.py PATH_TO_SIMKEEP [unittest arguments]
 
@@ -28,6 +29,11 @@ TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "testd
 MIXED_CSV = os.path.join(TESTDATA, "import_lines_mixed.csv")
 COMMAND_TIMEOUT_SECONDS = 120
 LARGE_IMPORT_ROWS = 50_000
+# `import usage` runs at USAGE_NOW; its lines bought USAGE_PLAN (30 GB of data) at USAGE_BOUGHT.
+USAGE_NOW = "2026-11-22T12:00:00+09:00"
+USAGE_DAY = "2026-11-22"
+USAGE_BOUGHT = "2026-11-20T12:00:00+09:00"
+USAGE_PLAN = "sample-docomo-ahamo-30gb"
 
 # The fixture's good rows: (line number, normalised ICCID, E.164 MSISDN or None, carrier).
 MIXED_GOOD = [
@@ -242,6 +248,128 @@ class CliTest(unittest.TestCase):
         self.assertEqual(last["carrier"], carriers[(LARGE_IMPORT_ROWS - 1) % 4])
         print("\nimported %d lines in %.1f s" % (LARGE_IMPORT_ROWS, seconds), file=sys.stderr)
         self.assert_ok(self.simkeep("audit"))
+
+    # import usage ------------------------------------------------------------------------------
+
+    def usage_lines(self):
+        """Two docomo voice lines, each with a 30 GB bucket bought two days before USAGE_NOW.
+        Returns [(line_id, iccid, msisdn, imsi)]."""
+        rows = ["iccid,msisdn,imsi,carrier,service"]
+        lines = []
+        for serial in (61, 62):
+            line_iccid = iccid("898110", serial)
+            msisdn = "+8180%08d" % (20_000_000 + serial)
+            imsi = "44010%010d" % serial
+            rows.append("%s,%s,%s,docomo,voice" % (line_iccid, msisdn, imsi))
+            lines.append((line_iccid, msisdn, imsi))
+        self.assert_ok(self.simkeep("import", "lines", self.write_csv("usage-lines.csv", rows)))
+        found = []
+        for line_iccid, msisdn, imsi in lines:
+            line_id = self.line_status(line_iccid)["line_id"]
+            self.assert_ok(self.simkeep("--now", USAGE_BOUGHT, "renew", line_id,
+                                        "--plan", USAGE_PLAN))
+            found.append((line_id, line_iccid, msisdn, imsi))
+        return found
+
+    def import_usage(self, path):
+        return self.simkeep("--now", USAGE_NOW, "import", "usage", path)
+
+    def usage_view(self, line_id):
+        """(data bytes left, {kind: units} of USAGE_DAY) from the line's status."""
+        shown = self.simkeep("--now", USAGE_NOW, "line", line_id)
+        self.assert_ok(shown)
+        status = json.loads(shown.stdout)
+        left = sum(b["remaining"] for b in status["buckets"] if b["kind"] == "data")
+        days = [d for d in status["daily_usage"] if d["date"] == USAGE_DAY]
+        self.assertLessEqual(len(days), 1, status["daily_usage"])
+        day = days[0] if days else {"data_bytes": 0, "voice_seconds": 0, "sms": 0}
+        return left, {"data": day["data_bytes"], "voice": day["voice_seconds"], "sms": day["sms"]}
+
+    def test_import_usage_applies_each_record_once_and_reports_every_bad_row(self):
+        (a, a_iccid, _, _), (b, _, b_msisdn, b_imsi) = self.usage_lines()
+        at = "2026-11-22T09:00:00+09:00,2026-11-22T09:30:00+09:00"
+        rows = [
+            "record_id,line_id,msisdn,iccid,imsi,kind,quantity,start,end,rating_group",
+            "r-1,%s,,,,data,1000,%s," % (a, at),            # 2
+            "r-2,,%s,,,data,2000,%s,7" % (b_msisdn, at),     # 3: by MSISDN
+            "r-3,,,%s,,voice,60,%s," % (a_iccid, at),        # 4: by ICCID
+            "r-4,,,,%s,sms,1,%s," % (b_imsi, at),            # 5: by IMSI
+            "r-1,%s,,,,data,1000,%s," % (a, at),            # 6: r-1 again
+            "r-5,%s,,,,data,12.5,%s," % (a, at),            # 7: not an integer
+            "r-6,ln_nobody,,,,data,10,%s," % at,             # 8: no such line
+            "r-7,%s,data,10" % a,                            # 9: too few fields
+            "r-8,%s,,,,data,10,yesterday,today," % a,       # 10: not RFC 3339
+            "",                                               # 11: blank
+            '"r-9",%s,,,,data,3000,%s,' % (b, at),          # 12: quoted
+        ]
+        path = self.write_csv("usage-mixed.csv", rows)
+        first = self.import_usage(path)
+        self.assertEqual(first.returncode, 1, first.stdout + first.stderr)
+        self.assertEqual(problems_in(first.stdout), {7: "usage_quantity_invalid",
+                                                     8: "line_not_found",
+                                                     9: "csv_row_malformed",
+                                                     10: "time_invalid"}, first.stdout)
+        self.assertIn("import: 10 rows, 5 accepted, 1 duplicates, 4 rejected\n", first.stdout)
+        self.assertRegex(first.stderr, r"10 rows in 1 chunks committed: 5 accepted")
+        self.assertEqual(self.sql("SELECT count(*) FROM usage_records"), "5")
+        self.assertEqual(self.usage_view(a), (30_000_000_000 - 1000,
+                                              {"data": 1000, "voice": 60, "sms": 0}))
+        self.assertEqual(self.usage_view(b), (30_000_000_000 - 5000,
+                                              {"data": 5000, "voice": 0, "sms": 1}))
+        self.assertEqual(self.sql("SELECT rating_group FROM usage_records "
+                                  "WHERE record_id = 'r-2'"), "7")
+        # The same file again: the good rows are duplicates now, the bad ones still bad.
+        again = self.import_usage(path)
+        self.assertEqual(again.returncode, 1, again.stdout + again.stderr)
+        self.assertEqual(set(problems_in(again.stdout)), {7, 8, 9, 10})
+        self.assertIn("import: 10 rows, 0 accepted, 6 duplicates, 4 rejected\n", again.stdout)
+        self.assertEqual(self.sql("SELECT count(*) FROM usage_records"), "5")
+        self.assertEqual(self.usage_view(a)[1], {"data": 1000, "voice": 60, "sms": 0})
+        self.assertEqual(self.usage_view(b)[0], 30_000_000_000 - 5000)
+        self.assert_ok(self.simkeep("audit"))
+
+    def test_import_usage_of_good_rows_succeeds_and_again_finds_only_duplicates(self):
+        (a, _, _, _), (b, _, _, _) = self.usage_lines()
+        rows = ["record_id,line_id,kind,quantity,start,end"]
+        for serial in range(25_000):  # Three chunks, the last one short.
+            rows.append("g-%d,%s,data,%d,2026-11-22T08:00:00+09:00,2026-11-22T08:00:10+09:00"
+                        % (serial, (a, b)[serial % 2], serial % 100))
+        path = self.write_csv("usage-good.csv", rows)
+        total_a = sum(serial % 100 for serial in range(0, 25_000, 2))
+        total_b = sum(serial % 100 for serial in range(1, 25_000, 2))
+        first = self.import_usage(path)
+        self.assert_ok(first)
+        self.assertIn("import: 25000 rows, 25000 accepted, 0 duplicates, 0 rejected\n",
+                      first.stdout)
+        progress = re.findall(r"(\d+)% (\d+) rows in (\d+) chunks committed", first.stderr)
+        self.assertEqual([(done, chunks) for _, done, chunks in progress],
+                         [("10000", "1"), ("20000", "2"), ("25000", "3")], first.stderr)
+        self.assertEqual(progress[-1][0], "100")
+        again = self.import_usage(path)
+        self.assert_ok(again)
+        self.assertIn("import: 25000 rows, 0 accepted, 25000 duplicates, 0 rejected\n",
+                      again.stdout)
+        self.assertEqual(self.usage_view(a), (30_000_000_000 - total_a,
+                                              {"data": total_a, "voice": 0, "sms": 0}))
+        self.assertEqual(self.usage_view(b)[1]["data"], total_b)
+        self.assertEqual(self.sql("SELECT count(*) FROM usage_records"), "25000")
+
+    def test_import_usage_refuses_a_header_it_cannot_use(self):
+        cases = [("record_id,line_id,kind,quantity,start,end,colour", "csv_column_unknown"),
+                 ("record_id,line_id,kind,quantity,start", "csv_column_missing"),
+                 ("record_id,kind,quantity,start,end", "csv_column_missing"),
+                 ("record_id,line_id,kind,kind,quantity,start,end", "csv_column_duplicate"),
+                 ("", "csv_header_missing")]
+        for header, reason in cases:
+            path = self.write_csv("header.csv", [header])
+            refused = self.import_usage(path)
+            self.assertEqual(refused.returncode, 3, refused.stdout + refused.stderr)
+            self.assertIn("simkeep: %s: " % reason, refused.stderr)
+            self.assertIn("nothing was imported", refused.stdout)
+        missing = self.import_usage(os.path.join(self.directory, "nope.csv"))
+        self.assertEqual(missing.returncode, 3)
+        self.assertIn("simkeep: file_unreadable: ", missing.stderr)
+        self.assertEqual(self.sql("SELECT count(*) FROM usage_records"), "0")
 
     # audit -------------------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 #include "simkeep/cli/commands.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "simkeep/base/time.h"
 #include "simkeep/cli/demo.h"
 #include "simkeep/cli/import_lines.h"
+#include "simkeep/cli/import_usage.h"
 #include "simkeep/cli/migrate_copy.h"
 #include "simkeep/cli/runtime.h"
 #include "simkeep/domain/identifiers.h"
@@ -394,6 +396,31 @@ int Import(const Global& global, const std::string& file, bool skip_invalid) {
   return 0;
 }
 
+// `simkeep import usage FILE`: every failure, from an unreadable file on, is
+// kUsageImportExitStopped (see import_usage.h for the others).
+int ImportUsageFile(const Global& global, const std::string& file) {
+  const auto stop = [](const Error& error) {
+    Fail(error);
+    return kUsageImportExitStopped;
+  };
+  std::ifstream csv(file, std::ios::binary);
+  if (!csv) {
+    return stop(InvalidArgument("file_unreadable", "Cannot read " + file + "."));
+  }
+  csv.seekg(0, std::ios::end);
+  const int64_t size_bytes = std::max<int64_t>(static_cast<int64_t>(csv.tellg()), 0);
+  csv.seekg(0, std::ios::beg);
+  Result<std::unique_ptr<Runtime>> runtime = Open(global);
+  if (!runtime) {
+    return stop(runtime.error());
+  }
+  Result<std::unique_ptr<app::Session>> session = (*runtime)->database->Connect();
+  if (!session) {
+    return stop(session.error());
+  }
+  return RunUsageImport(**session, *(*runtime)->usage, csv, size_bytes);
+}
+
 // Runs one order command through the committer, as the store counter would (channel "cli").
 int PlaceOrder(const Global& global,
                const std::function<Result<app::OrderView>(Runtime&, app::Transaction&)>& place) {
@@ -520,6 +547,12 @@ int Main(int argc, char** argv) {
   CLI::App* import_lines = import->add_subcommand("lines", "Import lines from a CSV file");
   import_lines->add_option("file", import_file, "CSV file")->required();
   import_lines->add_flag("--skip-invalid", skip_invalid, "Import the valid rows, report the rest");
+  CLI::App* import_usage = import->add_subcommand(
+      "usage",
+      "Import usage records from a CSV file, committed in chunks of 10,000; exits 1 when rows "
+      "were rejected, 3 when it stopped early (run the same file again: stored rows count as "
+      "duplicates)");
+  import_usage->add_option("file", import_file, "CSV file")->required();
 
   CLI::App* audit = cli.add_subcommand(
       "audit", "Check every ledger invariant (reads only; the schema must be current)");
@@ -608,6 +641,9 @@ int Main(int argc, char** argv) {
   }
   if (import_lines->parsed()) {
     return Import(global, import_file, skip_invalid);
+  }
+  if (import_usage->parsed()) {
+    return ImportUsageFile(global, import_file);
   }
   if (audit->parsed()) {
     return Audit(global);

@@ -4,39 +4,10 @@
 #include <map>
 
 #include "simkeep/app/limits.h"
+#include "simkeep/cli/csv_reader.h"
 
 namespace simkeep::cli {
 namespace {
-
-// Splits one CSV record (RFC 4180: fields may be quoted, "" is a quote inside quotes).
-// Returns false on an unterminated quote. Quoted fields spanning lines are not supported.
-bool SplitCsv(const std::string& line, std::vector<std::string>& fields) {
-  fields.clear();
-  std::string field;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        field.push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field.push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-    } else if (c != '\r') {
-      field.push_back(c);
-    }
-  }
-  fields.push_back(std::move(field));
-  return !quoted;
-}
 
 using Setter = std::string app::ProvisionRequest::*;
 const std::map<std::string, Setter>& Columns() {
@@ -77,13 +48,13 @@ void AddProblem(ImportReport& report, int64_t row, const Error& error) {
 Result<ImportReport> ImportLines(app::Session& session, const app::LineService& lines,
                                  std::istream& csv, bool skip_invalid,
                                  const std::function<void(int64_t, int64_t)>& progress) {
-  std::string text;
-  std::vector<std::string> fields;
-  if (!std::getline(csv, text) || !SplitCsv(text, fields)) {
-    return InvalidArgument("csv_header_missing", "The file has no CSV header row.");
+  CsvReader reader(csv);
+  Result<std::vector<std::string>> header = reader.ReadHeader();
+  if (!header) {
+    return header.error();
   }
   std::vector<Setter> setters;
-  for (const std::string& name : fields) {
+  for (const std::string& name : *header) {
     auto it = Columns().find(name);
     if (it == Columns().end()) {
       return InvalidArgument("csv_column_unknown", "Unknown column '" + name + "' in the header.");
@@ -92,16 +63,15 @@ Result<ImportReport> ImportLines(app::Session& session, const app::LineService& 
   }
   ImportReport report;
   std::vector<ParsedRow> parsed;
-  for (int64_t row = 2; std::getline(csv, text); ++row) {
-    if (text.empty() || text == "\r") {
-      continue;
-    }
+  for (CsvRow csv_row; reader.Next(csv_row);) {
+    const int64_t row = csv_row.line;
+    std::vector<std::string>& fields = csv_row.fields;
     if (++report.rows > static_cast<int64_t>(app::kImportRowsMax)) {
       return InvalidArgument("csv_too_large", "At most 10,000,000 rows per import.");
     }
     app::ProvisionRequest request;
     request.iccid_source = domain::IccidSource::kUpstream;
-    if (!SplitCsv(text, fields) || fields.size() != setters.size()) {
+    if (!csv_row.well_formed || fields.size() != setters.size()) {
       report.problems.push_back(RowProblem{
           row, "csv_row_malformed", "Expected " + std::to_string(setters.size()) + " fields."});
       continue;
