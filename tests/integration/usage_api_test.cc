@@ -344,5 +344,28 @@ TEST_F(UsageTest, TheHolderIsToldOnceWhenDataFallsBelowTheThresholdAndOfEachSpee
             nullptr);
 }
 
+TEST_F(UsageTest, ARejectedCopyIsNoOriginalAndAnOldRecordSentAgainIsADuplicate) {
+  const std::string line = NewLine("docomo", "sample-docomo-ahamo-30gb", 2970);
+  // The first copy names no line simkeep knows: rejected. The second, on the line, is applied.
+  Json report = Send(
+      {Record("r-1", "ln_nope", "data", 1'000, Now()), Record("r-1", line, "data", 1'000, Now())});
+  EXPECT_EQ(report["accepted"], 1);
+  EXPECT_TRUE(report["duplicates"].empty()) << report;
+  ASSERT_EQ(report["rejected"].size(), 1U);
+  EXPECT_EQ(report["rejected"][0]["index"], 0);
+  EXPECT_EQ(report["rejected"][0]["code"], "line_not_found");
+  // A hundred days on, the same record sent again is a duplicate, not too old; a new record
+  // from that time is too old.
+  const Json again = Record("r-1", line, "data", 1'000, Now());
+  const Json late = Record("r-2", line, "data", 1'000, Now());
+  server_.clock().Advance(std::chrono::days(100));
+  report = Send({again, late});
+  EXPECT_EQ(report["accepted"], 0);
+  EXPECT_EQ(report["duplicates"], Json::array({"r-1"}));
+  ASSERT_EQ(report["rejected"].size(), 1U);
+  EXPECT_EQ(report["rejected"][0]["index"], 1);
+  EXPECT_EQ(report["rejected"][0]["code"], "usage_too_old");
+}
+
 }  // namespace
 }  // namespace simkeep::testing

@@ -301,10 +301,11 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
   }
   const Timestamp now = context_.clock->Now();
   UsageReport report;
-  // Checks and in-batch duplicates first.
+  // Checks first. A record too old to apply may still be one stored before (a file sent again
+  // long after): it is a duplicate then, and rejected only if it is not.
   std::vector<std::pair<size_t, domain::UsageRecord>> checked;
+  std::vector<std::pair<size_t, Error>> too_old;
   std::vector<std::string> keys(inputs.size());
-  std::unordered_set<std::string> seen;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const UsageInput& input = inputs[i];
     const auto reject = [&](Error error) {
@@ -320,7 +321,11 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
       continue;
     }
     if (Result<void> valid = domain::CheckUsageRecord(*record, now); !valid) {
-      reject(valid.error());
+      if (valid.error().reason == "usage_too_old") {
+        too_old.emplace_back(i, valid.error());
+      } else {
+        reject(valid.error());
+      }
       continue;
     }
     Result<std::string> key = LineKeyOf(input);
@@ -328,25 +333,33 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
       reject(key.error());
       continue;
     }
-    if (!seen.insert(record->record_id).second) {
-      report.duplicates.push_back(record->record_id);
-      continue;
-    }
     keys[i] = std::move(*key);
     checked.emplace_back(i, std::move(*record));
   }
   // Then the records stored already.
   std::vector<std::string> ids;
-  ids.reserve(checked.size());
+  ids.reserve(checked.size() + too_old.size());
   for (const auto& [index, record] : checked) {
     ids.push_back(record.record_id);
+  }
+  for (const auto& [index, error] : too_old) {
+    ids.push_back(inputs[index].record_id);
   }
   Result<std::vector<std::string>> stored_ids = transaction.FindStoredUsageIds(ids);
   if (!stored_ids) {
     return stored_ids.error();
   }
   const std::unordered_set<std::string> stored(stored_ids->begin(), stored_ids->end());
-  // Then each record's line, looked up once per way of naming it.
+  for (auto& [index, error] : too_old) {
+    if (stored.count(inputs[index].record_id) > 0) {
+      report.duplicates.push_back(inputs[index].record_id);
+    } else {
+      report.rejected.push_back({index, inputs[index].record_id, std::move(error)});
+    }
+  }
+  // Then each record's line, looked up once per way of naming it. A record id repeated in the
+  // batch is a duplicate of its first copy that is applied (one rejected does not count).
+  std::unordered_set<std::string> seen;
   std::vector<domain::Line> lines;
   std::unordered_map<std::string, std::optional<size_t>> line_of_key;
   std::unordered_map<std::string, size_t> line_of_id;
@@ -377,6 +390,10 @@ Result<UsageReport> UsageService::Ingest(Transaction& transaction,
     if (!found->second) {
       report.rejected.push_back(
           {index, record.record_id, NotFound("line_not_found", "No such line.")});
+      continue;
+    }
+    if (!seen.insert(record.record_id).second) {
+      report.duplicates.push_back(record.record_id);
       continue;
     }
     record.line_id = lines[*found->second].id;
