@@ -319,7 +319,8 @@ class Source:
         # The call beyond the plan's allowance is charged to the wallet (a usage charge).
         assert (status == 200 and json.loads(answer)["accepted"] == 2
                 and json.loads(answer)["charged_jpy"] > 0), answer
-        # Reservations: one committed (its usage record too), one left open.
+        # Reservations: one committed (its usage record too), one left open (the tick below
+        # marks it expired).
         reservations = "/v1/lines/%s/reservations" % self.lines["data"]
         for number in (0, 1):
             status, _, answer = request(port, "POST", reservations, self.admin, {

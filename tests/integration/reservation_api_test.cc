@@ -1,8 +1,8 @@
 // Real-time quota reservations end to end through POST /v1/lines/{id}/reservations and its commit
 // and release: grants against buckets and what other reservations hold, commits applied as usage
-// records, replays of a (session_id, request_number), expiry at read time, and concurrent
-// reservations from several threads and servers never granting more than remains. SQLite, and
-// PostgreSQL as reservation_api_test_postgres.
+// records, replays of a (session_id, request_number), expiry at read time and by the scheduler's
+// sweep, and concurrent reservations from several threads and servers never granting more than
+// remains. SQLite, and PostgreSQL as reservation_api_test_postgres.
 
 #include <atomic>
 #include <chrono>
@@ -238,7 +238,7 @@ TEST_F(ReservationTest, AReservationNeverCommittedIsReleasedWhenItsValidityEnds)
   ASSERT_EQ(all.status, 201) << all.body;
   const std::string id = all.json["reservation_id"];
   EXPECT_EQ(Reserve(line, Request("s;exp", 1, "data", 1)).json["granted"], 0);
-  // At its last moment it still holds; from its expiry on it holds nothing.
+  // At its last moment it still holds; from its expiry on it holds nothing, before any sweep.
   server_.clock().Advance(std::chrono::seconds{299});
   EXPECT_EQ(Reserve(line, Request("s;exp", 2, "data", 1)).json["granted"], 0);
   EXPECT_EQ(Get(line, id)["status"], "open");
@@ -250,6 +250,17 @@ TEST_F(ReservationTest, AReservationNeverCommittedIsReleasedWhenItsValidityEnds)
   HttpResult fresh = Reserve(line, Request("s;exp", 3, "data", kGb));
   EXPECT_EQ(fresh.json["granted"], kGb);
   EXPECT_EQ(DataLeft(line), kGb);
+  // The sweep writes the expiry down once; a second pass finds nothing.
+  server_.clock().Advance(std::chrono::seconds{300});
+  Result<app::SchedulerReport> swept = server_.runtime().scheduler->RunDue();
+  ASSERT_TRUE(swept) << swept.error().message;
+  EXPECT_EQ(swept->reservations_expired, 2);  // The first and the fresh one.
+  Result<app::SchedulerReport> again = server_.runtime().scheduler->RunDue();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->reservations_expired, 0);
+  const Json expired = Get(line, id);
+  EXPECT_EQ(expired["status"], "expired");
+  EXPECT_EQ(expired["closed_at"], expired["expires_at"]);
   HttpResult release = Release(line, id);
   EXPECT_EQ(release.status, 200);
   EXPECT_EQ(release.json["status"], "expired");
