@@ -45,6 +45,13 @@ class ReservationTest : public ::testing::Test {
     return line;
   }
 
+  void TopUp(const std::string& line, int64_t amount) {
+    HttpResult topup = server_.Call(clerk_, "POST", "/v1/lines/" + line + "/topups",
+                                    {{"amount_jpy", amount}, {"payment", {{"method", "cash"}}}},
+                                    "top-" + line + std::to_string(++serial_));
+    ASSERT_EQ(topup.status, 201) << topup.body;
+  }
+
   static Json Request(const std::string& session, int64_t number, const std::string& kind,
                       int64_t requested) {
     return {{"session_id", session},
@@ -84,6 +91,7 @@ class ReservationTest : public ::testing::Test {
 
   TestServer server_;
   std::string admin_, clerk_, operator_;
+  int serial_ = 0;
 };
 
 TEST_F(ReservationTest, ACommitMovesTheBucketAndTheDailyUsageAndReleasesTheRest) {
@@ -302,20 +310,57 @@ TEST_F(ReservationTest, ConcurrentReservationsNeverGrantMoreThanRemains) {
   EXPECT_EQ(DataLeft(line), kGb);
 }
 
-TEST_F(ReservationTest, VoiceIsGrantedFromTheFreeLengthAndBucketsThenRated) {
-  // ahamo-style: calls up to 5 minutes free, then 22 yen per 30 s; no voice bucket.
+TEST_F(ReservationTest, CallsBeyondTheFreeLengthAreGrantedAsFarAsTheWalletPays) {
+  // ahamo-style: calls up to 5 minutes free, then 22 yen per 30 s; no voice bucket. The renewal
+  // spent the whole wallet.
   const std::string line = NewLine("docomo", "sample-docomo-ahamo-30gb", 2970);
   HttpResult call = Reserve(line, Request("msc;1", 0, "voice", 600));
   ASSERT_EQ(call.status, 201) << call.body;
   EXPECT_EQ(call.json["tier"], "quota");
   EXPECT_EQ(call.json["granted"], 300);
   EXPECT_EQ(call.json["unit"], "seconds");
-  EXPECT_TRUE(call.json["final_unit"].is_null());  // Rated calls go on after the free length.
+  EXPECT_EQ(call.json["reserved_jpy"], 0);
+  // Nothing beyond the free length can be paid: the call ends with it.
+  EXPECT_EQ(call.json["final_unit"], Json({{"action", "block"}, {"speed_kbps", nullptr}}));
+  TopUp(line, 100);
+  HttpResult paid = Reserve(line, Request("msc;2", 0, "voice", 600));
+  ASSERT_EQ(paid.status, 201) << paid.body;
+  EXPECT_EQ(paid.json["granted"], 300);
+  EXPECT_TRUE(paid.json["final_unit"].is_null());  // The wallet pays for more: calls go on.
+  ASSERT_EQ(Release(line, paid.json["reservation_id"]).status, 200);
+  // 31 s beyond the grant: accepted, rated at 2 × 22 yen and paid from the wallet.
   HttpResult committed = Commit(line, call.json["reservation_id"], 331);
   ASSERT_EQ(committed.status, 200) << committed.body;
   EXPECT_EQ(committed.json["overshoot"], 31);
-  EXPECT_EQ(Status(line)["daily_usage"][0]["voice_seconds"], 331);
-  EXPECT_EQ(Status(line)["daily_usage"][0]["rated_jpy"], 44);
+  const Json status = Status(line);
+  EXPECT_EQ(status["daily_usage"][0]["voice_seconds"], 331);
+  EXPECT_EQ(status["daily_usage"][0]["rated_jpy"], 44);
+  EXPECT_EQ(status["balance_jpy"], 56);
+}
+
+TEST_F(ReservationTest, RatedGrantsNeverPromiseMoreThanTheWalletHolds) {
+  // IIJmio-style: 11 yen per 30 s, no free length, no voice bucket; 110 yen in the wallet.
+  const std::string line = NewLine("docomo", "sample-docomo-mvno-2gb", 850);
+  TopUp(line, 110);
+  HttpResult first = Reserve(line, Request("msc;r", 0, "voice", 600));
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_EQ(first.json["tier"], "rated");
+  EXPECT_EQ(first.json["granted"], 300);  // Ten 30 s units.
+  EXPECT_EQ(first.json["reserved_jpy"], 110);
+  EXPECT_EQ(first.json["final_unit"], Json({{"action", "block"}, {"speed_kbps", nullptr}}));
+  // All of it set aside: nothing for a second call.
+  HttpResult second = Reserve(line, Request("msc;r", 1, "voice", 30));
+  EXPECT_EQ(second.json["result"], "credit_limit_reached");
+  EXPECT_EQ(second.json["granted"], 0);
+  // 61 s used: three started units, 33 yen; the rest of the wallet is free again.
+  ASSERT_EQ(Commit(line, first.json["reservation_id"], 61).status, 200);
+  EXPECT_EQ(Status(line)["balance_jpy"], 77);
+  HttpResult third = Reserve(line, Request("msc;r", 2, "voice", 600));
+  EXPECT_EQ(third.json["granted"], 210);
+  EXPECT_EQ(third.json["reserved_jpy"], 77);
+  // Messages likewise: the plan does not rate SMS, so there are none beyond the (absent) bucket.
+  HttpResult sms = Reserve(line, Request("smsc;1", 0, "sms", 1));
+  EXPECT_EQ(sms.json["result"], "credit_limit_reached");
 }
 
 TEST_F(ReservationTest, BadRequestsGetClearErrors) {

@@ -3,6 +3,7 @@
 #include <utility>
 #include <vector>
 
+#include "simkeep/app/ledger_writer.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/usage_service.h"
 #include "simkeep/base/time.h"
@@ -127,6 +128,16 @@ Result<ReservationAnswer> ReservationService::Reserve(Transaction& transaction,
   if (!holds) {
     return holds.error();
   }
+  // Calls and messages beyond their allowance are paid from the wallet: only what it holds may
+  // be granted. Data never costs money.
+  int64_t wallet_jpy = 0;
+  if (request.kind != domain::UsageKind::kData && !line->wallet_account_id.empty()) {
+    Result<int64_t> balance = WalletBalance(transaction, line->wallet_account_id);
+    if (!balance) {
+      return balance.error();
+    }
+    wallet_jpy = *balance;
+  }
   domain::Reservation reservation;
   reservation.id.value = context_.ids->Next("rs");
   reservation.line_id = line_id;
@@ -137,7 +148,7 @@ Result<ReservationAnswer> ReservationService::Reserve(Transaction& transaction,
   reservation.requested = request.requested;
   reservation.grant = domain::ComputeGrant(request.kind, request.requested,
                                            context_.catalog->FindPlan(line->plan_id), line->state,
-                                           *usage, domain::SumHolds(*holds), now);
+                                           *usage, domain::SumHolds(*holds), wallet_jpy, now);
   reservation.created_at = now;
   reservation.expires_at = now + options_.validity;
   if (reservation.grant.granted == 0) {

@@ -70,7 +70,8 @@ class ReservationService {
 
   // Reserves units on the line for the request (CCR-Initial, or CCR-Update with a
   // Requested-Service-Unit): grants what domain::ComputeGrant allows after what the line's open
-  // reservations hold, valid for options().validity, and stores it with its answer. A grant of
+  // reservations hold (voice and SMS beyond their allowance: what the line's wallet can pay),
+  // valid for options().validity, and stores it with its answer. A grant of
   // nothing (credit_limit_reached, service_denied) is stored released. A repeat of
   // (session_id, request_number) for the same line, kind, units and rating group is answered
   // with the first answer (replayed). Errors: kNotFound "line_not_found";

@@ -174,9 +174,28 @@ Grant GrantData(int64_t requested, const Plan* plan, LineState state, const Usag
   return grant;
 }
 
-// Voice and SMS: the free call length (voice) and the buckets, then the plan's rate, if any.
+// What `units` of voice (seconds, per started 30 s) or SMS (messages, in tenths of a yen rounded
+// up) cost at the plan's rate.
+int64_t RatedCost(UsageKind kind, const Plan& plan, int64_t units) {
+  if (kind == UsageKind::kVoice) {
+    return (units + 29) / 30 * plan.voice_jpy_per_30s;
+  }
+  return (units * plan.sms_jpy_tenths + 9) / 10;
+}
+
+// The units of voice (whole 30 s units) or SMS that `jpy` pays for at the plan's rate.
+int64_t Affordable(UsageKind kind, const Plan& plan, int64_t jpy) {
+  if (kind == UsageKind::kVoice) {
+    return jpy / plan.voice_jpy_per_30s * 30;
+  }
+  return jpy * 10 / plan.sms_jpy_tenths;
+}
+
+// Voice and SMS: the free call length (voice) and the buckets, then what the wallet pays for at
+// the plan's rate, if it rates the kind.
 Grant GrantCounted(UsageKind kind, int64_t requested, const Plan* plan, LineState state,
-                   const UsageState& usage, const ReservationHolds& holds, Timestamp now) {
+                   const UsageState& usage, const ReservationHolds& holds, int64_t wallet_jpy,
+                   Timestamp now) {
   if (state != LineState::kActive) {
     return Nothing(GrantResult::kServiceDenied);
   }
@@ -189,19 +208,24 @@ Grant GrantCounted(UsageKind kind, int64_t requested, const Plan* plan, LineStat
       std::max<int64_t>(0, bucket_units - (voice ? holds.voice_quota : holds.sms_quota));
   const bool rated =
       plan != nullptr && (voice ? plan->voice_jpy_per_30s > 0 : plan->sms_jpy_tenths > 0);
+  const int64_t affordable =
+      rated ? Affordable(kind, *plan, std::max<int64_t>(0, wallet_jpy - holds.rated_jpy)) : 0;
   const int64_t room = free_seconds + bucket_room;
   if (room > 0) {
     Grant grant = Within(GrantTier::kQuota, requested, room, std::nullopt, Then(std::nullopt));
-    if (rated) {
-      grant.final_unit.reset();  // Beyond the allowance the service goes on, charged.
+    if (affordable > 0) {
+      grant.final_unit.reset();  // Beyond the allowance the service goes on, paid.
     }
     grant.held = grant.granted - std::min(grant.granted, free_seconds);
     return grant;
   }
-  if (!rated) {
+  if (affordable == 0) {
     return Nothing(GrantResult::kCreditLimitReached);
   }
-  return Within(GrantTier::kRated, requested, kUnbounded, std::nullopt, FinalUnit{});
+  // The wallet's last unit ends the service: blocked until it is topped up.
+  Grant grant = Within(GrantTier::kRated, requested, affordable, std::nullopt, Then(std::nullopt));
+  grant.held_jpy = RatedCost(kind, *plan, grant.granted);
+  return grant;
 }
 
 }  // namespace
@@ -286,16 +310,18 @@ ReservationHolds SumHolds(const std::vector<ReservationHold>& holds) {
         sum.sms_quota += hold.tier == GrantTier::kQuota ? hold.held : 0;
         break;
     }
+    sum.rated_jpy += hold.held_jpy;
   }
   return sum;
 }
 
 Grant ComputeGrant(UsageKind kind, int64_t requested, const Plan* plan, LineState state,
-                   const UsageState& usage, const ReservationHolds& holds, Timestamp now) {
+                   const UsageState& usage, const ReservationHolds& holds, int64_t wallet_jpy,
+                   Timestamp now) {
   if (kind == UsageKind::kData) {
     return GrantData(requested, plan, state, usage, holds, now);
   }
-  return GrantCounted(kind, requested, plan, state, usage, holds, now);
+  return GrantCounted(kind, requested, plan, state, usage, holds, wallet_jpy, now);
 }
 
 ReservationStatus StatusAt(const Reservation& reservation, Timestamp now) {

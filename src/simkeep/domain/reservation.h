@@ -14,9 +14,10 @@
 //          after the other, each for its up_to_extra_bytes ("throttled"); past the last step, or
 //          without steps, nothing. A line in grace runs at the lowest step, without a limit.
 //   voice: the plan's free call length (per reservation, as each commit is one usage record)
-//          plus the voice buckets ("quota"); then, if the plan rates calls, the rest charged at
-//          its rate ("rated"); otherwise nothing.
-//   sms:   the SMS buckets, then the plan's rate, as voice.
+//          plus the voice buckets ("quota"); then, if the plan rates calls, as much as the
+//          line's wallet can pay at its rate, less what other rated grants set aside ("rated":
+//          whole 30 s units); otherwise nothing.
+//   sms:   the SMS buckets, then what the wallet can pay at the plan's rate, as voice.
 // A grant never exceeds the tier's room, so concurrent reservations, each seeing what the others
 // hold, never promise more than remains. When a grant takes the last of its tier, the answer
 // carries a final-unit indication: what the network does once the units are used ("throttle" to
@@ -107,6 +108,9 @@ struct Grant {
   // Of `granted`, the units counted against the tier's room: data and voice/SMS bucket units
   // (kQuota) or throttle-step bytes (kThrottled). A voice grant's free seconds hold nothing.
   int64_t held = 0;
+  // kRated: the most the granted units cost at the plan's rate, set aside from the wallet while
+  // the reservation is open.
+  int64_t held_jpy = 0;
   std::optional<int> speed_kbps;  // Data: the speed the units run at; nullopt at full speed.
   std::optional<FinalUnit> final_unit;
   friend bool operator==(const Grant&, const Grant&) = default;
@@ -118,6 +122,7 @@ struct ReservationHold {
   GrantTier tier = GrantTier::kNone;
   int64_t granted = 0;
   int64_t held = 0;
+  int64_t held_jpy = 0;
 };
 
 // What a line's open, unexpired reservations hold, as ComputeGrant subtracts it.
@@ -127,18 +132,22 @@ struct ReservationHolds {
   int64_t data_day = 0;        // Every byte granted: all of it counts toward the daily cap.
   int64_t voice_quota = 0;     // Seconds held from voice buckets.
   int64_t sms_quota = 0;       // Messages held from SMS buckets.
+  int64_t rated_jpy = 0;       // Yen rated grants set aside from the wallet.
 };
 ReservationHolds SumHolds(const std::vector<ReservationHold>& holds);
 
 // The grant for `requested` units of `kind` on a line in `state` under its base plan `plan`
-// (nullptr: no plan, so no cap, steps, free length or rates), whose usage so far is `usage` and
-// whose open reservations hold `holds`, at `now`. Never more than requested, never more than the
-// tier's room; 0 with kServiceDenied unless the line is active (data: active or in grace), 0
-// with kCreditLimitReached when nothing is left and the plan blocks beyond it.
+// (nullptr: no plan, so no cap, steps, free length or rates), whose usage so far is `usage`,
+// whose open reservations hold `holds` and whose wallet holds `wallet_jpy` (what it can spend;
+// only voice and SMS beyond their allowance use it), at `now`. Never more than requested, never
+// more than the tier's room; 0 with kServiceDenied unless the line is active (data: active or
+// in grace), 0 with kCreditLimitReached when nothing is left and the plan blocks beyond it (or
+// the wallet cannot pay for one more unit).
 // REQUIRES: CheckReservationRequest succeeded for `requested`; NoteDataGrants(usage) was called;
 // usage.daily holds the data day of `now`.
 Grant ComputeGrant(UsageKind kind, int64_t requested, const Plan* plan, LineState state,
-                   const UsageState& usage, const ReservationHolds& holds, Timestamp now);
+                   const UsageState& usage, const ReservationHolds& holds, int64_t wallet_jpy,
+                   Timestamp now);
 
 // One reservation as stored. `answer` is the first answer to its request, replayed to a repeat
 // of (session_id, request_number); `settle_answer` that of the commit (replayed to a repeated

@@ -57,7 +57,7 @@ UsageState WithBuckets(std::vector<Bucket> buckets) {
 
 Grant Data(int64_t requested, const Plan* plan, const UsageState& usage,
            const ReservationHolds& holds = {}, LineState state = LineState::kActive) {
-  return ComputeGrant(UsageKind::kData, requested, plan, state, usage, holds, kNow);
+  return ComputeGrant(UsageKind::kData, requested, plan, state, usage, holds, 0, kNow);
 }
 
 FinalUnit Throttle(int speed) { return FinalUnit{FinalUnitAction::kThrottle, speed}; }
@@ -317,7 +317,7 @@ TEST(ReservationTest, TheLineStateDecidesWhetherAnythingIsGranted) {
     EXPECT_EQ(data.result, GrantResult::kServiceDenied);
     EXPECT_EQ(data.granted, 0);
     EXPECT_EQ(data.final_unit, Block());
-    EXPECT_EQ(ComputeGrant(UsageKind::kVoice, 60, &plan, state, usage, {}, kNow).result,
+    EXPECT_EQ(ComputeGrant(UsageKind::kVoice, 60, &plan, state, usage, {}, 1000, kNow).result,
               GrantResult::kServiceDenied);
   }
   // Grace: data at the lowest step, without a limit; no calls or messages.
@@ -326,62 +326,89 @@ TEST(ReservationTest, TheLineStateDecidesWhetherAnythingIsGranted) {
   EXPECT_EQ(grace.speed_kbps, 128);
   EXPECT_EQ(grace.granted, kGb);
   EXPECT_EQ(grace.final_unit, std::nullopt);
-  EXPECT_EQ(ComputeGrant(UsageKind::kSms, 1, &plan, LineState::kGrace, usage, {}, kNow).result,
-            GrantResult::kServiceDenied);
+  EXPECT_EQ(
+      ComputeGrant(UsageKind::kSms, 1, &plan, LineState::kGrace, usage, {}, 1000, kNow).result,
+      GrantResult::kServiceDenied);
   const Plan no_steps;
   EXPECT_EQ(Data(kGb, &no_steps, usage, {}, LineState::kGrace).result, GrantResult::kServiceDenied);
 }
 
-TEST(ReservationTest, VoiceTakesTheFreeLengthAndBucketsThenTheRate) {
+TEST(ReservationTest, VoiceTakesTheFreeLengthAndBucketsThenWhatTheWalletPays) {
   Plan plan;
   plan.free_call_length_seconds = 300;
   plan.voice_jpy_per_30s = 22;
   const UsageState usage = WithBuckets({MakeBucket("bk_v", BundleKind::kVoice, 600)});
-  const auto voice = [&](int64_t requested, const Plan* p, const ReservationHolds& holds) {
-    return ComputeGrant(UsageKind::kVoice, requested, p, LineState::kActive, usage, holds, kNow);
+  const auto voice = [&](int64_t requested, const Plan* p, const ReservationHolds& holds,
+                         int64_t wallet_jpy) {
+    return ComputeGrant(UsageKind::kVoice, requested, p, LineState::kActive, usage, holds,
+                        wallet_jpy, kNow);
   };
-  Grant within = voice(200, &plan, {});
+  Grant within = voice(200, &plan, {}, 0);
   EXPECT_EQ(within.tier, GrantTier::kQuota);
   EXPECT_EQ(within.granted, 200);
   EXPECT_EQ(within.held, 0);  // All free.
-  Grant both = voice(1000, &plan, {});
+  Grant both = voice(1000, &plan, {}, 100);
   EXPECT_EQ(both.granted, 900);  // 300 free + 600 from the bucket.
   EXPECT_EQ(both.held, 600);
-  EXPECT_EQ(both.final_unit, std::nullopt);  // Rated calls go on.
+  EXPECT_EQ(both.held_jpy, 0);
+  EXPECT_EQ(both.final_unit, std::nullopt);  // The wallet pays for more: calls go on.
+  // With an empty wallet the allowance is the last of it.
+  EXPECT_EQ(voice(1000, &plan, {}, 0).final_unit, Block());
+  EXPECT_EQ(voice(900, &plan, {}, 21).final_unit, Block());  // Not even one 30 s unit.
+  EXPECT_EQ(voice(899, &plan, {}, 0).final_unit, std::nullopt);
   ReservationHolds holds;
   holds.voice_quota = 600;
-  EXPECT_EQ(voice(1000, &plan, holds).granted, 300);  // Only the free length is left.
+  EXPECT_EQ(voice(1000, &plan, holds, 0).granted, 300);  // Only the free length is left.
   Plan unrated = plan;
   unrated.voice_jpy_per_30s = 0;
-  EXPECT_EQ(voice(1000, &unrated, {}).final_unit, Block());
-  EXPECT_EQ(voice(900, &unrated, {}).final_unit, Block());
-  EXPECT_EQ(voice(899, &unrated, {}).final_unit, std::nullopt);
-  // Nothing left: rated without a limit, or nothing at all.
+  EXPECT_EQ(voice(1000, &unrated, {}, 1000).final_unit, Block());
+  // Nothing left: what the wallet pays for, in whole 30 s units, less what is set aside.
   Plan no_free = plan;
   no_free.free_call_length_seconds = 0;
-  Grant rated = voice(1000, &no_free, holds);
+  Grant rated = voice(1000, &no_free, holds, 100);
   EXPECT_EQ(rated.tier, GrantTier::kRated);
-  EXPECT_EQ(rated.granted, 1000);
+  EXPECT_EQ(rated.granted, 120);  // 4 × 22 = 88 yen of 100.
   EXPECT_EQ(rated.held, 0);
+  EXPECT_EQ(rated.held_jpy, 88);
+  EXPECT_EQ(rated.final_unit, Block());  // The wallet's last unit.
+  Grant part = voice(61, &no_free, holds, 100);
+  EXPECT_EQ(part.granted, 61);
+  EXPECT_EQ(part.held_jpy, 66);  // Three started 30 s units.
+  EXPECT_EQ(part.final_unit, std::nullopt);
+  holds.rated_jpy = 56;
+  EXPECT_EQ(voice(1000, &no_free, holds, 100).granted, 60);  // 44 yen left: two units.
+  holds.rated_jpy = 79;
+  Grant broke = voice(1, &no_free, holds, 100);  // 21 yen left.
+  EXPECT_EQ(broke.result, GrantResult::kCreditLimitReached);
+  EXPECT_EQ(broke.granted, 0);
+  holds.rated_jpy = 0;
+  EXPECT_EQ(voice(1, &no_free, holds, -5).result, GrantResult::kCreditLimitReached);
   no_free.voice_jpy_per_30s = 0;
-  EXPECT_EQ(voice(1000, &no_free, holds).result, GrantResult::kCreditLimitReached);
-  EXPECT_EQ(voice(1, nullptr, holds).result, GrantResult::kCreditLimitReached);
+  EXPECT_EQ(voice(1000, &no_free, holds, 1000).result, GrantResult::kCreditLimitReached);
+  EXPECT_EQ(voice(1, nullptr, holds, 1000).result, GrantResult::kCreditLimitReached);
 }
 
-TEST(ReservationTest, SmsTakesBucketsThenTheRate) {
+TEST(ReservationTest, SmsTakesBucketsThenWhatTheWalletPays) {
   Plan plan;
-  plan.sms_jpy_tenths = 33;
+  plan.sms_jpy_tenths = 33;  // 3.3 yen a message.
   const UsageState usage = WithBuckets({MakeBucket("bk_s", BundleKind::kSms, 2)});
-  const auto sms = [&](int64_t requested, const Plan* p, const ReservationHolds& holds) {
-    return ComputeGrant(UsageKind::kSms, requested, p, LineState::kActive, usage, holds, kNow);
+  const auto sms = [&](int64_t requested, const Plan* p, const ReservationHolds& holds,
+                       int64_t wallet_jpy) {
+    return ComputeGrant(UsageKind::kSms, requested, p, LineState::kActive, usage, holds, wallet_jpy,
+                        kNow);
   };
-  EXPECT_EQ(sms(1, &plan, {}).tier, GrantTier::kQuota);
-  EXPECT_EQ(sms(3, &plan, {}).granted, 2);
+  EXPECT_EQ(sms(1, &plan, {}, 0).tier, GrantTier::kQuota);
+  EXPECT_EQ(sms(3, &plan, {}, 0).granted, 2);
   ReservationHolds holds;
   holds.sms_quota = 2;
-  EXPECT_EQ(sms(1, &plan, holds).tier, GrantTier::kRated);
-  EXPECT_EQ(sms(1, nullptr, holds).result, GrantResult::kCreditLimitReached);
-  Grant last = sms(2, nullptr, {});
+  Grant rated = sms(5, &plan, holds, 10);
+  EXPECT_EQ(rated.tier, GrantTier::kRated);
+  EXPECT_EQ(rated.granted, 3);    // 9.9 yen of 10.
+  EXPECT_EQ(rated.held_jpy, 10);  // Rounded up.
+  EXPECT_EQ(rated.final_unit, Block());
+  EXPECT_EQ(sms(1, &plan, holds, 3).result, GrantResult::kCreditLimitReached);
+  EXPECT_EQ(sms(1, nullptr, holds, 10).result, GrantResult::kCreditLimitReached);
+  Grant last = sms(2, nullptr, {}, 10);
   EXPECT_EQ(last.granted, 2);
   EXPECT_EQ(last.held, 2);
   EXPECT_EQ(last.final_unit, Block());
@@ -393,13 +420,14 @@ TEST(ReservationTest, HoldsAreSummedByKindAndTier) {
                                          {UsageKind::kData, GrantTier::kUnlimited, 7, 0},
                                          {UsageKind::kData, GrantTier::kOverCap, 3, 0},
                                          {UsageKind::kVoice, GrantTier::kQuota, 400, 100},
-                                         {UsageKind::kVoice, GrantTier::kRated, 60, 0},
+                                         {UsageKind::kVoice, GrantTier::kRated, 60, 0, 44},
                                          {UsageKind::kSms, GrantTier::kQuota, 2, 2}});
   EXPECT_EQ(sum.data_quota, 10);
   EXPECT_EQ(sum.data_throttled, 5);
   EXPECT_EQ(sum.data_day, 25);
   EXPECT_EQ(sum.voice_quota, 100);
   EXPECT_EQ(sum.sms_quota, 2);
+  EXPECT_EQ(sum.rated_jpy, 44);
 }
 
 TEST(ReservationTest, SuccessiveGrantsNeverPromiseMoreThanRemains) {

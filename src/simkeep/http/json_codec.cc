@@ -815,6 +815,7 @@ Json EncodeReservation(const domain::Reservation& reservation) {
       {"result", domain::GrantResultName(grant.result)},
       {"granted", grant.granted},
       {"tier", domain::GrantTierName(grant.tier)},
+      {"reserved_jpy", grant.held_jpy},
       {"speed_kbps", grant.speed_kbps ? Json(*grant.speed_kbps) : Json(nullptr)},
       {"final_unit", final_unit},
       {"status", domain::ReservationStatusName(reservation.status)},

@@ -48,8 +48,9 @@ inline std::string DumpReservation(const domain::Reservation& r) {
       << "|" << domain::UsageKindName(r.kind) << "|"
       << (r.rating_group ? std::to_string(*r.rating_group) : "-") << "|" << r.requested << "|"
       << domain::GrantResultName(g.result) << "|" << domain::GrantTierName(g.tier) << "|"
-      << g.granted << "|" << g.held << "|" << (g.speed_kbps ? std::to_string(*g.speed_kbps) : "-")
-      << "|" << (g.final_unit ? domain::FinalUnitActionName(g.final_unit->action) : "-") << "|"
+      << g.granted << "|" << g.held << "|" << g.held_jpy << "|"
+      << (g.speed_kbps ? std::to_string(*g.speed_kbps) : "-") << "|"
+      << (g.final_unit ? domain::FinalUnitActionName(g.final_unit->action) : "-") << "|"
       << (g.final_unit && g.final_unit->speed_kbps ? std::to_string(*g.final_unit->speed_kbps)
                                                    : "-")
       << "|" << domain::ReservationStatusName(r.status) << "|" << ToMicros(r.created_at) << "|"
@@ -65,16 +66,13 @@ TEST_P(StoreContractTest, ReservationsRoundTripEveryFieldByIdAndByRequest) {
   domain::Reservation second = SampleReservation("rs_2", "pgw.example.jp;1;1", 1, At(20));
   second.kind = domain::UsageKind::kVoice;
   second.rating_group = 10;
+  second.grant.held_jpy = 66;
   second.grant.tier = domain::GrantTier::kThrottled;
   second.grant.speed_kbps = 128;
   second.grant.final_unit = domain::FinalUnit{domain::FinalUnitAction::kBlock, std::nullopt};
   domain::Reservation denied = SampleReservation("rs_3", "pgw.example.jp;2;7", 0, At(30));
-  denied.grant = domain::Grant{domain::GrantResult::kCreditLimitReached,
-                               domain::GrantTier::kNone,
-                               0,
-                               0,
-                               std::nullopt,
-                               std::nullopt};
+  denied.grant = domain::Grant{};
+  denied.grant.result = domain::GrantResult::kCreditLimitReached;
   denied.status = domain::ReservationStatus::kReleased;
   denied.closed_at = At(30);
   Write([&](app::Transaction& transaction) {
@@ -166,12 +164,14 @@ TEST_P(StoreContractTest, SettlingAReservationWritesItsOutcome) {
 TEST_P(StoreContractTest, HoldsSumOpenUnexpiredReservationsOfTheLineByKindAndTier) {
   InsertLines({1, 2});
   const auto make = [](const char* id, int64_t number, domain::UsageKind kind,
-                       domain::GrantTier tier, int64_t granted, int64_t held, int64_t at) {
+                       domain::GrantTier tier, int64_t granted, int64_t held, int64_t at,
+                       int64_t held_jpy = 0) {
     domain::Reservation r = SampleReservation(id, "s;hold", number, At(at));
     r.kind = kind;
     r.grant.tier = tier;
     r.grant.granted = granted;
     r.grant.held = held;
+    r.grant.held_jpy = held_jpy;
     return r;
   };
   Write([&](app::Transaction& transaction) {
@@ -180,6 +180,8 @@ TEST_P(StoreContractTest, HoldsSumOpenUnexpiredReservationsOfTheLineByKindAndTie
           make("rs_2", 2, domain::UsageKind::kData, domain::GrantTier::kQuota, 50, 50, 100),
           make("rs_3", 3, domain::UsageKind::kData, domain::GrantTier::kThrottled, 7, 7, 100),
           make("rs_4", 4, domain::UsageKind::kVoice, domain::GrantTier::kQuota, 300, 120, 100),
+          make("rs_8", 8, domain::UsageKind::kVoice, domain::GrantTier::kRated, 61, 0, 100, 66),
+          make("rs_9", 9, domain::UsageKind::kSms, domain::GrantTier::kRated, 3, 0, 100, 10),
           // Expired at 300 + 300: held no more at 600.
           make("rs_5", 5, domain::UsageKind::kData, domain::GrantTier::kQuota, 1000, 1000, 300)}) {
       ASSERT_TRUE(IsOk(transaction.InsertReservation(r)));
@@ -202,16 +204,23 @@ TEST_P(StoreContractTest, HoldsSumOpenUnexpiredReservationsOfTheLineByKindAndTie
     Result<std::vector<domain::ReservationHold>> holds =
         transaction.ListReservationHolds(LineId{"ln_1001"}, At(350));
     ASSERT_TRUE(IsOk(holds));
-    ASSERT_EQ(holds->size(), 3u);  // By kind, then tier.
+    ASSERT_EQ(holds->size(), 5u);  // By kind, then tier (their names).
     EXPECT_EQ((*holds)[0].kind, domain::UsageKind::kData);
     EXPECT_EQ((*holds)[0].tier, domain::GrantTier::kQuota);
     EXPECT_EQ((*holds)[0].granted, 1050);  // rs_2 and rs_5; rs_1 expired at 300.
     EXPECT_EQ((*holds)[0].held, 1050);
     EXPECT_EQ((*holds)[1].tier, domain::GrantTier::kThrottled);
     EXPECT_EQ((*holds)[1].granted, 7);
-    EXPECT_EQ((*holds)[2].kind, domain::UsageKind::kVoice);
-    EXPECT_EQ((*holds)[2].granted, 300);
-    EXPECT_EQ((*holds)[2].held, 120);
+    EXPECT_EQ((*holds)[2].kind, domain::UsageKind::kSms);
+    EXPECT_EQ((*holds)[2].held_jpy, 10);
+    EXPECT_EQ((*holds)[3].kind, domain::UsageKind::kVoice);
+    EXPECT_EQ((*holds)[3].tier, domain::GrantTier::kQuota);
+    EXPECT_EQ((*holds)[3].granted, 300);
+    EXPECT_EQ((*holds)[3].held, 120);
+    EXPECT_EQ((*holds)[3].held_jpy, 0);
+    EXPECT_EQ((*holds)[4].tier, domain::GrantTier::kRated);
+    EXPECT_EQ((*holds)[4].granted, 61);
+    EXPECT_EQ((*holds)[4].held_jpy, 66);
     Result<std::vector<domain::ReservationHold>> later =
         transaction.ListReservationHolds(LineId{"ln_1001"}, At(600));
     ASSERT_TRUE(IsOk(later));

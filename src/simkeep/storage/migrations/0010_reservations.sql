@@ -4,7 +4,8 @@
 -- One row per request for units (a Diameter CCR with a Requested-Service-Unit), unique by its
 -- (session_id, request_number): a repeat replays `answer`, the first answer, exactly. What it
 -- granted is `granted`; of that, `held` units count against the tier's room (buckets or throttle
--- steps) while the reservation is open and unexpired. A commit stores the units used as a usage
+-- steps) while the reservation is open and unexpired, and `held_jpy` yen of the wallet are set
+-- aside (voice and SMS beyond their allowance, at the plan's rate). A commit stores the units used as a usage
 -- record ("resv:" + reservation_id) in the same transaction and the reservation is `committed`;
 -- a release frees the hold (`released`); a reservation past its expires_at holds nothing and is
 -- marked `expired` by the scheduler's sweep. `settle_answer` is the commit's (or release's)
@@ -19,6 +20,7 @@ CREATE TABLE reservations (
   requested BIGINT NOT NULL CHECK (requested > 0),
   granted BIGINT NOT NULL CHECK (granted >= 0 AND granted <= requested),
   held BIGINT NOT NULL CHECK (held >= 0 AND held <= granted),
+  held_jpy BIGINT NOT NULL CHECK (held_jpy >= 0),
   tier TEXT NOT NULL
     CHECK (tier IN ('none', 'quota', 'unlimited', 'over_cap', 'throttled', 'rated')),
   result TEXT NOT NULL CHECK (result IN ('granted', 'credit_limit_reached', 'service_denied')),

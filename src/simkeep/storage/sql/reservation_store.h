@@ -26,8 +26,8 @@ namespace internal {
 
 inline constexpr const char* kSelectReservation =
     "SELECT reservation_id, line_id, session_id, request_number, kind, rating_group, requested, "
-    "granted, held, tier, result, speed_kbps, final_action, final_speed_kbps, status, created_at, "
-    "expires_at, used, closed_at, answer, settle_answer FROM reservations";
+    "granted, held, held_jpy, tier, result, speed_kbps, final_action, final_speed_kbps, status, "
+    "created_at, expires_at, used, closed_at, answer, settle_answer FROM reservations";
 
 inline std::optional<int64_t> OptionalSpeed(const std::optional<int>& speed_kbps) {
   return speed_kbps ? std::optional<int64_t>(*speed_kbps) : std::nullopt;
@@ -55,6 +55,7 @@ Result<domain::Reservation> ReadReservation(Statement& row) {
   domain::Grant& grant = reservation.grant;
   grant.granted = row.ReadInt64();
   grant.held = row.ReadInt64();
+  grant.held_jpy = row.ReadInt64();
   grant.tier = row.ReadEnum(domain::ParseGrantTier);
   grant.result = row.ReadEnum(domain::ParseGrantResult);
   grant.speed_kbps = ReadOptionalSpeed(row);
@@ -88,9 +89,9 @@ template <SqlConnection Connection, typename Statement = StatementOf<Connection>
 Result<void> InsertReservation(Connection& connection, const domain::Reservation& reservation) {
   Result<Statement> statement = connection.PrepareWrite(
       "INSERT INTO reservations (reservation_id, line_id, session_id, request_number, kind, "
-      "rating_group, requested, granted, held, tier, result, speed_kbps, final_action, "
+      "rating_group, requested, granted, held, held_jpy, tier, result, speed_kbps, final_action, "
       "final_speed_kbps, status, created_at, expires_at, used, closed_at, answer, settle_answer) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   if (!statement) {
     return statement.error();
   }
@@ -104,6 +105,7 @@ Result<void> InsertReservation(Connection& connection, const domain::Reservation
       .BindInt64(reservation.requested)
       .BindInt64(grant.granted)
       .BindInt64(grant.held)
+      .BindInt64(grant.held_jpy)
       .BindText(domain::GrantTierName(grant.tier))
       .BindText(domain::GrantResultName(grant.result))
       .BindOptionalInt64(internal::OptionalSpeed(grant.speed_kbps));
@@ -180,7 +182,7 @@ Result<std::vector<domain::ReservationHold>> ListReservationHolds(Connection& co
                                                                   const LineId& line_id,
                                                                   Timestamp now) {
   Result<Statement> statement = connection.Prepare(
-      "SELECT kind, tier, SUM(granted), SUM(held) FROM reservations "
+      "SELECT kind, tier, SUM(granted), SUM(held), SUM(held_jpy) FROM reservations "
       "WHERE line_id = ? AND status = 'open' AND expires_at > ? GROUP BY kind, tier "
       "ORDER BY kind, tier");
   if (!statement) {
@@ -194,6 +196,7 @@ Result<std::vector<domain::ReservationHold>> ListReservationHolds(Connection& co
                                             hold.tier = row.ReadEnum(domain::ParseGrantTier);
                                             hold.granted = row.ReadInt64();
                                             hold.held = row.ReadInt64();
+                                            hold.held_jpy = row.ReadInt64();
                                             if (row.RowError()) {
                                               return *row.RowError();
                                             }
