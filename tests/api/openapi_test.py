@@ -121,6 +121,9 @@ NOT_API_REASONS |= {
     "notification_settings_exists", "scheduler_cursor_exists", "webhook_endpoint_exists",
     "number_quarantine_exists", "usage_record_exists", "usage_day_exists", "line_usage_exists",
     "usage_charge_exists",
+    # A reservation's id is generated; a clash on its (session_id, request_number) is answered
+    # as reservation_conflict.
+    "reservation_exists", "reservation_request_exists",
     # Every writable runtime has the key that seals webhook secrets.
     "secret_key_required",
     # Reasons the scheduler records on a job and a line event (GET /v1/lines/{id}/status shows
@@ -1336,6 +1339,75 @@ def payments(spec, c, tokens, iccids):
     if history["daily_usage"] != [{"date": "2026-11-21", "data_bytes": 2 * first["quantity"],
                                    "voice_seconds": 190, "sms": 0, "rated_jpy": 0}]:
         c.fail("the status shows the day's usage: %r" % history["daily_usage"])
+
+    # Reservations: real-time quota for a network's charging front end, on a line with data.
+    quota_line = c.call("POST", "/v1/lines", token=admin,
+                        body={"iccid": iccids.next(), "carrier": "au"},
+                        expect=201).json["line_id"]
+    quota_plan = request_example(spec, "POST", "/v1/lines/{line_id}/renewals", "balance")
+    quota_price = c.call("GET", "/v1/plans/" + quota_plan["plan_id"], token=admin,
+                         expect=200).json["price_jpy"]
+    c.call("POST", "/v1/lines/%s/topups" % quota_line, token=clerk,
+           body={"amount_jpy": quota_price, "payment": {"method": "cash"}}, key="quota-cash",
+           expect=201)
+    c.call("POST", "/v1/lines/%s/renewals" % quota_line, token=clerk, body=quota_plan,
+           key="quota-renew", expect=201)
+    reservations = "/v1/lines/%s/reservations" % quota_line
+    ask = request_example(spec, "POST", "/v1/lines/{line_id}/reservations", "data")
+    held = c.call("POST", reservations, token=operator, body=ask, expect=201)
+    repeated = c.call("POST", reservations, token=operator, body=ask, expect=201, replayed=True)
+    if repeated.body != held.body:
+        c.fail("a repeated session_id and request_number replays the first answer")
+    held = held.json
+    if held["granted"] != ask["requested"] or held["status"] != "open" or \
+            held["tier"] != "quota":
+        c.fail("a request within the quota is granted in full: %r" % held)
+    first = "%s/%s" % (reservations, held["reservation_id"])
+    if c.call("GET", first, token=admin, expect=200).json != held:
+        c.fail("an open reservation reads as it was answered")
+    used = request_example(spec, "POST", "/v1/lines/{line_id}/reservations/{reservation_id}/commit",
+                           "used")
+    committed = c.call("POST", first + "/commit", token=operator, body=used, expect=200)
+    if committed.json["status"] != "committed" or committed.json["used"] != used["used"]:
+        c.fail("a commit records the units used: %r" % committed.json)
+    if c.call("POST", first + "/commit", token=operator, body=used, expect=200,
+              replayed=True).body != committed.body:
+        c.fail("a repeated commit replays its first answer")
+    c.call("POST", first + "/commit", token=operator, body={"used": 1}, expect=422,
+           code="reservation_committed")
+    c.call("POST", first + "/release", token=admin, expect=422, code="reservation_committed")
+    c.call("POST", first + "/commit", token=operator, body={"used": -1}, expect=400,
+           code="used_units_invalid")
+    c.call("POST", first + "/commit", token=operator, body={}, expect=400, code="field_required")
+    second = c.call("POST", reservations, token=operator, body=dict(ask, request_number=1),
+                    expect=201).json
+    other = "%s/%s" % (reservations, second["reservation_id"])
+    if c.call("POST", other + "/release", token=operator, expect=200).json["status"] != \
+            "released":
+        c.fail("a release frees the hold")
+    c.call("POST", other + "/release", token=operator, body="{oops", expect=400,
+           code="json_malformed")
+    c.call("POST", other + "/commit", token=operator, body={"used": 5}, expect=422,
+           code="reservation_released")
+    c.call("POST", reservations, token=operator, body=dict(ask, requested=1), expect=422,
+           code="reservation_request_reused")
+    for body, code in ((dict(ask, request_number=2, kind="mms"), "usage_kind_invalid"),
+                       (dict(ask, request_number=2, requested=0), "requested_units_invalid"),
+                       (dict(ask, session_id=""), "session_id_invalid"),
+                       (dict(ask, request_number=-1), "request_number_invalid"),
+                       (dict(ask, request_number=2, rating_group=-1), "rating_group_invalid"),
+                       (dict(ask, requested="lots"), "field_invalid"),
+                       ({"session_id": "s", "kind": "data", "requested": 1}, "field_required"),
+                       ({}, "validation_failed")):
+        c.call("POST", reservations, token=operator, body=body, expect=400, code=code)
+    c.call("POST", "/v1/lines/ln_missing/reservations", token=operator,
+           body=dict(ask, request_number=9), expect=404, code="line_not_found")
+    c.call("GET", reservations + "/rs_missing", token=operator, expect=404,
+           code="reservation_not_found")
+    c.call("POST", reservations + "/rs_missing/release", token=operator, expect=404,
+           code="reservation_not_found")
+    c.call("POST", reservations, token=clerk, body=ask, expect=403, code="role_forbidden")
+    c.call("GET", reservations, token=operator, expect=405, code="method_not_allowed")
 
     # The sandbox's customer page: the redirect's target, with buttons that decide.
     url = waiting["linepay"]["payment"]["next_action"]["url"]

@@ -1,12 +1,14 @@
 // Feeds arbitrary bytes to the API's request decoding: the JSON parser with its depth guard, then
-// every request decoder (usage batches as JSON and NDJSON too) and the line validation behind
-// POST /v1/lines. Nothing may crash, throw or hang; every refusal must carry a stable reason.
+// every request decoder (usage batches as JSON and NDJSON too) and the checks behind POST
+// /v1/lines and POST /v1/lines/{id}/reservations. Nothing may crash, throw or hang; every refusal
+// must carry a stable reason.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
 #include "simkeep/app/line_service.h"
+#include "simkeep/app/reservation_service.h"
 #include "simkeep/base/assert.h"
 #include "simkeep/base/clock.h"
 #include "simkeep/base/ids.h"
@@ -37,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return c;
   }();
   static const app::LineService lines(context);
+  static const app::ReservationService reservations(context);
 
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   // A usage batch as NDJSON: every line decoded on its own, a bad one kept as a rejection.
@@ -58,6 +61,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckRefusal(http::DecodeNotificationSettings(*parsed));
   CheckRefusal(http::DecodeWebhookEndpoint(*parsed));
   CheckRefusal(http::DecodeUsageBatch(*parsed));
+  CheckRefusal(http::DecodeReservationCommit(*parsed));
+  Result<app::ReservationInput> reservation = http::DecodeReservation(*parsed);
+  CheckRefusal(reservation);
+  if (reservation) {
+    CheckRefusal(reservations.Check(*reservation));
+  }
   Result<app::ProvisionRequest> provision = http::DecodeProvision(*parsed);
   CheckRefusal(provision);
   if (provision) {

@@ -319,6 +319,17 @@ class Source:
         # The call beyond the plan's allowance is charged to the wallet (a usage charge).
         assert (status == 200 and json.loads(answer)["accepted"] == 2
                 and json.loads(answer)["charged_jpy"] > 0), answer
+        # Reservations: one committed (its usage record too), one left open (the tick below
+        # marks it expired).
+        reservations = "/v1/lines/%s/reservations" % self.lines["data"]
+        for number in (0, 1):
+            status, _, answer = request(port, "POST", reservations, self.admin, {
+                "session_id": "pgw.example.jp;1;1", "request_number": number, "kind": "data",
+                "requested": 1000000, "rating_group": 10})
+            assert status == 201 and json.loads(answer)["granted"] == 1000000, answer
+        status, _, answer = request(port, "POST", "%s/%s/commit" % (
+            reservations, json.loads(answer)["reservation_id"]), self.admin, {"used": 900000})
+        assert status == 200 and json.loads(answer)["status"] == "committed", answer
         # Notification settings and a webhook endpoint (on loopback, which the servers and the
         # tick allow): the renewal's receipt is queued for it, and the tick's reminder scans
         # leave their cursors.
@@ -489,9 +500,10 @@ class MigrateTest(unittest.TestCase):
         pg_tables = set(psql(url, "SELECT table_name FROM information_schema.tables WHERE "
                                   "table_schema = 'public' AND table_type = 'BASE TABLE'").split())
         self.assertEqual(pg_tables, set(tables))
+        # One column: each dumped row is the version itself (not its first character).
         self.assertEqual(psql(url, "SELECT version FROM schema_migrations ORDER BY version")
-                         .split(), [row[0] for row in dump_sqlite(
-                             SOURCE.path, "schema_migrations", ["version"], ["version"])])
+                         .split(), dump_sqlite(SOURCE.path, "schema_migrations", ["version"],
+                                               ["version"]))
         kinds = {}
         for table, (columns, key) in sorted(tables.items()):
             if table in SKIPPED_TABLES:

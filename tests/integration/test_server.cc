@@ -167,6 +167,7 @@ TestServer::TestServer(std::shared_ptr<TestDatabase> database,
                             .auto_renewals = runtime_->auto_renewals.get(),
                             .notifications = runtime_->notifications.get(),
                             .usage = runtime_->usage.get(),
+                            .reservations = runtime_->reservations.get(),
                             .version = "test"});
   http::ServerOptions server_options;
   server_options.port = 0;

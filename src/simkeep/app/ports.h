@@ -21,6 +21,7 @@
 #include "simkeep/domain/line.h"
 #include "simkeep/domain/notification.h"
 #include "simkeep/domain/order.h"
+#include "simkeep/domain/reservation.h"
 #include "simkeep/domain/usage.h"
 #include "simkeep/ledger/account.h"
 #include "simkeep/ledger/transfer.h"
@@ -382,6 +383,24 @@ class Transaction {
                                            int response_status, std::string_view response_body) = 0;
   // Deletes completed keys created before `cutoff`; returns how many.
   virtual Result<int64_t> DeleteIdempotencyBefore(Timestamp cutoff) = 0;
+
+  // Quota reservations (domain/reservation.h). InsertReservation of an id stored already is
+  // kAlreadyExists "reservation_exists", of a (session_id, request_number) stored already
+  // "reservation_request_exists". FindReservation locks like FindPayment. SettleReservation
+  // writes status, used, closed_at and settle_answer (kNotFound "reservation_not_found").
+  virtual Result<void> InsertReservation(const domain::Reservation& reservation) = 0;
+  virtual Result<std::optional<domain::Reservation>> FindReservation(
+      const domain::ReservationId& id) = 0;
+  virtual Result<std::optional<domain::Reservation>> FindReservationByRequest(
+      std::string_view session_id, int64_t request_number) = 0;
+  virtual Result<void> SettleReservation(const domain::Reservation& reservation) = 0;
+  // What the line's open reservations unexpired at `now` (expires_at after it) hold, summed by
+  // kind and tier.
+  virtual Result<std::vector<domain::ReservationHold>> ListReservationHolds(const LineId& line_id,
+                                                                            Timestamp now) = 0;
+  // Marks at most `limit` open reservations whose expires_at is at or before `now` expired
+  // (closed at their expires_at), earliest first; returns how many.
+  virtual Result<int64_t> ExpireReservations(Timestamp now, int limit) = 0;
 
   // API keys.
   virtual Result<void> InsertApiKey(const ApiKey& key) = 0;

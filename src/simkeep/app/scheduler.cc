@@ -11,6 +11,7 @@
 #include "simkeep/app/limits.h"
 #include "simkeep/app/line_service.h"
 #include "simkeep/app/outbox.h"
+#include "simkeep/app/reservation_service.h"
 #include "simkeep/app/usage_service.h"
 #include "simkeep/base/time.h"
 #include "simkeep/domain/lifecycle.h"
@@ -257,6 +258,9 @@ Result<SchedulerReport> Scheduler::RunDue() {
   if (Result<void> reminded = QueueReminders(now, report); !reminded) {
     return reminded.error();
   }
+  if (Result<void> swept = ExpireReservations(report); !swept) {
+    return swept.error();
+  }
   return report;
 }
 
@@ -341,6 +345,28 @@ Result<void> Scheduler::NoteBucketExpiries(Timestamp now, SchedulerReport& repor
     }
     // A short page was the last; a page whose every line failed would only be read again.
     if (static_cast<int>(buckets.size()) < options_.batch || !moved) {
+      return Ok();
+    }
+  }
+}
+
+Result<void> Scheduler::ExpireReservations(SchedulerReport& report) {
+  const ReservationService reservations(context_);
+  while (true) {
+    int64_t expired = 0;
+    Result<void> done = committer_.RunAndWait([&](Transaction& transaction) -> Result<void> {
+      Result<int64_t> marked = reservations.ExpireDue(transaction, options_.batch);
+      if (!marked) {
+        return marked.error();
+      }
+      expired = *marked;
+      return Ok();
+    });
+    if (!done) {
+      return done;
+    }
+    report.reservations_expired += static_cast<int>(expired);
+    if (expired < options_.batch) {
       return Ok();
     }
   }

@@ -38,6 +38,7 @@ struct SchedulerReport {
   int reminders = 0;  // Reminders queued (expiry, automatic renewal ahead, suspension ahead,
                       // a deferred payment's deadline).
   int expiries = 0;   // Buckets (allowances) whose expiry was noted.
+  int reservations_expired = 0;  // Quota reservations past their validity marked expired.
   // Work that failed on an error of its own (a bug, a row the database refused), left undone for
   // the next pass while the rest of this pass went on. The database being unavailable fails the
   // whole pass instead.
@@ -68,6 +69,9 @@ struct SchedulerReport {
 // (declined card, short balance) is tried again after 1 hour, 1 day and 3 days; then the job
 // gives up. Each outcome is a line event ("auto_renewal_failed", "auto_renewal_skipped"; a
 // success is the renewal's own "renewed").
+//
+// Last, open quota reservations past their validity are marked expired (a write only: they hold
+// nothing from their expiry on).
 //
 // Calls block on the committer and on the provider: run it on the leader's upkeep thread or a
 // CLI, never on the committer thread. Thread-compatible: one pass at a time.
@@ -135,6 +139,10 @@ class Scheduler {
   // data ran out at its expiry is throttled now, and a line throttled by a daily cap gets its
   // speed back. Each expiry is noted once, whatever crashes or passes repeat.
   Result<void> NoteBucketExpiries(Timestamp now, SchedulerReport& report);
+  // Marks the quota reservations past their validity expired (app/reservation_service.h), a
+  // command of at most options_.batch at a time until none is left. They held nothing from their
+  // expiry on already; this only writes it down.
+  Result<void> ExpireReservations(SchedulerReport& report);
   // Queues the reminders that fell due since the last pass: kExpiryReminderDays before a
   // validity end (or, with automatic renewal on, what it will charge), kSuspensionReminderDays
   // before a line in grace is suspended, and a deferred payment's deadline the day before.

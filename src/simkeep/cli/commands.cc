@@ -270,6 +270,7 @@ int Serve(const Global& global, const ServeOptions& options) {
                                       .auto_renewals = rt.auto_renewals.get(),
                                       .notifications = rt.notifications.get(),
                                       .usage = rt.usage.get(),
+                                      .reservations = rt.reservations.get(),
                                       .version = "0.1.0",
                                       .leader = &leader});
   LeaderWork upkeep(leader, std::chrono::milliseconds(app::kPaymentSweepIntervalMs),
@@ -588,6 +589,9 @@ int Main(int argc, char** argv) {
   cli.add_option("--auto-renew-lead-hours", global.runtime.auto_renewal_lead_hours,
                  "How long before a validity ends its automatic renewal runs (default 24)")
       ->check(CLI::Range(1, 24 * 30));
+  cli.add_option("--reservation-validity-seconds", global.runtime.reservation_validity_seconds,
+                 "How long a quota reservation holds its units without a commit (default 300)")
+      ->check(CLI::Range(1, 86'400));
   CLI::App* tick = cli.add_subcommand(
       "tick",
       "Run the scheduled work due up to now (or --now): automatic renewals, retries, the "

@@ -343,6 +343,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const RuntimeOptions& options,
       runtime->context,
       app::NotificationServiceOptions{.webhook_allow_private = options.webhook_allow_private});
   runtime->usage = std::make_unique<app::UsageService>(runtime->context);
+  runtime->reservations = std::make_unique<app::ReservationService>(
+      runtime->context, app::ReservationOptions{.validity = std::chrono::seconds{
+                                                    options.reservation_validity_seconds}});
   app::SchedulerOptions scheduling;
   scheduling.auto_renewal_lead = std::chrono::hours{options.auto_renewal_lead_hours};
   runtime->scheduler =

@@ -18,6 +18,7 @@
 #include "simkeep/app/outbox.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
+#include "simkeep/app/reservation_service.h"
 #include "simkeep/app/scheduler.h"
 #include "simkeep/app/usage_service.h"
 #include "simkeep/base/clock.h"
@@ -43,6 +44,8 @@ struct RuntimeOptions {
   std::string komoju_webhook_secret;  // Required for "komoju"; from the environment only.
   // How long before a validity ends its automatic renewal runs.
   int auto_renewal_lead_hours = 24;
+  // How long a quota reservation holds its units when nobody commits or releases it.
+  int reservation_validity_seconds = 300;
   // Notification delivery. Email goes out only with an SMTP server, SMS only with a gateway;
   // webhooks always (to the endpoints registered through the API).
   std::string smtp_url;  // "smtp://host:587" (STARTTLS) or "smtps://host:465"; empty: no email.
@@ -84,6 +87,7 @@ struct Runtime {
   std::unique_ptr<app::AutoRenewalService> auto_renewals;
   std::unique_ptr<app::NotificationService> notifications;
   std::unique_ptr<app::UsageService> usage;
+  std::unique_ptr<app::ReservationService> reservations;
   std::unique_ptr<app::Scheduler> scheduler;
   // The delivery adapters configured (email, SMS gateway, webhooks) and the dispatcher that
   // hands them the outbox.

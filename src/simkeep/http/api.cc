@@ -342,6 +342,15 @@ struct Api::Impl {
                            const std::vector<std::string>& parts, Responder respond);
   // POST /v1/usage: a batch of usage records (JSON or NDJSON).
   void HandleUsage(const Request& request, const Principal& principal, Responder respond);
+  // POST /v1/lines/{id}/reservations, GET …/reservations/{reservation_id}, POST
+  // …/reservations/{reservation_id}/commit and …/release.
+  void HandleReservations(const Request& request, const Principal& principal, const LineId& line_id,
+                          const std::vector<std::string>& parts, Responder respond);
+  // One reservation write (`apply`) through the committer, answered with `status` and the body
+  // stored with the reservation (or replayed from it).
+  void WriteReservation(const Request& request, const Principal& principal, int status,
+                        std::function<Result<app::ReservationAnswer>(app::Transaction&)> apply,
+                        Responder respond);
   // GET and POST /v1/webhook-endpoints, DELETE /v1/webhook-endpoints/{id}.
   void HandleWebhookEndpoints(const Request& request, const Principal& principal,
                               const std::vector<std::string>& parts, Responder respond);
@@ -1155,6 +1164,9 @@ void Api::Impl::HandleLines(const Request& request, const Principal& principal,
   if (action == "inbox") {
     return HandleInbox(request, principal, line_id, parts, std::move(respond));
   }
+  if (action == "reservations") {
+    return HandleReservations(request, principal, line_id, parts, std::move(respond));
+  }
   const bool read_route = (parts.size() == 3) ||
                           (parts.size() == 4 && (action == "status" || action == "orders")) ||
                           (parts.size() == 5 && action == "esim" && parts[4] == "qr.svg");
@@ -1394,6 +1406,115 @@ void Api::Impl::HandleUsage(const Request& request, const Principal& principal, 
           return report.error();
         }
         return Placed::Answer(JsonResponse(200, EncodeUsageReport(*report)));
+      },
+      std::move(respond));
+}
+
+namespace {
+
+// The answer of a reservation write: `status` with the stored body, marked as a replay when it
+// repeats an earlier answer.
+Response ReservationResponse(int status, const app::ReservationAnswer& answer) {
+  Response response;
+  response.status = status;
+  response.body = answer.body;
+  if (answer.replayed) {
+    response.headers.emplace_back("Idempotent-Replayed", "true");
+  }
+  return response;
+}
+
+std::string EncodeReservationBody(const domain::Reservation& reservation) {
+  return EncodeReservation(reservation).dump();
+}
+
+}  // namespace
+
+void Api::Impl::HandleReservations(const Request& request, const Principal& principal,
+                                   const LineId& line_id, const std::vector<std::string>& parts,
+                                   Responder respond) {
+  // parts: "v1", "lines", id, "reservations"[, reservation_id[, "commit" | "release"]].
+  if (parts.size() > 6 || (parts.size() == 6 && parts[5] != "commit" && parts[5] != "release")) {
+    return respond(RouteNotFound(request));
+  }
+  const char* allowed = parts.size() == 5 ? "GET" : "POST";
+  if (request.method != allowed) {
+    return respond(MethodNotAllowed(request, allowed));
+  }
+  // The network's charging front end (operator) and administrators, as for usage records.
+  if (!HasRole(principal, {"admin", "operator"})) {
+    return respond(Problem(Forbidden()));
+  }
+  if (parts.size() == 5) {
+    const domain::ReservationId id{parts[4]};
+    return Read(
+        [&](app::Transaction& transaction) -> Result<Response> {
+          Result<domain::Reservation> reservation =
+              deps.reservations->Get(transaction, line_id, id);
+          if (!reservation) {
+            return reservation.error();
+          }
+          return JsonResponse(200, EncodeReservation(*reservation));
+        },
+        respond);
+  }
+  // A release needs no body; a reservation and a commit need an object.
+  Result<Json> body = parts.size() == 6 && parts[5] == "release" && request.body.empty()
+                          ? Result<Json>(Json::object())
+                          : ParseObject(request.body);
+  if (!body) {
+    return respond(Problem(body.error()));
+  }
+  // A reservation's (session_id, request_number), or its id, is what makes a repeat harmless: no
+  // Idempotency-Key is needed (one sent is honoured like anywhere else).
+  if (parts.size() == 4) {
+    Result<app::ReservationInput> input = DecodeReservation(*body);
+    if (!input) {
+      return respond(Problem(input.error()));
+    }
+    Result<domain::ReservationRequest> checked = deps.reservations->Check(*input);
+    if (!checked) {
+      return respond(Problem(checked.error()));
+    }
+    return WriteReservation(
+        request, principal, 201,
+        [this, line_id, asked = std::move(*checked)](app::Transaction& transaction) {
+          return deps.reservations->Reserve(transaction, line_id, asked, EncodeReservationBody);
+        },
+        std::move(respond));
+  }
+  const domain::ReservationId id{parts[4]};
+  if (parts[5] == "release") {
+    return WriteReservation(
+        request, principal, 200,
+        [this, line_id, id](app::Transaction& transaction) {
+          return deps.reservations->Release(transaction, line_id, id, EncodeReservationBody);
+        },
+        std::move(respond));
+  }
+  Result<int64_t> used = DecodeReservationCommit(*body);
+  if (!used) {
+    return respond(Problem(used.error()));
+  }
+  WriteReservation(
+      request, principal, 200,
+      [this, line_id, id, units = *used](app::Transaction& transaction) {
+        return deps.reservations->Commit(transaction, line_id, id, units, EncodeReservationBody);
+      },
+      std::move(respond));
+}
+
+void Api::Impl::WriteReservation(
+    const Request& request, const Principal& principal, int status,
+    std::function<Result<app::ReservationAnswer>(app::Transaction&)> apply, Responder respond) {
+  Write(
+      request, principal,
+      [status, apply = std::move(apply)](app::Transaction& transaction) -> Result<Placed> {
+        Result<app::ReservationAnswer> answer = apply(transaction);
+        if (!answer) {
+          return answer.error();
+        }
+        return Placed::Answer(ReservationResponse(status, *answer));
       },
       std::move(respond));
 }

@@ -13,6 +13,7 @@
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
 #include "simkeep/app/read_pool.h"
+#include "simkeep/app/reservation_service.h"
 #include "simkeep/app/usage_service.h"
 #include "simkeep/http/server.h"
 
@@ -29,6 +30,7 @@ struct ApiDependencies {
   const app::AutoRenewalService* auto_renewals = nullptr;
   const app::NotificationService* notifications = nullptr;
   const app::UsageService* usage = nullptr;
+  const app::ReservationService* reservations = nullptr;
   std::string version = "0.1.0";
   // The instance's leader election, shown by /healthz and /metrics; null when it runs none
   // (tests), which reads as "not leader".

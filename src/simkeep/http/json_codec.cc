@@ -1,5 +1,7 @@
 #include "simkeep/http/json_codec.h"
 
+#include <algorithm>
+#include <chrono>
 #include <limits>
 
 #include "simkeep/base/time.h"
@@ -760,6 +762,69 @@ Json EncodeReceipt(const domain::Receipt& receipt) {
        {{"by_rate", by_rate},
         {"non_taxable_jpy", receipt.totals.non_taxable_jpy},
         {"total_jpy", receipt.totals.total_jpy}}}};
+}
+
+Result<app::ReservationInput> DecodeReservation(const Json& body) {
+  Fields fields(body, "");
+  app::ReservationInput input;
+  input.session_id = fields.String("session_id", true);
+  input.request_number = fields.Integer("request_number", true);
+  input.kind = fields.String("kind", true);
+  input.requested = fields.Integer("requested", true);
+  if (body.contains("rating_group") && !body["rating_group"].is_null()) {
+    input.rating_group = fields.Integer("rating_group", false);
+  }
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return input;
+}
+
+Result<int64_t> DecodeReservationCommit(const Json& body) {
+  Fields fields(body, "");
+  const int64_t used = fields.Integer("used", true);
+  if (Result<void> done = Finish(fields.errors()); !done) {
+    return done.error();
+  }
+  return used;
+}
+
+Json EncodeReservation(const domain::Reservation& reservation) {
+  const domain::Grant& grant = reservation.grant;
+  Json final_unit = nullptr;
+  if (grant.final_unit) {
+    final_unit = {{"action", domain::FinalUnitActionName(grant.final_unit->action)},
+                  {"speed_kbps", grant.final_unit->speed_kbps ? Json(*grant.final_unit->speed_kbps)
+                                                              : Json(nullptr)}};
+  }
+  const auto validity = std::chrono::duration_cast<std::chrono::seconds>(reservation.expires_at -
+                                                                         reservation.created_at);
+  Json overshoot = nullptr;
+  if (reservation.used) {
+    overshoot = std::max<int64_t>(0, *reservation.used - grant.granted);
+  }
+  return Json{
+      {"reservation_id", reservation.id.value},
+      {"line_id", reservation.line_id.value},
+      {"session_id", reservation.session_id},
+      {"request_number", reservation.request_number},
+      {"kind", domain::UsageKindName(reservation.kind)},
+      {"unit", domain::UsageUnitName(reservation.kind)},
+      {"rating_group", reservation.rating_group ? Json(*reservation.rating_group) : Json(nullptr)},
+      {"requested", reservation.requested},
+      {"result", domain::GrantResultName(grant.result)},
+      {"granted", grant.granted},
+      {"tier", domain::GrantTierName(grant.tier)},
+      {"reserved_jpy", grant.held_jpy},
+      {"speed_kbps", grant.speed_kbps ? Json(*grant.speed_kbps) : Json(nullptr)},
+      {"final_unit", final_unit},
+      {"status", domain::ReservationStatusName(reservation.status)},
+      {"validity_seconds", validity.count()},
+      {"created_at", FormatRfc3339Jst(reservation.created_at)},
+      {"expires_at", FormatRfc3339Jst(reservation.expires_at)},
+      {"used", reservation.used ? Json(*reservation.used) : Json(nullptr)},
+      {"overshoot", overshoot},
+      {"closed_at", OptionalTime(reservation.closed_at)}};
 }
 
 int HttpStatusFor(const Error& error) {

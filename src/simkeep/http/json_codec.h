@@ -13,6 +13,7 @@
 #include "simkeep/app/notification_service.h"
 #include "simkeep/app/order_service.h"
 #include "simkeep/app/payment_coordinator.h"
+#include "simkeep/app/reservation_service.h"
 #include "simkeep/app/usage_service.h"
 #include "simkeep/base/result.h"
 #include "simkeep/domain/auto_renewal.h"
@@ -76,6 +77,14 @@ std::optional<std::chrono::year_month_day> ParseIsoDate(std::string_view text);
 Json EncodeMethodOffer(const domain::MethodOffer& offer);
 Json EncodeReceipt(const domain::Receipt& receipt);
 Json EncodeEvent(const domain::LineEvent& event);
+
+// POST /v1/lines/{id}/reservations: {session_id, request_number, kind, requested, rating_group}
+// (rating_group may be null or absent). The values are checked by app::ReservationService::Check.
+Result<app::ReservationInput> DecodeReservation(const Json& body);
+// POST /v1/lines/{id}/reservations/{reservation_id}/commit: {used}.
+Result<int64_t> DecodeReservationCommit(const Json& body);
+// A reservation as the API shows it; `status` is the one it has (domain::StatusAt).
+Json EncodeReservation(const domain::Reservation& reservation);
 
 // problem+json (RFC 9457) for an Error, with its HTTP status.
 int HttpStatusFor(const Error& error);

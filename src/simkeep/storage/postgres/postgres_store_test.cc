@@ -19,6 +19,7 @@
 #include "simkeep/storage/postgres/limits.h"
 #include "simkeep/storage/postgres/postgres_database.h"
 #include "simkeep/storage/postgres/postgres_session.h"
+#include "simkeep/storage/reservation_contract_test.h"
 #include "simkeep/storage/store_contract_test.h"
 
 namespace simkeep::storage::postgres {

@@ -198,6 +198,17 @@ class StoreTransaction final : public app::Transaction {
   Result<void> InsertReceipt(const domain::Receipt& receipt) override;
   Result<std::optional<domain::Receipt>> FindReceiptByOrder(const OrderId& id) override;
 
+  // Quota reservations (reservation_store.h).
+  Result<void> InsertReservation(const domain::Reservation& reservation) override;
+  Result<std::optional<domain::Reservation>> FindReservation(
+      const domain::ReservationId& id) override;
+  Result<std::optional<domain::Reservation>> FindReservationByRequest(
+      std::string_view session_id, int64_t request_number) override;
+  Result<void> SettleReservation(const domain::Reservation& reservation) override;
+  Result<std::vector<domain::ReservationHold>> ListReservationHolds(const LineId& line_id,
+                                                                    Timestamp now) override;
+  Result<int64_t> ExpireReservations(Timestamp now, int limit) override;
+
   // Idempotency keys and API keys. A duplicate token hash is kAlreadyExists "api_key_exists".
   Result<std::optional<app::IdempotencyRecord>> FindIdempotency(std::string_view principal,
                                                                 std::string_view key) override;

@@ -14,6 +14,7 @@
 #include "simkeep/storage/sql/order_store.h"
 #include "simkeep/storage/sql/payment_store.h"
 #include "simkeep/storage/sql/receipt_store.h"
+#include "simkeep/storage/sql/reservation_store.h"
 #include "simkeep/storage/sql/rows.h"
 #include "simkeep/storage/sql/saved_method_store.h"
 #include "simkeep/storage/sql/statement.h"
@@ -649,6 +650,45 @@ Result<std::optional<app::ApiKey>> StoreTransaction<Connection, Dialect>::FindAp
 template <typename Connection, typename Dialect>
 Result<void> StoreTransaction<Connection, Dialect>::RevokeApiKey(const ApiKeyId& id, Timestamp at) {
   return sql::RevokeApiKey(connection_, id, at);
+}
+
+// Quota reservations.
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::InsertReservation(
+    const domain::Reservation& reservation) {
+  return sql::InsertReservation(connection_, reservation);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Reservation>> StoreTransaction<Connection, Dialect>::FindReservation(
+    const domain::ReservationId& id) {
+  return sql::FindReservation(connection_, id, Lock());
+}
+
+template <typename Connection, typename Dialect>
+Result<std::optional<domain::Reservation>>
+StoreTransaction<Connection, Dialect>::FindReservationByRequest(std::string_view session_id,
+                                                                int64_t request_number) {
+  return sql::FindReservationByRequest(connection_, session_id, request_number);
+}
+
+template <typename Connection, typename Dialect>
+Result<void> StoreTransaction<Connection, Dialect>::SettleReservation(
+    const domain::Reservation& reservation) {
+  return sql::SettleReservation(connection_, reservation);
+}
+
+template <typename Connection, typename Dialect>
+Result<std::vector<domain::ReservationHold>>
+StoreTransaction<Connection, Dialect>::ListReservationHolds(const LineId& line_id, Timestamp now) {
+  return sql::ListReservationHolds(connection_, line_id, now);
+}
+
+template <typename Connection, typename Dialect>
+Result<int64_t> StoreTransaction<Connection, Dialect>::ExpireReservations(Timestamp now,
+                                                                          int limit) {
+  return sql::ExpireReservations(connection_, now, limit);
 }
 
 }  // namespace simkeep::storage::sql

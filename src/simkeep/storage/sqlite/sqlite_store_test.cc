@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "simkeep/storage/reservation_contract_test.h"
 #include "simkeep/storage/sqlite/internal/connection.h"
 #include "simkeep/storage/sqlite/limits.h"
 #include "simkeep/storage/sqlite/sqlite_database.h"

@@ -27,7 +27,7 @@ struct UniqueKeyReason {
 // documents for it; the same reasons the SQLite adapter gives. The remaining keys
 // (schema_migrations, sequences, the position keys of catalog children, the seq identities)
 // cannot clash through the port and report "duplicate_key".
-constexpr std::array<UniqueKeyReason, 41> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 43> kUniqueKeyReasons{{
     {"notifications_pkey", "notification_exists"},
     {"notifications_dedupe_key_key", "notification_exists"},
     {"webhook_endpoints_pkey", "webhook_endpoint_exists"},
@@ -41,6 +41,8 @@ constexpr std::array<UniqueKeyReason, 41> kUniqueKeyReasons{{
     {"usage_daily_pkey", "usage_day_exists"},
     {"line_usage_pkey", "line_usage_exists"},
     {"usage_charges_pkey", "usage_charge_exists"},
+    {"reservations_pkey", "reservation_exists"},
+    {"reservations_session_id_request_number_key", "reservation_request_exists"},
     {"ledger_accounts_pkey", "account_exists"},
     {"ledger_transfers_transfer_id_key", "transfer_exists"},
     {"ledger_transfers_pending_id_key", "pending_transfer_settled"},

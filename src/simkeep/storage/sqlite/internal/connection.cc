@@ -18,7 +18,7 @@ struct UniqueKeyReason {
 };
 
 // Every unique key of the schema and the reason app/ports.h documents for a clash on it.
-constexpr std::array<UniqueKeyReason, 41> kUniqueKeyReasons{{
+constexpr std::array<UniqueKeyReason, 43> kUniqueKeyReasons{{
     {"notifications.notification_id", "notification_exists"},
     {"notifications.dedupe_key", "notification_exists"},
     {"webhook_endpoints.endpoint_id", "webhook_endpoint_exists"},
@@ -32,6 +32,8 @@ constexpr std::array<UniqueKeyReason, 41> kUniqueKeyReasons{{
     {"usage_daily.line_id", "usage_day_exists"},
     {"line_usage.line_id", "line_usage_exists"},
     {"usage_charges.charge_id", "usage_charge_exists"},
+    {"reservations.reservation_id", "reservation_exists"},
+    {"reservations.session_id", "reservation_request_exists"},
     {"ledger_accounts.account_id", "account_exists"},
     {"ledger_transfers.transfer_id", "transfer_exists"},
     {"ledger_transfers.pending_id", "pending_transfer_settled"},
