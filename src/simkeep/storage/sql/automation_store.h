@@ -229,18 +229,7 @@ Result<int64_t> SumAutoRenewalCharges(Connection& connection, const LineId& line
     return statement.error();
   }
   statement->BindText(line_id.value).BindTime(from).BindTime(to);
-  Result<std::optional<int64_t>> sum =
-      ReadOptional<int64_t>(*statement, [](Statement& row) -> Result<int64_t> {
-        const int64_t value = row.ReadInt64();
-        if (row.RowError()) {
-          return *row.RowError();
-        }
-        return value;
-      });
-  if (!sum) {
-    return sum.error();
-  }
-  return sum->value_or(0);
+  return ReadSingleInt64(*statement);
 }
 
 }  // namespace simkeep::storage::sql

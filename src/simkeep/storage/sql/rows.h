@@ -85,6 +85,24 @@ Result<std::optional<T>> ReadOptional(Statement& statement, Reader read) {
   return std::optional<T>(std::move(*value));
 }
 
+// The integer a one-row, one-column query answers (a COALESCE(SUM(...), 0), a COUNT), or 0 when
+// it yields no row.
+template <SqlStatement Statement>
+Result<int64_t> ReadSingleInt64(Statement& statement) {
+  Result<std::optional<int64_t>> value =
+      ReadOptional<int64_t>(statement, [](Statement& row) -> Result<int64_t> {
+        const int64_t read = row.ReadInt64();
+        if (row.RowError()) {
+          return *row.RowError();
+        }
+        return read;
+      });
+  if (!value) {
+    return value.error();
+  }
+  return value->value_or(0);
+}
+
 // Runs `statement` and hands every row to `consume` (void(Statement&)), stopping at the first
 // error, including a decoding error the row reported.
 template <SqlStatement Statement, typename Consumer>

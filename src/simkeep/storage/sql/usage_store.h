@@ -215,18 +215,7 @@ Result<int64_t> SumUsageCharges(Connection& connection, const LineId& line_id, T
     return statement.error();
   }
   statement->BindText(line_id.value).BindTime(from).BindTime(to);
-  Result<std::optional<int64_t>> sum =
-      ReadOptional<int64_t>(*statement, [](Statement& row) -> Result<int64_t> {
-        const int64_t value = row.ReadInt64();
-        if (row.RowError()) {
-          return *row.RowError();
-        }
-        return value;
-      });
-  if (!sum) {
-    return sum.error();
-  }
-  return sum->value_or(0);
+  return ReadSingleInt64(*statement);
 }
 
 template <SqlConnection Connection, typename Statement = StatementOf<Connection>>
