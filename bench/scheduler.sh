@@ -171,6 +171,9 @@ tick_at() {
 # with nothing due.
 tick_at 2027-01-14T00:00:00+09:00 "first pass"
 tick_at 2027-01-15T10:00:00+09:00 "reminders"
+# With --keep, a copy of the database as it is before the renewals, to rerun or profile that
+# sweep alone: `simkeep --database COPY --now T0 tick`.
+[[ $keep -eq 1 ]] && sqlite3 "$db" ".backup '$work/before-renewals.db'"
 tick_at "$t0" "renewals"
 tick_at "$t0" "nothing due"
 renewed=$(sqlite3 "$db" "SELECT count(*) FROM scheduler_jobs WHERE status = 'done'")

@@ -1,4 +1,9 @@
+#include <set>
+#include <string>
+
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "simkeep/base/ids.h"
 #include "simkeep/base/money.h"
@@ -70,6 +75,40 @@ TEST(IdsTest, RandomIdsSortByTime) {
     EXPECT_LT(previous, next);
     previous = next;
   }
+}
+
+TEST(IdsTest, RandomIdsAreUniqueAcrossBufferRefills) {
+  FakeClock clock(*ParseRfc3339("2026-11-22T12:00:00Z"));  // One millisecond for all of them.
+  RandomIdGenerator generator(clock);
+  std::set<std::string> seen;
+  for (int i = 0; i < 5000; ++i) {
+    EXPECT_TRUE(seen.insert(generator.Next("pay")).second);
+  }
+}
+
+TEST(IdsTest, ForkedChildDoesNotRepeatItsParentsIds) {
+  FakeClock clock(*ParseRfc3339("2026-11-22T12:00:00Z"));
+  RandomIdGenerator generator(clock);
+  generator.Next("ln");  // The parent's buffer now holds random words for ids to come.
+  int pipe_ends[2];
+  ASSERT_EQ(pipe(pipe_ends), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string id = generator.Next("ln");
+    const ssize_t written = write(pipe_ends[1], id.data(), id.size());
+    _exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  close(pipe_ends[1]);
+  std::string from_child(64, '\0');
+  const ssize_t n = read(pipe_ends[0], from_child.data(), from_child.size());
+  close(pipe_ends[0]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_GT(n, 0);
+  from_child.resize(static_cast<size_t>(n));
+  EXPECT_NE(from_child, generator.Next("ln"));
 }
 
 TEST(IdsTest, SequentialIdsAreDeterministic) {
